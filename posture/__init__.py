@@ -1,0 +1,34 @@
+"""posture: check that infrastructure does what its security statement says."""
+
+from posture.model import (
+    UNKNOWN,
+    Category,
+    Edge,
+    EdgeKind,
+    Evidence,
+    Finding,
+    Gap,
+    Inventory,
+    Kind,
+    Location,
+    Resource,
+    Severity,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UNKNOWN",
+    "Category",
+    "Edge",
+    "EdgeKind",
+    "Evidence",
+    "Finding",
+    "Gap",
+    "Inventory",
+    "Kind",
+    "Location",
+    "Resource",
+    "Severity",
+    "__version__",
+]

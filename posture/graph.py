@@ -1,0 +1,145 @@
+"""The estate as a graph (networkx MultiDiGraph) with an index by kind.
+
+Edges refer to ids and are resolved here, so collection order does not
+matter. A reference to a missing id becomes a coverage gap. Once built (and
+enriched) the graph is frozen: evaluation only reads it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import networkx as nx
+
+from posture.model import Edge, Gap, Resource
+
+INTERNET = "internet"
+"""Pseudo-node id standing for the public internet (source of derived exposure edges)."""
+
+
+class Graph:
+    """Resources as nodes, typed edges, and indexes so rules never scan everything."""
+
+    def __init__(self) -> None:
+        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._resources: dict[str, Resource] = {}
+        self._frozen = False
+
+    # -- building ---------------------------------------------------------------
+    def add_resource(self, resource: Resource) -> None:
+        self._check_mutable()
+        if resource.id in self._resources:
+            # Same id twice (e.g. two sources describing one thing): first wins, by design
+            # of build_graph which reports it as a gap.
+            return
+        self._resources[resource.id] = resource
+        self._by_kind[resource.kind].append(resource)
+        self._g.add_node(resource.id)
+
+    def add_edge(self, edge: Edge) -> bool:
+        """Add an edge whose ends exist (or one end is INTERNET). False if dangling."""
+        self._check_mutable()
+        for end in (edge.src, edge.dst):
+            if end != INTERNET and end not in self._resources:
+                return False
+        self._g.add_edge(edge.src, edge.dst, key=edge.kind, edge=edge)
+        return True
+
+    def freeze(self) -> Graph:
+        """Make the graph read-only (evaluation never mutates it)."""
+        self._frozen = True
+        return self
+
+    def _check_mutable(self) -> None:
+        if self._frozen:
+            raise RuntimeError("graph is frozen: evaluation must not mutate it")
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def nx(self) -> nx.MultiDiGraph:
+        """A read-only view of the underlying networkx graph (for algorithms)."""
+        return nx.freeze(self._g.copy(as_view=True))
+
+    def __len__(self) -> int:
+        return len(self._resources)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._resources
+
+    def resource(self, rid: str) -> Resource | None:
+        return self._resources.get(rid)
+
+    def resources(self) -> Iterator[Resource]:
+        return iter(self._resources.values())
+
+    def by_kind(self, *kinds: str) -> list[Resource]:
+        """Resources of the given kinds, in insertion order."""
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
+        out: list[Resource] = []
+        for k in kinds:
+            out.extend(self._by_kind.get(k, ()))
+        return out
+
+    def kinds(self) -> list[str]:
+        return sorted(k for k, v in self._by_kind.items() if v)
+
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
+        for _, _, key, data in self._g.edges(keys=True, data=True):
+            if kind is None or key == kind:
+                yield data["edge"]
+
+    def out_edges(self, rid: str, kind: str | None = None) -> list[Edge]:
+        if rid not in self._g:
+            return []
+        return [d["edge"] for _, _, k, d in self._g.out_edges(rid, keys=True, data=True) if kind is None or k == kind]
+
+    def in_edges(self, rid: str, kind: str | None = None) -> list[Edge]:
+        if rid not in self._g:
+            return []
+        return [d["edge"] for _, _, k, d in self._g.in_edges(rid, keys=True, data=True) if kind is None or k == kind]
+
+    def neighbours(self, rid: str, kind: str | None = None, direction: str = "out") -> list[Resource]:
+        """Resources one hop away over edges of ``kind`` (``out``, ``in`` or ``both``)."""
+        ids: list[str] = []
+        if direction in ("out", "both"):
+            ids.extend(e.dst for e in self.out_edges(rid, kind))
+        if direction in ("in", "both"):
+            ids.extend(e.src for e in self.in_edges(rid, kind))
+        seen: set[str] = set()
+        out: list[Resource] = []
+        for i in ids:
+            r = self._resources.get(i)
+            if r is not None and i not in seen:
+                seen.add(i)
+                out.append(r)
+        return out
+
+
+def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[Graph, list[Gap]]:
+    """Build a graph from resources and id-based edges.
+
+    Returns the (unfrozen, so enrichers may add derived edges) graph and the
+    coverage gaps found: duplicate ids and dangling references.
+    """
+    graph = Graph()
+    gaps: list[Gap] = []
+    for r in resources:
+        if r.id in graph:
+            gaps.append(Gap("graph", f"resource id {r.id!r} described twice; first kept", "duplicate_id", target=r.id))
+            continue
+        graph.add_resource(r)
+    for e in edges:
+        if not graph.add_edge(e):
+            missing = e.dst if e.src in graph or e.src == INTERNET else e.src
+            gaps.append(
+                Gap(
+                    "graph",
+                    f"{e.kind} edge {e.src} -> {e.dst}: {missing!r} is not in the estate",
+                    "dangling_reference",
+                    target=missing,
+                )
+            )
+    return graph, gaps

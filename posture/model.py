@@ -1,0 +1,459 @@
+"""Core data types: resources, edges, findings, evidence, gaps.
+
+Everything here is frozen. Sources produce :class:`Resource` and :class:`Edge`
+values, the graph holds them, rules read them and produce :class:`Finding`
+values. The normalised attribute vocabulary per kind is documented in
+``docs/model.md``; it is the contract between sources and rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """Finding severity, ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe (critical=4 ... info=0)."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        """True when this severity is as severe as ``other`` or more."""
+        return self.rank >= other.rank
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Category(str, Enum):
+    """The fixed finding taxonomy used for filtering and accuracy measurement."""
+
+    NETWORK_EXPOSURE = "network.exposure"
+    NETWORK_SEGMENTATION = "network.segmentation"
+    ENCRYPTION_AT_REST = "encryption.at_rest"
+    ENCRYPTION_IN_TRANSIT = "encryption.in_transit"
+    KEYS_ROTATION = "keys.rotation"
+    KEYS_STRENGTH = "keys.strength"
+    LOGGING_AUDIT = "logging.audit"
+    RESILIENCE_BACKUP = "resilience.backup"
+    IDENTITY_ACCESS = "identity.access"
+
+
+class Kind(str, Enum):
+    """Normalised, cross-cloud resource kinds (see docs/model.md for attributes)."""
+
+    ACCOUNT = "account"  # account/subscription/project-wide settings
+    NETWORK = "network"
+    SUBNET = "subnet"
+    ROUTE_TABLE = "route_table"
+    GATEWAY = "gateway"
+    FIREWALL = "firewall"
+    INTERFACE = "interface"
+    COMPUTE = "compute"
+    LOAD_BALANCER = "load_balancer"
+    LISTENER = "listener"
+    DATASTORE = "datastore"
+    KEY = "key"
+    CERTIFICATE = "certificate"
+    ENDPOINT = "endpoint"
+    LOG_SINK = "log_sink"
+    IDENTITY = "identity"
+    TLS_POLICY = "tls_policy"
+
+
+class EdgeKind(str, Enum):
+    """Edge kinds. ``src -> dst`` reads as "src <kind> dst"."""
+
+    CONTAINS = "contains"  # network -> subnet, subnet -> interface/compute/datastore
+    ATTACHED_TO = "attached_to"  # interface -> compute, listener -> load_balancer
+    PROTECTED_BY = "protected_by"  # interface/subnet/compute -> firewall
+    ROUTES_TO = "routes_to"  # subnet -> route_table -> gateway
+    PEERS_WITH = "peers_with"  # network <-> network
+    ALLOWS = "allows"  # firewall -> resource (protocol, ports, peer)
+    ENCRYPTED_BY = "encrypted_by"  # datastore/log_sink -> key
+    SERVES_TLS = "serves_tls"  # listener/endpoint -> certificate
+    USES_POLICY = "uses_policy"  # listener -> tls_policy
+    OBSERVED_AS = "observed_as"  # listener/compute -> endpoint (live probe)
+    REACHABLE_FROM_INTERNET = "reachable_from_internet"  # derived: internet -> resource
+
+
+class _Unknown:
+    """Sentinel for a value not known until apply (Terraform ``after_unknown``).
+
+    Truth-testing it is an error on purpose: code must decide explicitly what
+    an unknown value means instead of silently treating it as false.
+    """
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value; test `value is UNKNOWN` first")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""The single unknown value. Serialised as ``{"$unknown": true}``."""
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only dict: JSON-serialisable and picklable, unlike MappingProxyType."""
+
+    __slots__ = ()
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("resource attributes are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=lambda kv: kv[0])))
+
+
+def freeze(value: Any) -> Any:
+    """Recursively turn dicts into FrozenDict and lists/sets into tuples."""
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(freeze(v) for v in value))
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Inverse of :func:`freeze`, for serialisation: plain dicts and lists.
+
+    UNKNOWN becomes ``{"$unknown": true}``.
+    """
+    if value is UNKNOWN:
+        return {"$unknown": True}
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def revive(value: Any) -> Any:
+    """Inverse of :func:`thaw`: restores UNKNOWN markers (used by snapshots)."""
+    if isinstance(value, dict):
+        if value == {"$unknown": True}:
+            return UNKNOWN
+        return {k: revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [revive(v) for v in value]
+    return value
+
+
+def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    """Read a dotted path (``encryption.at_rest``) from nested mappings.
+
+    An UNKNOWN anywhere on the way yields UNKNOWN; a missing key yields ``default``.
+    """
+    cur: Any = attrs
+    for part in path.split("."):
+        if cur is UNKNOWN:
+            return UNKNOWN
+        if isinstance(cur, Mapping):
+            if part not in cur:
+                return default
+            cur = cur[part]
+        elif isinstance(cur, (list, tuple)) and part.isdigit():
+            idx = int(part)
+            if idx >= len(cur):
+                return default
+            cur = cur[idx]
+        else:
+            return default
+    return cur
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a resource is declared: a file and line (plans, HCL), or neither (live)."""
+
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One normalised resource.
+
+    ``id`` is the ARN / Azure resource id / GCP full name for live sources and
+    the Terraform address for plans. ``attrs`` follow the per-kind vocabulary
+    in docs/model.md and are deep-frozen on construction.
+    """
+
+    id: str
+    kind: str
+    native_type: str
+    provider: str
+    name: str = ""
+    account: str = ""
+    region: str = ""
+    tags: Mapping[str, str] = field(default_factory=FrozenDict)
+    attrs: Mapping[str, Any] = field(default_factory=FrozenDict)
+    source: str = ""
+    location: Location | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", str(getattr(self.kind, "value", self.kind)))
+        if not isinstance(self.attrs, FrozenDict):
+            object.__setattr__(self, "attrs", freeze(self.attrs))
+        if not isinstance(self.tags, FrozenDict):
+            object.__setattr__(self, "tags", freeze(self.tags))
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """Read a dotted attribute path; see :func:`get_path`."""
+        return get_path(self.attrs, path, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Full serialisation (used by snapshots)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "native_type": self.native_type,
+            "provider": self.provider,
+            "name": self.name,
+            "account": self.account,
+            "region": self.region,
+            "tags": thaw(self.tags),
+            "attrs": thaw(self.attrs),
+            "source": self.source,
+            "location": self.location.to_dict() if self.location else None,
+        }
+
+    def ref(self) -> dict[str, Any]:
+        """The short reference carried by findings in reports."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "native_type": self.native_type,
+            "provider": self.provider,
+            "account": self.account,
+            "region": self.region,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Resource:
+        loc = data.get("location")
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            native_type=data.get("native_type", ""),
+            provider=data.get("provider", ""),
+            name=data.get("name", ""),
+            account=data.get("account", ""),
+            region=data.get("region", ""),
+            tags=data.get("tags") or {},
+            attrs=revive(data.get("attrs") or {}),
+            source=data.get("source", ""),
+            location=Location(loc.get("file"), loc.get("line")) if loc else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A directed edge between two resource ids, resolved when the graph is built."""
+
+    src: str
+    dst: str
+    kind: str
+    attrs: Mapping[str, Any] = field(default_factory=FrozenDict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", str(getattr(self.kind, "value", self.kind)))
+        if not isinstance(self.attrs, FrozenDict):
+            object.__setattr__(self, "attrs", freeze(self.attrs))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"src": self.src, "dst": self.dst, "kind": self.kind, "attrs": thaw(self.attrs)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Edge:
+        return cls(data["src"], data["dst"], data["kind"], revive(data.get("attrs") or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Something that could not be read or resolved: a coverage gap, never a silent pass."""
+
+    source: str  # "aws", "terraform", "graph", "rule", ...
+    reason: str  # one line, human readable
+    code: str = ""  # AccessDenied, dangling_reference, unknown_module, ...
+    service: str = ""
+    region: str = ""
+    account: str = ""
+    target: str = ""  # resource id, file, endpoint ... that the gap is about
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "code": self.code,
+            "service": self.service,
+            "region": self.region,
+            "account": self.account,
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Gap:
+        return cls(**{k: data.get(k, "") for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a finding was raised: what was observed, what was expected, and the proof path."""
+
+    observed: Any = None
+    expected: Any = None
+    path: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=FrozenDict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "observed", freeze(self.observed))
+        object.__setattr__(self, "expected", freeze(self.expected))
+        object.__setattr__(self, "path", tuple(self.path))
+        if not isinstance(self.details, FrozenDict):
+            object.__setattr__(self, "details", freeze(self.details))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"observed": thaw(self.observed), "expected": thaw(self.expected)}
+        if self.path:
+            out["path"] = list(self.path)
+        if self.details:
+            out["details"] = thaw(self.details)
+        return out
+
+
+def fingerprint(rule_id: str, resource_id: str, discriminator: str = "") -> str:
+    """Stable identity of a finding: rule id + resource id + declared discriminator.
+
+    Never severity, message, line numbers or timestamps, so baselines,
+    suppressions, history and tickets survive reformatting and re-scans.
+    """
+    raw = "\x1f".join((rule_id, resource_id, discriminator))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule violation (or, with ``unverified``, one check that could not be decided)."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    category: Category
+    resource: Resource
+    message: str
+    evidence: Evidence
+    remediation: str = ""
+    controls: tuple[str, ...] = ()
+    location: Location | None = None
+    discriminator: str = ""
+    unverified: bool = False
+    status: str = "open"  # open | suppressed | baselined
+    status_reason: str = ""
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            object.__setattr__(
+                self, "fingerprint", fingerprint(self.rule_id, self.resource.id, self.discriminator)
+            )
+        if self.location is None and self.resource.location is not None:
+            object.__setattr__(self, "location", self.resource.location)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (-self.severity.rank, self.rule_id, self.resource.id, self.discriminator)
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location or Location()
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "category": self.category.value,
+            "resource": self.resource.ref(),
+            "message": self.message,
+            "evidence": self.evidence.to_dict(),
+            "remediation": self.remediation,
+            "controls": list(self.controls),
+            "location": loc.to_dict(),
+            "fingerprint": self.fingerprint,
+            "unverified": self.unverified,
+            "status": self.status,
+        }
+        if self.discriminator:
+            out["discriminator"] = self.discriminator
+        if self.status_reason:
+            out["status_reason"] = self.status_reason
+        return out
+
+
+def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Deterministic report order: severity, then rule, resource, discriminator."""
+    return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """What a source produced: resources, id-based edges, coverage gaps, and metadata.
+
+    Every source (plan, HCL, cloud collector, snapshot, probe) returns one of these;
+    inventories from several sources can be merged before the graph is built.
+    """
+
+    resources: tuple[Resource, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=FrozenDict)
+
+    def merge(self, other: Inventory) -> Inventory:
+        meta = dict(self.meta)
+        meta.update(other.meta)
+        return Inventory(
+            self.resources + other.resources, self.edges + other.edges, self.gaps + other.gaps, freeze(meta)
+        )
