@@ -26,6 +26,8 @@ class Graph:
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._resources: dict[str, Resource] = {}
         self._frozen = False
+        self.gaps: tuple[Gap, ...] = ()
+        """Coverage gaps of the source and of graph building, carried with the graph."""
 
     # -- building ---------------------------------------------------------------
     def add_resource(self, resource: Resource) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from posture.redact import REDACTED, is_secret_key
+
 
 class Severity(str, Enum):
     """Finding severity, ordered from most to least severe."""
@@ -141,11 +143,17 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 
 
 def freeze(value: Any) -> Any:
-    """Recursively turn dicts into FrozenDict and lists/sets into tuples."""
+    """Recursively turn dicts into FrozenDict and lists/sets into tuples.
+
+    Values under keys that name a secret (see :mod:`posture.redact`) are replaced
+    by ``<redacted>``: this is the last door before anything is stored.
+    """
     if isinstance(value, FrozenDict):
         return value
     if isinstance(value, Mapping):
-        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+        return FrozenDict(
+            {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else freeze(v)) for k, v in value.items()}
+        )
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, (set, frozenset)):

@@ -1,0 +1,22 @@
+"""Terraform as a source: plan JSON (``terraform show -json``) and, later, HCL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from posture.errors import InputError
+from posture.model import Inventory
+
+
+def load_terraform(path: str | os.PathLike[str]) -> Inventory:
+    """Load a Terraform plan JSON file into an Inventory."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file or directory", where=str(p))
+    if p.is_dir() or p.suffix == ".tf":
+        raise InputError("HCL directories and .tf files are not supported yet; pass a plan JSON "
+                         "(terraform show -json plan.out > plan.json)", where=str(p))
+    from posture.providers.terraform.plan import load_plan
+
+    return load_plan(p)

@@ -1,0 +1,7 @@
+"""``python -m posture`` runs the command line."""
+
+import sys
+
+from posture.cli import main
+
+sys.exit(main())

@@ -1,0 +1,94 @@
+"""The Python API: scan a source, load a snapshot, evaluate a graph."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from posture.engine import evaluate_rules, graph_from_inventory
+from posture.graph import Graph
+from posture.model import Category, Inventory, freeze
+from posture.result import ScanResult
+from posture.rules.base import Rule
+from posture.rules.catalog import load_rules
+
+PathLike = str | os.PathLike[str]
+
+
+def select_rules(
+    rules: Sequence[Rule] | None = None,
+    *,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+) -> list[Rule]:
+    """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category."""
+    chosen = list(rules) if rules is not None else load_rules(list(rule_dirs))
+    if categories:
+        wanted = {Category(c) for c in categories}
+        chosen = [r for r in chosen if r.meta.category in wanted]
+    return chosen
+
+
+def evaluate(
+    graph: Graph,
+    rules: Sequence[Rule] | None = None,
+    *,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    now: datetime | None = None,
+    inventory: Inventory | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
+    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories)
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now)
+    return ScanResult(
+        findings=findings,
+        graph=graph,
+        gaps=tuple(graph.gaps) + tuple(rule_gaps),
+        rules=tuple(r.meta for r in chosen),
+        inventory=inventory or Inventory(),
+        source=freeze(dict(source or {})),
+    )
+
+
+def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
+    """Build the graph for an inventory (from any source) and evaluate it."""
+    graph, _ = graph_from_inventory(inventory)
+    return evaluate(graph, inventory=inventory, **options)
+
+
+def scan_terraform(path: PathLike, **options: Any) -> ScanResult:
+    """Scan a Terraform plan JSON (``terraform show -json``) file."""
+    from posture.providers.terraform import load_terraform
+
+    inventory = load_terraform(path)
+    source = {"type": "terraform", "target": str(path)}
+    return scan_inventory(inventory, source=options.pop("source", source), **options)
+
+
+def load_snapshot(path: PathLike) -> Graph:
+    """Load a snapshot into a built, enriched, frozen graph (source gaps in ``graph.gaps``)."""
+    from posture.providers.snapshot import read_snapshot
+
+    graph, _ = graph_from_inventory(read_snapshot(path))
+    return graph
+
+
+def scan_snapshot(path: PathLike, **options: Any) -> ScanResult:
+    """Evaluate a saved snapshot."""
+    from posture.providers.snapshot import read_snapshot
+
+    inventory = read_snapshot(path)
+    return scan_inventory(inventory, source={"type": "snapshot", "target": str(Path(path))}, **options)
+
+
+def save_snapshot(result_or_inventory: ScanResult | Inventory, path: PathLike) -> Path:
+    """Save the normalised estate of a scan (or an inventory) as a JSON Lines snapshot."""
+    from posture.providers.snapshot import save_snapshot as _save
+
+    inv = result_or_inventory.inventory if isinstance(result_or_inventory, ScanResult) else result_or_inventory
+    return _save(inv, path)

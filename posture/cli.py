@@ -1,0 +1,226 @@
+"""The ``posture`` command line.
+
+Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it;
+2 usage or input error (one line on stderr, never a traceback); 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from posture import __version__
+from posture.errors import InputError, PostureError
+from posture.model import Category, Severity
+from posture.registry import Registry
+from posture.result import ScanResult
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"posture: error: {message} (see `{self.prog} --help`)\n")
+
+
+@dataclass(frozen=True)
+class ScanSource:
+    """A ``posture scan <name>`` subcommand: its options and how it produces a ScanResult."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, dict[str, Any]], ScanResult]
+
+
+SOURCES: Registry[ScanSource] = Registry("sources")
+"""``posture scan`` subcommands; plugins register through the ``posture.sources`` entry-point group."""
+
+
+def _terraform_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json)")
+
+
+def _terraform_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_terraform
+
+    return scan_terraform(args.path, **options)
+
+
+def _snapshot_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a snapshot written by --snapshot-out (JSON Lines)")
+
+
+def _snapshot_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_snapshot
+
+    return scan_snapshot(args.file, **options)
+
+
+SOURCES.register("terraform", ScanSource("scan a Terraform plan JSON", _terraform_args, _terraform_run), "posture.cli")
+SOURCES.register("snapshot", ScanSource("scan a saved snapshot", _snapshot_args, _snapshot_run), "posture.cli")
+
+
+def _common_output(p: argparse.ArgumentParser) -> None:
+    from posture.report import formats
+
+    p.add_argument("--format", choices=formats(), help="output format (default: table on a terminal, else json)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+
+
+def _common_scan(p: argparse.ArgumentParser) -> None:
+    _common_output(p)
+    p.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity] + ["none"],
+        default="low",
+        help="exit 1 when a finding at or above this severity is open (default: low)",
+    )
+    p.add_argument("--category", action="append", choices=[c.value for c in Category], metavar="CAT",
+                   help="only rules of this category (repeatable)")
+    p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
+    p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (exposed for docs and tests)."""
+    parser = _Parser(prog="posture", description="Check that infrastructure does what its security statement says.")
+    parser.add_argument("--version", action="version", version=f"posture {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="scan a source and evaluate the rules")
+    scan_sub = scan.add_subparsers(dest="source", required=True, parser_class=_Parser)
+    SOURCES.load_entry_points()
+    for name, spec in SOURCES.items():
+        sp = scan_sub.add_parser(name, help=spec.help)
+        spec.add_arguments(sp)
+        _common_scan(sp)
+        sp.set_defaults(handler=_cmd_scan, scan_source=spec)
+
+    rules = sub.add_parser("rules", help="list or validate rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    rl = rules_sub.add_parser("list", help="list the available rules")
+    rl.add_argument("--format", choices=["table", "json"], default=None)
+    rl.add_argument("--category", action="append", choices=[c.value for c in Category], metavar="CAT")
+    rl.add_argument("--framework", action="append", metavar="NAME",
+                    help="only rules mapped to this framework (soc2, iso27001, cis-aws, pci, nist...)")
+    rl.add_argument("--rules", action="append", default=[], metavar="DIR")
+    rl.set_defaults(handler=_cmd_rules_list)
+    rv = rules_sub.add_parser("validate", help="validate rule directories or files")
+    rv.add_argument("paths", nargs="+", metavar="DIR")
+    rv.set_defaults(handler=_cmd_rules_validate)
+    return parser
+
+
+def _default_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    return "table" if sys.stdout.isatty() and not getattr(args, "output", None) else "json"
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise InputError(f"cannot write output: {e.strerror}", where=output) from None
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from posture.report import render
+
+    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category}
+    result: ScanResult = args.scan_source.run(args, options)
+    if args.snapshot_out:
+        from posture.api import save_snapshot
+
+        save_snapshot(result, args.snapshot_out)
+    fmt = _default_format(args)
+    _emit(render(result, fmt, {"colour": sys.stdout.isatty() and not args.output, "args": args}), args.output)
+    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
+    failing = result.failing(threshold)
+    if not args.quiet and fmt != "table":
+        s = result.summary()
+        print(
+            f"posture: {s['open']} open finding(s), {len(failing)} at or above {args.fail_on}; "
+            f"{s['resources']} resources, {s['gaps']} coverage gap(s)",
+            file=sys.stderr,
+        )
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _cmd_rules_list(args: argparse.Namespace) -> int:
+    from posture.api import select_rules
+
+    rules = select_rules(rule_dirs=args.rules, categories=args.category)
+    if args.framework:
+        wanted = {f.lower() for f in args.framework}
+        rules = [r for r in rules if any(fw == w or fw.startswith(w + "-") for fw in r.meta.frameworks()
+                                         for w in wanted)]
+    if _default_format(args) == "json":
+        doc = [
+            {
+                "id": r.id, "title": r.meta.title, "severity": r.meta.severity.value,
+                "category": r.meta.category.value, "kinds": list(r.meta.kinds), "controls": list(r.meta.controls),
+                "providers": list(r.meta.providers), "params": dict(r.params), "origin": r.meta.origin,
+                "rationale": r.meta.rationale, "remediation": r.meta.remediation,
+            }
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps(doc, indent=2, default=list) + "\n")
+    else:
+        w = max((len(r.id) for r in rules), default=4)
+        for r in rules:
+            print(f"{r.id.ljust(w)}  {r.meta.severity.value.ljust(8)}  {r.meta.category.value.ljust(22)}  "
+                  f"{r.meta.title}")
+    return EXIT_OK
+
+
+def _cmd_rules_validate(args: argparse.Namespace) -> int:
+    from posture.rules.catalog import load_rules
+    from posture.rules.lang import load_rule_file
+
+    dirs = [p for p in args.paths if Path(p).is_dir()]
+    files = [p for p in args.paths if not Path(p).is_dir()]
+    for f in files:
+        if not Path(f).exists():
+            raise InputError("no such file or directory", where=f)
+    count = len(load_rules(dirs, builtin=False, plugins=False)) if dirs else 0
+    for f in files:
+        count += len(load_rule_file(f))
+    print(f"posture: {count} rule(s) valid in {', '.join(args.paths)}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``posture`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (InputError, PostureError) as e:
+        print(f"posture: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("posture: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # never a traceback for users; POSTURE_DEBUG=1 shows it
+        if os.environ.get("POSTURE_DEBUG"):
+            raise
+        print(f"posture: internal error: {type(e).__name__}: {e} (set POSTURE_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

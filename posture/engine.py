@@ -1,0 +1,94 @@
+"""Evaluation: rules over a frozen graph -> findings. Pure: no network, no mutation.
+
+Also holds the enricher step (derived edges such as internet reachability),
+which runs once per graph before it is frozen, never once per rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from posture.graph import Graph, build_graph
+from posture.model import Edge, Evidence, Finding, Gap, Inventory, Severity, sorted_findings
+from posture.registry import Registry
+from posture.rules.base import Rule, RuleContext
+from posture.rules.operators import EVALUATION_TIME
+
+Enricher = Callable[[Graph], Iterable[Edge]]
+ENRICHERS: Registry[Enricher] = Registry("enrichers")
+"""Derived-edge producers, run in name order on every built graph (plugins: ``posture.enrichers``)."""
+
+
+def graph_from_inventory(inventory: Inventory, *, enrich: bool = True) -> tuple[Graph, list[Gap]]:
+    """Build, enrich and freeze the graph for an inventory; returns it with the graph gaps."""
+    graph, gaps = build_graph(inventory.resources, inventory.edges)
+    if enrich:
+        _load_builtin_enrichers()
+        ENRICHERS.load_entry_points()
+        for name, enricher in ENRICHERS.items():
+            try:
+                derived = list(enricher(graph))
+            except Exception as e:  # an enricher bug must not hide the rest of the scan
+                gaps.append(Gap("enricher", f"enricher {name} failed: {type(e).__name__}: {e}", "enricher_error",
+                                target=name))
+                continue
+            for edge in derived:
+                graph.add_edge(edge)
+    graph.gaps = tuple(inventory.gaps) + tuple(gaps)
+    return graph.freeze(), gaps
+
+
+def _load_builtin_enrichers() -> None:
+    # Importing the module registers its enrichers (once; the registry rejects duplicates).
+    import importlib
+    import pkgutil
+
+    import posture.enrich as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
+def evaluate_rules(
+    graph: Graph,
+    rules: Sequence[Rule],
+    *,
+    now: datetime | None = None,
+) -> tuple[tuple[Finding, ...], list[Gap]]:
+    """Run each rule over the resources of its kinds. A rule that crashes becomes a gap."""
+    findings: list[Finding] = []
+    gaps: list[Gap] = []
+    token = EVALUATION_TIME.set(now)
+    try:
+        for rule in rules:
+            meta = rule.meta
+            ctx = RuleContext(graph, rule.params, meta)
+            resource = None
+            try:
+                for resource in graph.by_kind(*meta.kinds):
+                    if meta.providers and resource.provider not in meta.providers:
+                        continue
+                    for v in rule.check(resource, ctx):
+                        findings.append(
+                            Finding(
+                                rule_id=meta.id,
+                                title=meta.title,
+                                severity=Severity.INFO if v.unverified else (v.severity or meta.severity),
+                                category=meta.category,
+                                resource=resource,
+                                message=v.message,
+                                evidence=Evidence(v.observed, v.expected or meta.expected, v.path, v.details),
+                                remediation=meta.remediation,
+                                controls=meta.controls,
+                                discriminator=v.discriminator,
+                                unverified=v.unverified,
+                            )
+                        )
+            except Exception as e:
+                where = f" on {resource.id}" if resource is not None else ""
+                gaps.append(Gap("rule", f"rule {meta.id} failed{where}: {type(e).__name__}: {e}", "rule_error",
+                                target=meta.id))
+    finally:
+        EVALUATION_TIME.reset(token)
+    return sorted_findings(findings), gaps

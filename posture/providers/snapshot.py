@@ -1,0 +1,102 @@
+"""Snapshots: the normalised estate saved as JSON Lines, and loaded back.
+
+Line 1 is a header ``{"posture_snapshot": 1, ...}``; every other line is
+``{"type": "resource"|"edge"|"gap", ...}``. Snapshots hold only normalised
+resources (already stripped of sensitive values and secret-named attributes),
+never credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from posture.errors import InputError
+from posture.model import Edge, Gap, Inventory, Resource, freeze, thaw
+
+FORMAT_VERSION = 1
+
+
+def save_snapshot(inventory: Inventory, path: str | os.PathLike[str]) -> Path:
+    """Write ``inventory`` to ``path`` atomically (temp file + rename)."""
+    from posture import __version__
+
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        header = {
+            "posture_snapshot": FORMAT_VERSION,
+            "tool_version": __version__,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "meta": thaw(inventory.meta),
+        }
+        fh.write(json.dumps(header, sort_keys=True) + "\n")
+        for r in inventory.resources:
+            fh.write(json.dumps({"type": "resource", **r.to_dict()}, sort_keys=True) + "\n")
+        for e in inventory.edges:
+            fh.write(json.dumps({"type": "edge", **e.to_dict()}, sort_keys=True) + "\n")
+        for g in inventory.gaps:
+            fh.write(json.dumps({"type": "gap", **g.to_dict()}, sort_keys=True) + "\n")
+    os.replace(tmp, p)
+    return p
+
+
+def _lines(p: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        fh = p.open(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read snapshot: {e.strerror}", where=str(p)) from None
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"invalid JSON ({e.msg})", where=f"{p}:{n}") from None
+            if not isinstance(obj, dict):
+                raise InputError("each line must be a JSON object", where=f"{p}:{n}")
+            yield n, obj
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> Inventory:
+    """Read a snapshot into an :class:`Inventory`; a malformed line is an InputError naming file:line."""
+    p = Path(path)
+    resources: list[Resource] = []
+    edges: list[Edge] = []
+    gaps: list[Gap] = []
+    meta: dict[str, Any] = {}
+    seen_header = False
+    for n, obj in _lines(p):
+        if not seen_header:
+            version = obj.get("posture_snapshot")
+            if version is None:
+                raise InputError("not a posture snapshot (missing header line)", where=f"{p}:{n}")
+            if version != FORMAT_VERSION:
+                raise InputError(f"unsupported snapshot version {version!r} (supported: {FORMAT_VERSION})",
+                                 where=f"{p}:{n}")
+            meta = obj.get("meta") or {}
+            seen_header = True
+            continue
+        kind = obj.get("type")
+        try:
+            if kind == "resource":
+                resources.append(Resource.from_dict(obj))
+            elif kind == "edge":
+                edges.append(Edge.from_dict(obj))
+            elif kind == "gap":
+                gaps.append(Gap.from_dict(obj))
+            else:
+                raise InputError(f"unknown record type {kind!r}", where=f"{p}:{n}")
+        except KeyError as e:
+            raise InputError(f"{kind} record is missing field {e.args[0]!r}", where=f"{p}:{n}") from None
+        except (TypeError, ValueError, AttributeError) as e:
+            raise InputError(f"malformed {kind} record: {e}", where=f"{p}:{n}") from None
+    if not seen_header:
+        raise InputError("empty snapshot", where=str(p))
+    meta.setdefault("snapshot", str(p))
+    return Inventory(tuple(resources), tuple(edges), tuple(gaps), freeze(meta))

@@ -1,0 +1,13 @@
+"""``--format json``: the ScanResult document (schema in docs/output.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from posture.result import ScanResult
+
+
+def render(result: ScanResult, options: Mapping[str, Any]) -> str:
+    return json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,56 @@
+"""``--format table``: a compact human summary for terminals."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from posture.model import Severity
+from posture.result import ScanResult
+
+_COLOURS = {
+    Severity.CRITICAL: "\033[1;35m",
+    Severity.HIGH: "\033[1;31m",
+    Severity.MEDIUM: "\033[33m",
+    Severity.LOW: "\033[36m",
+    Severity.INFO: "\033[2m",
+}
+_RESET = "\033[0m"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render(result: ScanResult, options: Mapping[str, Any]) -> str:
+    colour = bool(options.get("colour")) and "NO_COLOR" not in os.environ
+    lines: list[str] = []
+    if result.findings:
+        rule_w = max(len(f.rule_id) for f in result.findings)
+        for f in result.findings:
+            sev = f.severity.value.upper().ljust(8)
+            if colour:
+                sev = f"{_COLOURS[f.severity]}{sev}{_RESET}"
+            mark = "" if f.status == "open" else f" [{f.status}]"
+            loc = f.location
+            where = f" ({loc.file}{':' + str(loc.line) if loc and loc.line else ''})" if loc and loc.file else ""
+            lines.append(f"{sev} {f.rule_id.ljust(rule_w)}  {_clip(f.resource.id, 60)}{mark}")
+            lines.append(f"{' ' * 9}{' ' * rule_w}  {f.message}{where}")
+    s = result.summary()
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+    lines.append("")
+    lines.append(
+        f"{s['total']} finding(s){' (' + counts + ')' if counts else ''} on {s['resources']} resource(s), "
+        f"{s['rules']} rule(s)"
+        + (f"; {s['suppressed']} suppressed" if s["suppressed"] else "")
+        + (f"; {s['baselined']} baselined" if s["baselined"] else "")
+    )
+    if result.gaps:
+        lines.append(f"{len(result.gaps)} coverage gap(s) — these parts were NOT checked:")
+        for g in result.gaps[:20]:
+            scope = "/".join(x for x in (g.account, g.region, g.service) if x)
+            lines.append(f"  - [{g.code or g.source}] {scope + ': ' if scope else ''}{g.reason}")
+        if len(result.gaps) > 20:
+            lines.append(f"  ... and {len(result.gaps) - 20} more (see --format json)")
+    return "\n".join(lines) + "\n"
