@@ -7,8 +7,10 @@ Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it;
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,39 +35,23 @@ class _Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True)
 class ScanSource:
-    """A ``posture scan <name>`` subcommand: its options and how it produces a ScanResult."""
+    """A ``posture scan <name>`` subcommand: its options and how it produces a ScanResult.
+
+    Modules in :mod:`posture.commands` declare these in a ``SCAN_SOURCES`` dict and may add
+    other top-level commands with ``add_commands(subparsers)``; plugins register sources
+    through the ``posture.sources`` entry-point group.
+    """
 
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, dict[str, Any]], ScanResult]
 
 
-SOURCES: Registry[ScanSource] = Registry("sources")
-"""``posture scan`` subcommands; plugins register through the ``posture.sources`` entry-point group."""
+def _command_modules() -> list[Any]:
+    import posture.commands as pkg
 
-
-def _terraform_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json)")
-
-
-def _terraform_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
-    from posture.api import scan_terraform
-
-    return scan_terraform(args.path, **options)
-
-
-def _snapshot_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="a snapshot written by --snapshot-out (JSON Lines)")
-
-
-def _snapshot_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
-    from posture.api import scan_snapshot
-
-    return scan_snapshot(args.file, **options)
-
-
-SOURCES.register("terraform", ScanSource("scan a Terraform plan JSON", _terraform_args, _terraform_run), "posture.cli")
-SOURCES.register("snapshot", ScanSource("scan a saved snapshot", _snapshot_args, _snapshot_run), "posture.cli")
+    return [importlib.import_module(f"{pkg.__name__}.{m.name}")
+            for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)]
 
 
 def _common_output(p: argparse.ArgumentParser) -> None:
@@ -96,10 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    modules = _command_modules()
+    sources: Registry[ScanSource] = Registry("sources")
+    for mod in modules:
+        for name, spec in getattr(mod, "SCAN_SOURCES", {}).items():
+            sources.register(name, spec, origin=mod.__name__)
+    sources.load_entry_points()
+
     scan = sub.add_parser("scan", help="scan a source and evaluate the rules")
     scan_sub = scan.add_subparsers(dest="source", required=True, parser_class=_Parser)
-    SOURCES.load_entry_points()
-    for name, spec in SOURCES.items():
+    for name, spec in sources.items():
         sp = scan_sub.add_parser(name, help=spec.help)
         spec.add_arguments(sp)
         _common_scan(sp)
@@ -117,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     rv = rules_sub.add_parser("validate", help="validate rule directories or files")
     rv.add_argument("paths", nargs="+", metavar="DIR")
     rv.set_defaults(handler=_cmd_rules_validate)
+
+    for mod in modules:
+        add = getattr(mod, "add_commands", None)
+        if add is not None:
+            add(sub)
     return parser
 
 

@@ -1,12 +1,14 @@
 """Output formats (sinks). Each renders a :class:`~posture.result.ScanResult` to text.
 
-Built-in formats register here; plugins use the ``posture.sinks`` entry-point group
-with a callable ``render(result, options) -> str``.
+Every module in this package that defines ``FORMAT = "name"`` and
+``render(result, options) -> str`` is a format; plugins use the ``posture.sinks``
+entry-point group with such a callable. Keep heavy imports inside ``render``.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,34 +17,33 @@ from posture.result import ScanResult
 
 Renderer = Callable[[ScanResult, Mapping[str, Any]], str]
 
-SINKS: Registry[Renderer] = Registry("sinks")
 
-_BUILTIN = {
-    "json": "posture.report.json_report:render",
-    "table": "posture.report.table:render",
-}
-
-
-def _lazy(target: str) -> Renderer:
-    module, _, attr = target.partition(":")
-
-    def render(result: ScanResult, options: Mapping[str, Any]) -> str:
-        fn: Renderer = getattr(importlib.import_module(module), attr)
-        return fn(result, options)
-
-    return render
+def _sinks() -> Registry[Renderer]:
+    registry: Registry[Renderer] = Registry("sinks")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        name = getattr(module, "FORMAT", None)
+        if name:
+            registry.register(name, module.render, origin=module.__name__)
+    registry.load_entry_points()
+    return registry
 
 
-for _name, _target in _BUILTIN.items():
-    SINKS.register(_name, _lazy(_target), origin=_target)
+_REGISTRY: list[Registry[Renderer]] = []
+
+
+def sinks() -> Registry[Renderer]:
+    """The format registry, built on first use."""
+    if not _REGISTRY:
+        _REGISTRY.append(_sinks())
+    return _REGISTRY[0]
 
 
 def formats() -> list[str]:
     """Names of every available output format."""
-    SINKS.load_entry_points()
-    return list(SINKS)
+    return list(sinks())
 
 
 def render(result: ScanResult, fmt: str, options: Mapping[str, Any] | None = None) -> str:
     """Render ``result`` in format ``fmt``."""
-    return SINKS.get(fmt)(result, options or {})
+    return sinks().get(fmt)(result, options or {})

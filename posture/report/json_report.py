@@ -8,6 +8,8 @@ from typing import Any
 
 from posture.result import ScanResult
 
+FORMAT = "json"
+
 
 def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     return json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"

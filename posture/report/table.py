@@ -9,6 +9,8 @@ from typing import Any
 from posture.model import Severity
 from posture.result import ScanResult
 
+FORMAT = "table"
+
 _COLOURS = {
     Severity.CRITICAL: "\033[1;35m",
     Severity.HIGH: "\033[1;31m",

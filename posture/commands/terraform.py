@@ -1,0 +1,35 @@
+"""``posture scan terraform`` and ``posture scan snapshot``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from posture.cli import ScanSource
+from posture.result import ScanResult
+
+
+def _terraform_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json)")
+
+
+def _terraform_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_terraform
+
+    return scan_terraform(args.path, **options)
+
+
+def _snapshot_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a snapshot written by --snapshot-out (JSON Lines)")
+
+
+def _snapshot_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_snapshot
+
+    return scan_snapshot(args.file, **options)
+
+
+SCAN_SOURCES = {
+    "terraform": ScanSource("scan a Terraform plan JSON", _terraform_args, _terraform_run),
+    "snapshot": ScanSource("scan a saved snapshot (JSON Lines)", _snapshot_args, _snapshot_run),
+}
