@@ -221,3 +221,17 @@ def test_data_sources_are_not_resources():
     data["change"]["actions"] = ["read"]
     doc["resource_changes"].append(data)
     assert "data.aws_kms_key.x" not in _by_id(parse_plan(doc, "x.json"))
+
+
+@pytest.mark.parametrize("name", ["aws/network", "aws/lb", "aws/data", "aws/s3", "azure", "gcp"])
+@pytest.mark.parametrize("junk", ["x", 7, [1, "a"], {"k": [None]}, None, True])
+def test_odd_attribute_shapes_never_crash(name, junk):
+    doc = _doc(name)
+    for rc in doc["resource_changes"]:
+        after = rc["change"]["after"]
+        if isinstance(after, dict):
+            for key in list(after):
+                after[key] = junk
+    inv = parse_plan(doc, "odd.json")
+    assert all(g.code == "normalise_error" and "odd" not in g.reason for g in inv.gaps)
+    assert len(inv.resources) + len(inv.gaps) >= 1
