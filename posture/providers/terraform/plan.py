@@ -709,8 +709,7 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
             gaps.append(
                 Gap(
                     "terraform",
-                    f"{raw.address}: attributes of an unexpected shape could not be normalised "
-                    f"({type(exc).__name__})",
+                    f"{raw.address}: attributes of an unexpected shape could not be normalised ({type(exc).__name__})",
                     "normalise_error",
                     target=raw.address,
                 )
