@@ -56,3 +56,15 @@ def test_rule_ids_unique_and_well_formed():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
     assert all(i.startswith("POSTURE-") for i in ids)
+
+
+def test_core_type_checks_with_mypy():
+    """The typed core (files listed in pyproject's [tool.mypy]) stays clean."""
+    import shutil
+    import subprocess
+
+    mypy = shutil.which("mypy")
+    assert mypy, "mypy is part of the test extra (pip install -e '.[test]')"
+    root = Path(__file__).parent.parent
+    proc = subprocess.run([mypy], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:]
