@@ -27,6 +27,7 @@ class RuleFixture:
     source: str
     fail: tuple[str, ...] = ()
     pass_: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=FrozenDict)
 
 
 @dataclass(frozen=True, slots=True)

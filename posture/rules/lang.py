@@ -396,9 +396,11 @@ def _fixtures(c: _Compiler, node: Mapping[str, Any]) -> tuple[RuleFixture, ...]:
         raise c.fail(node, "fixtures", "must be a list of {source, fail, pass}")
     out = []
     for i, f in enumerate(raw):
-        if not isinstance(f, Mapping) or "source" not in f or set(f) - {"source", "fail", "pass"}:
-            raise c.fail(f if isinstance(f, Mapping) else node, f"fixtures[{i}]", "must be {source, fail, pass}")
-        out.append(RuleFixture(str(f["source"]), tuple(f.get("fail", [])), tuple(f.get("pass", []))))
+        if not isinstance(f, Mapping) or "source" not in f or set(f) - {"source", "fail", "pass", "params"}:
+            raise c.fail(f if isinstance(f, Mapping) else node, f"fixtures[{i}]",
+                         "must be {source, fail, pass, params}")
+        out.append(RuleFixture(str(f["source"]), tuple(f.get("fail", [])), tuple(f.get("pass", [])),
+                               dict(f.get("params") or {})))
     return tuple(out)
 
 
