@@ -765,7 +765,7 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
 
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
-    transit = raw.get("transit_encryption_enabled")
+    transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
     retention = as_int(raw.get("snapshot_retention_limit"))
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {
@@ -971,7 +971,9 @@ def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
         "algorithm": spec["algorithm"],
         "bits": spec["bits"],
         "usage": UNKNOWN if usage is UNKNOWN else _KEY_USAGE.get(usage or "ENCRYPT_DECRYPT", str(usage).lower()),
-        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None},
+        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None,
+                     # only symmetric encryption keys rotate automatically (asymmetric/HMAC cannot)
+                     "supported": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN},
         "rotatable": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN,
         "enabled": tri(raw.get("is_enabled"), True),
         "expires": None,

@@ -49,7 +49,7 @@ def audit_log_types(resource: Resource, ctx: RuleContext) -> Iterator[Violation]
     have = {str(t).lower() for t in types}
     missing = [t for t in required if t.lower() not in have]
     exempted = resource.get("exempted_members")
-    if exempted is UNKNOWN:
+    if exempted is UNKNOWN or exempted is None:
         exempted = []
     if missing or exempted:
         parts = [f"does not record {', '.join(missing)}"] if missing else []
