@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posture.errors import InputError
-from posture.model import UNKNOWN, Edge, Inventory, Location, Resource, freeze
+from posture.model import UNKNOWN, Edge, Gap, Inventory, Location, Resource, freeze
 
 SUPPORTED_MAJOR_VERSIONS = (0, 1)
 """Plan ``format_version`` majors understood: 0.1/0.2 (Terraform 0.12-0.15) and 1.x (Terraform 1.0+)."""
@@ -99,7 +99,9 @@ def dig(value: Any, path: str, default: Any = None) -> Any:
 _REF_RE = re.compile(
     r"^(?P<data>data\.)?(?P<type>[a-z][a-z0-9_]*)\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?P<index>\[[^\]]*\])?"
 )
-_MODULE_REF_RE = re.compile(r"^module\.(?P<call>[A-Za-z_][A-Za-z0-9_-]*)(?P<key>\[[^\]]*\])?(?:\.(?P<out>[A-Za-z0-9_-]+))?")
+_MODULE_REF_RE = re.compile(
+    r"^module\.(?P<call>[A-Za-z_][A-Za-z0-9_-]*)(?P<key>\[[^\]]*\])?(?:\.(?P<out>[A-Za-z0-9_-]+))?"
+)
 _MODULE_SEG_RE = re.compile(r"module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?")
 _NON_RESOURCE_ROOTS = {"var", "local", "module", "each", "count", "path", "self", "terraform"}
 
@@ -221,7 +223,9 @@ class PlanIndex:
         }
         return aliases.get(target_type, (target_type,))
 
-    def ref_or_value(self, raw: RawResource, path: str, types: Iterable[str], literal_attrs: Iterable[str] = ("id",)) -> Any:
+    def ref_or_value(
+        self, raw: RawResource, path: str, types: Iterable[str], literal_attrs: Iterable[str] = ("id",)
+    ) -> Any:
         """The referenced address when known, else the literal value (an external id), UNKNOWN or None."""
         t = self.target(raw, path, types, literal_attrs)
         return t if t is not None else raw.get(path)
@@ -514,9 +518,7 @@ def parse_plan(data: Any, origin: str) -> Inventory:
     if not m:
         raise chk.fail("$.format_version", f"not a version number: {fmt!r}")
     if int(m.group(1)) not in SUPPORTED_MAJOR_VERSIONS:
-        raise InputError(
-            f"unsupported plan format_version {fmt!r} (supported: 0.x and 1.x)", origin
-        )
+        raise InputError(f"unsupported plan format_version {fmt!r} (supported: 0.x and 1.x)", origin)
     tf_version = chk.get(data, "terraform_version", "$", str) or ""
 
     config = chk.get(data, "configuration", "$", dict)
@@ -632,7 +634,7 @@ def _provider_of(rtype: str) -> str:
 
 
 def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:
-    module, mode, rtype, name = split_address(entry["address"])
+    module, mode, _rtype, name = split_address(entry["address"])
     refs: dict[str, list[str]] = defaultdict(list)
     configured: frozenset[str] | None = None
     provider_key = ""
@@ -687,6 +689,7 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
     seen: Counter[str] = Counter()
     normalised: Counter[str] = Counter()
     unsupported: Counter[str] = Counter()
+    gaps: list[Gap] = []
     for raw in index.raws:
         if raw.mode != "managed":
             continue  # data sources describe existing infrastructure, read elsewhere
@@ -698,8 +701,22 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
             else:
                 unsupported[raw.type] += 1
             continue
+        try:
+            items = list(fn(raw, index))
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            # A value of an unexpected shape: report a coverage gap for this resource, never crash the
+            # scan, and never echo the value itself (only the error class) into the output.
+            gaps.append(
+                Gap(
+                    "terraform",
+                    f"{raw.address}: attributes of an unexpected shape could not be normalised ({type(exc).__name__})",
+                    "normalise_error",
+                    target=raw.address,
+                )
+            )
+            continue
         normalised[raw.type] += 1
-        for item in fn(raw, index):
+        for item in items:
             if isinstance(item, Resource):
                 resources.append(item)
             else:
@@ -716,7 +733,7 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
             "unsupported_types": dict(sorted(unsupported.items())),
         }
     )
-    return Inventory(tuple(resources), tuple(dict.fromkeys(edges)), (), freeze(meta))
+    return Inventory(tuple(resources), tuple(dict.fromkeys(edges)), tuple(gaps), freeze(meta))
 
 
 def location_for(index: PlanIndex) -> Location:
