@@ -68,7 +68,8 @@ def evaluate(
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
                           segmentation_policy=segmentation_policy)
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now)
+    checked: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -76,6 +77,7 @@ def evaluate(
         rules=tuple(r.meta for r in chosen),
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
+        checked=freeze(checked),
     )
 
 

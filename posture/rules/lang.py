@@ -497,7 +497,10 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
         yield Violation(render(message, res, ctx.params), observed=observed, expected=ctx.rule.expected,
                         discriminator=disc, path=path)
 
-    return Rule(meta, check, params)
+    def applies(res: Resource, ctx: RuleContext) -> bool | None:
+        return when(res, res, ctx)[0]
+
+    return Rule(meta, check, params, applies if "when" in node else None)
 
 
 def _observed(witnesses: list[Witness]) -> dict[str, Any]:
