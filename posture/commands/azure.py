@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 from typing import Any
 
 from posture.cli import ScanSource
@@ -25,6 +27,9 @@ def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")
+    if not os.environ.get("POSTURE_DEBUG"):
+        # the SDK logs retries and provider-registration attempts as warnings; they surface as gaps instead
+        logging.getLogger("azure").setLevel(logging.ERROR)
     return scan_azure(subscriptions=args.subscription, services=args.service, max_workers=args.max_workers,
                       progress=False if args.quiet else None, **options)
 
