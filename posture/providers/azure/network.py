@@ -128,8 +128,8 @@ def normalise_network(ix: Index) -> Produced:
             sp, sid = props(sn), rid(sn)
             nsg = rid(sp.get("networkSecurityGroup"))
             cidrs = [sp["addressPrefix"]] if sp.get("addressPrefix") else list(sp.get("addressPrefixes") or [])
-            yield resource(rec, Kind.SUBNET, {"cidrs": cidrs, "network": vnet, "map_public_ip": False},
-                           rid_=sid, name=str(sn.get("name", "")), native_type="Microsoft.Network/virtualNetworks/subnets")
+            yield resource(rec, Kind.SUBNET, {"cidrs": cidrs, "network": vnet, "map_public_ip": False}, rid_=sid,
+                           name=str(sn.get("name", "")), native_type="Microsoft.Network/virtualNetworks/subnets")
             yield Edge(vnet, sid, EdgeKind.CONTAINS)
             if nsg:
                 subnet_nsg[sid] = nsg
@@ -146,7 +146,8 @@ def normalise_network(ix: Index) -> Produced:
             "rules": nsg_rules(rec["data"]),
         })
 
-    public_ip = {rid(r["data"]): props(r["data"]).get("ipAddress") for r in ix.of("Microsoft.Network/publicIPAddresses")}
+    public_ip = {rid(r["data"]): props(r["data"]).get("ipAddress")
+                 for r in ix.of("Microsoft.Network/publicIPAddresses")}
     nic_view: dict[str, dict[str, Any]] = {}
     for rec in ix.of("Microsoft.Network/networkInterfaces"):
         nic, p = rid(rec["data"]), props(rec["data"])
@@ -222,7 +223,8 @@ def _app_gateway(rec: Mapping[str, Any], public_ip: Mapping[str, Any]) -> Produc
         lp = props(lst)
         protocol = str(lp.get("protocol", "")).lower()
         profile = rid(lp.get("sslProfile"))
-        tls = _app_gateway_tls(profiles.get(profile) if profile else p.get("sslPolicy")) if protocol == "https" else None
+        policy = profiles.get(profile) if profile else p.get("sslPolicy")
+        tls = _app_gateway_tls(policy) if protocol == "https" else None
         yield resource(rec, Kind.LISTENER, {
             "protocol": protocol,
             "port": ports.get(rid(lp.get("frontendPort"))),
