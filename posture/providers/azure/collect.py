@@ -79,26 +79,28 @@ class _Reader:
         self.out.records.append(record)
         return record
 
-    def items(self, what: str, call: Callable[[], Iterable[Any]], target: str = "") -> list[dict[str, Any]]:
-        """Every item of every page of ``call()`` as a dict (``[]`` and a gap when it fails)."""
+    def items(self, what: str, call: Callable[..., Iterable[Any]], *args: str,
+              target: str = "") -> list[dict[str, Any]]:
+        """Every item of every page of ``call(*args)`` as a dict (``[]`` and a gap when it fails)."""
         from azure.core.exceptions import AzureError
 
         try:
-            return [item.as_dict() for item in call()]
+            return [item.as_dict() for item in call(*args)]
         except AzureError as exc:
             self.out.gaps.append(error_gap(exc, self.service, self.subscription, what, target))
             return []
 
-    def each(self, rtype: str, what: str, call: Callable[[], Iterable[Any]], target: str = "") -> list[Record]:
-        """Read every page of ``call()`` into records of ``rtype``."""
-        return [self.add(rtype, data) for data in self.items(what, call, target)]
+    def each(self, rtype: str, what: str, call: Callable[..., Iterable[Any]], *args: str,
+             target: str = "") -> list[Record]:
+        """Read every page of ``call(*args)`` into records of ``rtype``."""
+        return [self.add(rtype, data) for data in self.items(what, call, *args, target=target)]
 
-    def one(self, rtype: str, what: str, call: Callable[[], Any], target: str = "") -> Record | None:
-        """Read one resource into a record of ``rtype`` (None and a gap when it fails)."""
+    def one(self, rtype: str, what: str, call: Callable[..., Any], *args: str, target: str = "") -> Record | None:
+        """Read one resource (``call(*args)``) into a record of ``rtype`` (None and a gap when it fails)."""
         from azure.core.exceptions import AzureError
 
         try:
-            return self.add(rtype, call().as_dict())
+            return self.add(rtype, call(*args).as_dict())
         except AzureError as exc:
             self.out.gaps.append(error_gap(exc, self.service, self.subscription, what, target))
             return None
@@ -198,11 +200,11 @@ def collect_keyvault(session: AzureSession, subscription: str) -> Collected:
     for vault in r.each("Microsoft.KeyVault/vaults", "list key vaults", c.vaults.list_by_subscription):
         vid = str(vault["data"].get("id", ""))
         rg, name = parse_id(vid).get("resourcegroups", ""), str(vault["data"].get("name", ""))
-        keys = r.items(f"list keys of vault {name}", lambda rg=rg, name=name: c.keys.list(rg, name), target=vid)
+        keys = r.items(f"list keys of vault {name}", c.keys.list, rg, name, target=vid)
         for key in keys:  # the list answer may omit the rotation policy: read each key once
             kname = str(key.get("name", ""))
-            r.one("Microsoft.KeyVault/vaults/keys", f"get key {name}/{kname}",
-                  lambda rg=rg, name=name, kname=kname: c.keys.get(rg, name, kname), target=str(key.get("id", "")))
+            r.one("Microsoft.KeyVault/vaults/keys", f"get key {name}/{kname}", c.keys.get, rg, name, kname,
+                  target=str(key.get("id", "")))
     return r.out
 
 
@@ -216,16 +218,15 @@ def collect_sql(session: AzureSession, subscription: str) -> Collected:
         sid = str(server["data"].get("id", ""))
         rg, sname = parse_id(sid).get("resourcegroups", ""), str(server["data"].get("name", ""))
         r.one("Microsoft.Sql/servers/encryptionProtector", f"read TDE protector of {sname}",
-              lambda rg=rg, sname=sname: c.encryption_protectors.get(rg, sname, "current"), target=sid)
-        dbs = r.each("Microsoft.Sql/servers/databases", f"list databases of {sname}",
-                     lambda rg=rg, sname=sname: c.databases.list_by_server(rg, sname), target=sid)
+              c.encryption_protectors.get, rg, sname, "current", target=sid)
+        dbs = r.each("Microsoft.Sql/servers/databases", f"list databases of {sname}", c.databases.list_by_server,
+                     rg, sname, target=sid)
         for db in dbs:
             dname = str(db["data"].get("name", ""))
             if dname.lower() == "master":
                 continue  # system database: TDE cannot be configured on it
             r.each("Microsoft.Sql/servers/databases/transparentDataEncryption", f"read TDE of {sname}/{dname}",
-                   lambda rg=rg, sname=sname, dname=dname: c.transparent_data_encryptions.list_by_database(
-                       rg, sname, dname),
+                   c.transparent_data_encryptions.list_by_database, rg, sname, dname,
                    target=str(db["data"].get("id", "")))
     return r.out
 
@@ -239,8 +240,8 @@ def collect_web(session: AzureSession, subscription: str) -> Collected:
     for app in r.each("Microsoft.Web/sites", "list App Service apps", c.web_apps.list):
         aid = str(app["data"].get("id", ""))
         rg, name = parse_id(aid).get("resourcegroups", ""), str(app["data"].get("name", ""))
-        r.one("Microsoft.Web/sites/config", f"read configuration of {name}",
-              lambda rg=rg, name=name: c.web_apps.get_configuration(rg, name), target=aid)
+        r.one("Microsoft.Web/sites/config", f"read configuration of {name}", c.web_apps.get_configuration, rg, name,
+              target=aid)
     return r.out
 
 

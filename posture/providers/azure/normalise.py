@@ -127,7 +127,10 @@ def normalise(records: Iterable[Mapping[str, Any]]) -> Inventory:
     edges: list[Edge] = []
     for produce in (network.normalise_network, stores.normalise_stores):
         for item in produce(index):
-            (resources if isinstance(item, Resource) else edges).append(item)
+            if isinstance(item, Resource):
+                resources.append(item)
+            else:
+                edges.append(item)
     return Inventory(tuple(resources), tuple(edges))
 
 

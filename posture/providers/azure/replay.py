@@ -130,8 +130,7 @@ class ReplayTransport(HttpTransport):  # type: ignore[type-arg]
             n = self._served.get(key, 0)
             self._served[key] = n + 1
             ex = answers[min(n, len(answers) - 1)]
-        body = ex.get("body")
-        raw = b"" if body is None else json.dumps(body).encode()
+        raw = b"" if ex.get("body") is None else json.dumps(ex["body"]).encode()
         return ReplayResponse(request, int(ex.get("status", 200)), raw, dict(ex.get("headers") or {}))
 
     def sleep(self, duration: float) -> None:
