@@ -101,12 +101,15 @@ def test_azure_storage_account_tls_https_encryption_and_public_access():
                            "keyvaultproperties": {"keyname": "K1", "keyvaulturi": "https://KV.vault.azure.net"}}}}),
     ])
     old, cmk = by_name(inv, "old"), by_name(inv, "cmk")
+    old_https, old_http = by_name(inv, "old:443"), by_name(inv, "old:80")
     # unset minimumTlsVersion is read as the documented default (TLS1_0), from the knowledge table
-    assert old.get("tls.policy") == "TLS1_0" and "1.0" in old.get("tls.versions") and old.get("tls.is_default")
-    assert old.get("transport.tls_required") is False and old.get("public") is True
+    assert old_https.get("tls.setting") == "TLS1_0" and "1.0" in old_https.get("tls.versions")
+    assert old_https.get("endpoint_of") == old.id and old_http.get("redirects_to_https") is False
+    assert old.get("transport") == {"tls_required": False, "min_tls_version": "1.0"} and old.get("public") is True
     assert old.get("encryption.at_rest") is True and old.get("encryption.basis") == "provider_default"
     assert old.get("encryption.algorithm") == "AES-256" and old.get("encryption.default_source") == "azure.storage.sse"
-    assert cmk.get("tls.versions") == ("1.2", "1.3") and cmk.get("public") is False
+    assert by_name(inv, "cmk:443").get("tls.versions") == ("1.2", "1.3") and cmk.get("public") is False
+    assert not [r for r in inv.resources if r.name == "cmk:80"]  # HTTPS only: no plain-HTTP endpoint
     key_id = f"{P}/V/vaults/kv/keys/k1".lower()
     assert cmk.get("encryption.key_manager") == "customer" and cmk.get("encryption.key_id") == key_id
     assert cmk.get("encryption.infrastructure_encryption") is True
@@ -146,8 +149,11 @@ def test_azure_sql_tde_states_and_server_tls():
     assert by_name(inv, "on").get("encryption.algorithm") == "AES-256"
     assert by_name(inv, "off").get("encryption.at_rest") is False
     assert by_name(inv, "unread").get("encryption.at_rest") is UNKNOWN  # TDE not readable: never a silent pass
-    server = by_name(inv, "s")
-    assert server.kind == "listener" and server.get("tls.min_version") == "1.0" and server.get("public") is True
+    server, endpoint = by_name(inv, "s"), by_name(inv, "s:1433")
+    assert (server.kind, server.get("store_type"), server.get("transport.min_tls_version")) == (
+        "datastore", "sql_server", "1.0")
+    assert server.get("encryption.at_rest") is UNKNOWN  # the TDE protector was not read
+    assert endpoint.kind == "listener" and endpoint.get("tls.versions")[0] == "1.0" and server.get("public") is True
 
 
 def test_azure_key_spec_rotation_and_expiry():
@@ -194,20 +200,22 @@ def test_azure_app_gateway_ssl_policies_resolve_through_the_knowledge_table():
     assert tls["modern"]["versions"] == ("1.2", "1.3") and tls["modern"]["policy"] == "AppGwSslPolicy20220101"
     assert tls["custom"]["min_version"] == "1.2" and "1.1" not in tls["custom"]["versions"]
     assert tls["custom"]["ciphers"] == ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",)
-    assert tls["unset"]["is_default"] and "1.0" in tls["unset"]["versions"]  # the older default is assumed
+    assert tls["unset"]["policy"] == "AppGwSslPolicy20150501" and "1.0" in tls["unset"]["versions"]  # older default
     assert tls["legacy-shape"]["versions"] == ("1.2",)
     assert tls["unknown"]["versions"] is UNKNOWN
     lb = by_name(inv, "modern")
     assert (lb.kind, lb.get("lb_type"), lb.get("scheme")) == ("load_balancer", "app_gateway", "internal")
 
 
-def test_azure_app_service_becomes_https_and_http_listeners():
+def test_azure_app_service_is_compute_with_https_and_http_listeners():
     site = f"{P}/Microsoft.Web/sites/app"
     inv = normalise([
         rec("Microsoft.Web/sites", {"id": site, "name": "app", "properties": {"httpsOnly": False}}),
         rec("Microsoft.Web/sites/config", {"id": f"{site}/config/web", "properties": {"minTlsVersion": "1.1"}}),
     ])
-    https = next(r for r in inv.resources if r.get("protocol") == "https")
-    http = next(r for r in inv.resources if r.get("protocol") == "http")
-    assert https.get("tls.versions") == ("1.1", "1.2", "1.3") and https.get("port") == 443
-    assert http.get("redirects_to_https") is False and http.id == f"{site.lower()}/listeners/http"
+    https, http, app = by_name(inv, "app:443"), by_name(inv, "app:80"), by_name(inv, "app")
+    assert https.get("tls.versions") == ("1.1", "1.2", "1.3") and https.get("tls.setting") == "1.1"
+    assert http.get("redirects_to_https") is False and http.id == f"{site.lower()}/http"
+    assert app.kind == "compute" and app.get("app_service") is True
+    assert {(e.src, e.kind, e.dst) for e in inv.edges} == {(https.id, "attached_to", app.id),
+                                                            (http.id, "attached_to", app.id)}

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
-from posture.providers.azure.normalise import Index, Produced, props, resource, rid, tls_from_policy
+from posture.providers.azure.normalise import Index, Produced, props, resource, rid
 from posture.providers.azure.nsg_defaults import DEFAULT_SECURITY_RULES
 
 _INTERNET_PREFIXES = {"*", "internet", "0.0.0.0/0", "any"}
@@ -82,27 +82,27 @@ def nsg_rules(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _app_gateway_tls(ssl_policy: Mapping[str, Any] | None) -> dict[str, Any]:
-    from posture.knowledge import TLS_VERSIONS, default_tls_policy, normalise_tls_version, tls_policy, tls_version_key
+    """``tls`` of an HTTPS listener from the gateway's (or its SSL profile's) ``sslPolicy``."""
+    from posture.knowledge import TLS_VERSIONS, normalise_tls_version, tls_version_key
+    from posture.providers.terraform.common import default_tls_policy, tls_policy
 
     sp = ssl_policy or {}
     ptype = str(sp.get("policyType", "")).lower()
     if ptype == "predefined" or (not ptype and sp.get("policyName")):
-        name = str(sp.get("policyName", ""))
-        return tls_from_policy(tls_policy("azure", name, "app_gateway"), name)
+        return tls_policy("azure", str(sp.get("policyName", "")), "app_gateway")
     if ptype.startswith("custom"):
         minimum = normalise_tls_version(sp.get("minProtocolVersion"))
         if minimum is None:
-            return tls_from_policy(None, str(sp.get("minProtocolVersion")))
+            return tls_policy("azure", None, "app_gateway") | {"policy": sp.get("policyType")}
+        # a custom policy accepts every TLS version from its minimum up (SSL was never offered)
         versions = [v for v in TLS_VERSIONS if v[0].isdigit() and tls_version_key(v) >= tls_version_key(minimum)]
-        return {"policy": f"{sp.get('policyType')}:{sp.get('minProtocolVersion')}", "min_version": minimum,
-                "versions": versions, "ciphers": list(sp.get("cipherSuites") or []) or UNKNOWN, "is_default": False}
-    default = default_tls_policy("azure", "app_gateway")
-    tls = tls_from_policy(default, None)
+        return {"policy": sp.get("policyType"), "min_version": minimum, "versions": versions,
+                "ciphers": list(sp.get("cipherSuites") or []) or UNKNOWN}
+    tls = default_tls_policy("azure", "app_gateway")
     disabled = {normalise_tls_version(v) for v in sp.get("disabledSslProtocols") or []}
-    if disabled and isinstance(tls["versions"], list):  # legacy shape: default policy minus disabled versions
+    if disabled and isinstance(tls["versions"], list):  # legacy shape: the default policy minus disabled versions
         tls["versions"] = [v for v in tls["versions"] if v not in disabled]
         tls["min_version"] = tls["versions"][0] if tls["versions"] else None
-        tls["is_default"] = False
     return tls
 
 

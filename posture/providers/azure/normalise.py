@@ -12,9 +12,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from posture.model import UNKNOWN, Edge, Inventory, Resource
+from posture.model import Edge, EdgeKind, Inventory, Kind, Resource
 
 PROVIDER = "azure"
+
+Produced = Iterator[Resource | Edge]
+"""What a per-area normaliser yields."""
 
 
 def rid(value: Any) -> str:
@@ -93,29 +96,26 @@ def resource(rec: Mapping[str, Any], kind: str, attrs: Mapping[str, Any], *, rid
     )
 
 
-def tls_from_policy(policy: Mapping[str, Any] | None, configured: str | None) -> dict[str, Any]:
-    """The model's ``tls`` object from a knowledge-table policy (unknown name -> UNKNOWN versions)."""
-    if policy is None:
-        return {"policy": configured, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
-    tls: dict[str, Any] = {
-        "policy": policy["name"],
-        "min_version": policy["min_version"],
-        "versions": policy["versions"],
-        "ciphers": policy["ciphers"] if policy["ciphers"] is not None else UNKNOWN,
-        "is_default": bool(policy.get("is_default")) and configured is None,
-    }
-    if policy.get("platform_floor"):
-        tls["platform_floor"] = policy["platform_floor"]
+def tls_from_setting(family: str, value: Any) -> dict[str, Any]:
+    """``tls`` for an Azure minimum-TLS setting (storage, SQL, App Service), shaped as the plan source does:
+    ``policy: None`` and the ``setting``; an unset value is read as the documented default of ``family``."""
+    from posture.knowledge import default_tls_policy as knowledge_default
+    from posture.providers.terraform.common import tls_policy
+
+    setting = str(value) if value not in (None, "") else (knowledge_default(PROVIDER, family) or {}).get("name")
+    tls = tls_policy(PROVIDER, setting, family) if setting else tls_policy(PROVIDER, None, family)
+    tls.update({"policy": None, "setting": setting})
     return tls
 
 
-def tls_from_setting(family: str, value: Any) -> dict[str, Any]:
-    """``tls`` for an Azure minimum-TLS setting (storage, SQL, App Service); unset -> documented default."""
-    from posture.knowledge import default_tls_policy, tls_policy
-
-    configured = str(value) if value not in (None, "") else None
-    policy = tls_policy(PROVIDER, configured, family) if configured else default_tls_policy(PROVIDER, family)
-    return tls_from_policy(policy, configured)
+def listener(rec: Mapping[str, Any], suffix: str, attrs: Mapping[str, Any], port: int) -> Produced:
+    """A service endpoint listener ``<id>/<suffix>`` attached to the resource of ``rec``."""
+    owner = rid(rec["data"])
+    lid = f"{owner}/{suffix}"
+    yield resource(rec, Kind.LISTENER, {"port": port, "load_balancer": None, "certificates": [], "endpoint_of": owner,
+                                        **attrs},
+                   rid_=lid, name=f"{rec['data'].get('name')}:{port}", native_type=f"{rec['type']}.{suffix}")
+    yield Edge(lid, owner, EdgeKind.ATTACHED_TO)
 
 
 def normalise(records: Iterable[Mapping[str, Any]]) -> Inventory:
@@ -132,7 +132,3 @@ def normalise(records: Iterable[Mapping[str, Any]]) -> Inventory:
             else:
                 edges.append(item)
     return Inventory(tuple(resources), tuple(edges))
-
-
-Produced = Iterator[Resource | Edge]
-"""What a per-area normaliser yields."""

@@ -2,9 +2,10 @@
 SQL servers and databases, App Service apps.
 
 Provider facts (encryption defaults, minimum-TLS settings, key specs) come from
-:mod:`posture.knowledge`; nothing here hard-codes them. Service endpoints that only terminate client
-connections (a SQL logical server, an App Service app) are ``listener`` resources; the stores behind
-them (SQL databases) are ``datastore`` resources.
+:mod:`posture.knowledge`; nothing here hard-codes them. Shapes match the Terraform plan source, so
+one rule reads both: a storage account or SQL server is a ``datastore`` whose client endpoint is a
+``listener`` (``<id>/https``, ``<id>/http``, ``<id>/tds``) attached to it; an App Service app is a
+``compute`` resource with HTTPS and HTTP listeners. Live scans also read each SQL database's TDE state.
 """
 
 from __future__ import annotations
@@ -18,37 +19,19 @@ from posture.providers.azure.normalise import (
     Index,
     Produced,
     epoch_to_iso,
+    listener,
     props,
     resource,
     rid,
     tls_from_setting,
 )
+from posture.providers.terraform.common import customer_key, encryption, provider_default
 
 _CUSTOMER_KEY_SOURCES = {"microsoft.keyvault"}
 _DISK_CUSTOMER_TYPES = {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}
 _ENCRYPT_OPS = {"encrypt", "decrypt", "wrapkey", "unwrapkey"}
 _SIGN_OPS = {"sign", "verify"}
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$", re.IGNORECASE)
-
-
-def provider_default_encryption(native_type: str) -> dict[str, Any]:
-    """``encryption`` for a store that is encrypted by a documented provider default."""
-    from posture.knowledge import encryption_default
-
-    entry = encryption_default(native_type)
-    if entry is None:
-        return {"at_rest": UNKNOWN, "algorithm": None, "key_id": None, "key_manager": None, "basis": None,
-                "default_source": None}
-    return {"at_rest": bool(entry["at_rest"]), "algorithm": entry.get("algorithm"), "key_id": None,
-            "key_manager": entry.get("key_manager"), "basis": "provider_default", "default_source": entry["id"]}
-
-
-def customer_key_encryption(native_type: str, key_id: str | None) -> dict[str, Any]:
-    """``encryption`` for a store encrypted with a customer-managed key (same cipher as the default)."""
-    enc = provider_default_encryption(native_type)
-    enc.update({"at_rest": True, "key_id": key_id, "key_manager": "customer", "basis": "explicit",
-                "default_source": None})
-    return enc
 
 
 def iso_duration_days(text: Any) -> int | None:
@@ -123,24 +106,25 @@ def _storage_accounts(ix: Index) -> Produced:
         if str(enc.get("keySource", "")).lower() in _CUSTOMER_KEY_SOURCES:
             kv = enc.get("keyvaultproperties") or enc.get("keyVaultProperties") or {}
             key_id = ix.key_id_for_uri(str(kv.get("keyvaulturi", "")), str(kv.get("keyname", "")))
-            encryption = customer_key_encryption(native, key_id or kv.get("keyvaulturi"))
+            encryption_ = customer_key(key_id or kv.get("keyvaulturi"))
         else:
-            encryption = provider_default_encryption(native)
-        encryption["infrastructure_encryption"] = bool(enc.get("requireInfrastructureEncryption"))
+            encryption_ = provider_default(native)
+        encryption_["infrastructure_encryption"] = bool(enc.get("requireInfrastructureEncryption"))
         tls = tls_from_setting("storage_min_tls", p.get("minimumTlsVersion"))
         https_only = p.get("supportsHttpsTrafficOnly")
         pna = str(p.get("publicNetworkAccess") or "").lower()
         acl_default = str((p.get("networkAcls") or {}).get("defaultAction") or "Allow").lower()
         yield resource(rec, Kind.DATASTORE, {
             "store_type": "storage_account",
-            "encryption": encryption,
+            "encryption": encryption_,
             "public": pna != "disabled" and acl_default == "allow",
-            "public_network_access": p.get("publicNetworkAccess"),
-            "anonymous_blob_access": p.get("allowBlobPublicAccess"),
+            "blob_public_access": p.get("allowBlobPublicAccess"),
             "transport": {"tls_required": https_only if isinstance(https_only, bool) else UNKNOWN,
                           "min_tls_version": tls["min_version"]},
-            "tls": tls,
         })
+        yield from listener(rec, "https", {"protocol": "https", "tls": tls, "redirects_to_https": False}, 443)
+        if https_only is not True:
+            yield from listener(rec, "http", {"protocol": "http", "tls": None, "redirects_to_https": False}, 80)
         if key_id:
             yield Edge(rid(data), key_id, EdgeKind.ENCRYPTED_BY)
 
@@ -155,16 +139,13 @@ def _disks(ix: Index) -> Produced:
         etype = str(enc.get("type") or "EncryptionAtRestWithPlatformKey")
         des = rid(enc.get("diskEncryptionSetId"))
         key_id = des_key.get(des)
-        if etype.lower() in _DISK_CUSTOMER_TYPES:
-            encryption = customer_key_encryption(native, key_id or des or None)
-        else:
-            encryption = provider_default_encryption(native)
-        encryption["infrastructure_encryption"] = etype.lower() == "encryptionatrestwithplatformandcustomerkeys"
-        encryption["encryption_type"] = etype
-        encryption["disk_encryption_set"] = des or None
+        enc = customer_key(key_id or des or None) if etype.lower() in _DISK_CUSTOMER_TYPES else provider_default(native)
+        enc["infrastructure_encryption"] = etype.lower() == "encryptionatrestwithplatformandcustomerkeys"
+        enc["encryption_type"] = etype
+        enc["disk_encryption_set"] = des or None
         yield resource(rec, Kind.DATASTORE, {
             "store_type": "disk",
-            "encryption": encryption,
+            "encryption": enc,
             "public": str(p.get("networkAccessPolicy") or "").lower() == "allowall"
             and str(p.get("publicNetworkAccess") or "enabled").lower() != "disabled",
             "attached_to": rid(data.get("managedBy")) or None,
@@ -174,53 +155,53 @@ def _disks(ix: Index) -> Produced:
 
 
 def _sql(ix: Index) -> Produced:
-    native_db = "Microsoft.Sql/servers/databases"
     tde = {rid(r["data"]).rsplit("/transparentdataencryption/", 1)[0]: props(r["data"]).get("state")
            for r in ix.of("Microsoft.Sql/servers/databases/transparentDataEncryption")}
     protector = {rid(r["data"]).rsplit("/encryptionprotector/", 1)[0]: props(r["data"])
                  for r in ix.of("Microsoft.Sql/servers/encryptionProtector")}
-    servers: dict[str, Mapping[str, Any]] = {}
+    servers: dict[str, dict[str, Any]] = {}
     for rec in ix.of("Microsoft.Sql/servers"):
         sid, p = rid(rec["data"]), props(rec["data"])
-        servers[sid] = p
-        yield resource(rec, Kind.LISTENER, {
-            "protocol": "tds",
-            "port": 1433,
-            "tls": tls_from_setting("sql_min_tls", p.get("minimalTlsVersion")),
-            "public": str(p.get("publicNetworkAccess") or "Enabled").lower() != "disabled",
-            "load_balancer": None,
-            "certificates": [],
+        prot = protector.get(sid)
+        key_id = ix.key_id_for_uri(str(prot.get("uri", ""))) if prot else None
+        if prot is None:
+            enc = encryption(UNKNOWN)  # protector not readable
+        elif str(prot.get("serverKeyType", "")).lower() == "azurekeyvault":
+            enc = customer_key(key_id or prot.get("uri"))
+        else:
+            enc = provider_default("azure.sql.tde")
+        tls = tls_from_setting("sql_min_tls", p.get("minimalTlsVersion"))
+        servers[sid] = {"encryption": enc, "key_id": key_id,
+                        "public": str(p.get("publicNetworkAccess") or "Enabled").lower() != "disabled",
+                        "transport": {"tls_required": True, "min_tls_version": tls["min_version"]}}
+        yield resource(rec, Kind.DATASTORE, {
+            "store_type": "sql_server", "engine": "mssql", "encryption": enc,
+            "public": servers[sid]["public"], "transport": servers[sid]["transport"],
         })
-    for rec in ix.of(native_db):
+        yield from listener(rec, "tds", {"protocol": "tds", "tls": tls, "redirects_to_https": False}, 1433)
+        if key_id:
+            yield Edge(sid, key_id, EdgeKind.ENCRYPTED_BY)
+    for rec in ix.of("Microsoft.Sql/servers/databases"):
         did = rid(rec["data"])
         if did.rsplit("/", 1)[-1] == "master":
             continue
-        sid = did.rsplit("/databases/", 1)[0]
-        server = servers.get(sid, {})
-        state = tde.get(did)
-        prot = protector.get(sid) or {}
-        customer = str(prot.get("serverKeyType", "")).lower() == "azurekeyvault"
-        key_id = ix.key_id_for_uri(str(prot.get("uri", ""))) if customer else None
-        if state is None:
-            encryption: dict[str, Any] = {"at_rest": UNKNOWN, "algorithm": None, "key_id": None, "key_manager": None,
-                                          "basis": None, "default_source": None}
-        elif str(state).lower() == "enabled":
-            encryption = customer_key_encryption(native_db, key_id) if customer else provider_default_encryption(
-                native_db) | {"basis": "explicit", "default_source": None}
-        else:
-            encryption = {"at_rest": False, "algorithm": None, "key_id": None, "key_manager": None,
-                          "basis": "explicit", "default_source": None}
-        tls = tls_from_setting("sql_min_tls", server.get("minimalTlsVersion")) if server else None
+        server = servers.get(did.rsplit("/databases/", 1)[0], {})
+        state = str(tde.get(did) or "").lower()
+        if state == "enabled":  # encrypted with the server's TDE protector (its key, when that was readable)
+            enc = dict(server.get("encryption") or {})
+            if enc.get("at_rest") is not True:
+                enc = provider_default("azure.sql.tde") | {"key_manager": None}
+            enc.update({"at_rest": True, "basis": "explicit", "default_source": None})
+        else:  # TDE off, or its state could not be read (never a silent pass)
+            enc = encryption(False if state == "disabled" else UNKNOWN, basis="explicit" if state else None)
         yield resource(rec, Kind.DATASTORE, {
-            "store_type": "database",
-            "engine": "sqlserver",
-            "encryption": encryption,
-            "public": str(server.get("publicNetworkAccess") or "Enabled").lower() != "disabled" if server else UNKNOWN,
-            "transport": {"tls_required": UNKNOWN, "min_tls_version": tls["min_version"] if tls else UNKNOWN},
-            "server": sid,
+            "store_type": "database", "engine": "mssql", "encryption": enc,
+            "public": server.get("public", UNKNOWN),
+            "transport": server.get("transport", {"tls_required": True, "min_tls_version": UNKNOWN}),
+            "server": did.rsplit("/databases/", 1)[0],
         })
-        if key_id:
-            yield Edge(did, key_id, EdgeKind.ENCRYPTED_BY)
+        if state == "enabled" and server.get("key_id"):
+            yield Edge(did, server["key_id"], EdgeKind.ENCRYPTED_BY)
 
 
 def _web_apps(ix: Index) -> Produced:
@@ -228,16 +209,16 @@ def _web_apps(ix: Index) -> Produced:
     for rec in ix.of("Microsoft.Web/sites"):
         aid, p = rid(rec["data"]), props(rec["data"])
         config = configs.get(aid)
-        min_tls = (config or {}).get("minTlsVersion") or (p.get("siteConfig") or {}).get("minTlsVersion")
-        tls = tls_from_setting("app_service_min_tls", min_tls) if config is not None or min_tls else {
-            "policy": None, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
+        setting = (config or {}).get("minTlsVersion") or (p.get("siteConfig") or {}).get("minTlsVersion")
+        if config is None and not setting:  # configuration not readable: versions unknown, not the default
+            tls: dict[str, Any] = {"policy": None, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
+        else:
+            tls = tls_from_setting("app_service_min_tls", setting)
         https_only = p.get("httpsOnly")
-        yield resource(rec, Kind.LISTENER, {
-            "protocol": "https", "port": 443, "tls": tls, "https_only": https_only,
-            "load_balancer": None, "certificates": [],
+        yield resource(rec, Kind.COMPUTE, {
+            "public_ips": [], "network_tags": [], "service_accounts": [], "subnet": None, "image": None,
+            "imds_v2_required": None, "role": (rec["data"].get("tags") or {}).get("role"), "app_service": True,
         })
-        yield resource(rec, Kind.LISTENER, {
-            "protocol": "http", "port": 80, "tls": None,
-            "redirects_to_https": https_only if isinstance(https_only, bool) else UNKNOWN,
-            "load_balancer": None, "certificates": [],
-        }, rid_=f"{aid}/listeners/http", name=f"{rec['data'].get('name')} (http)")
+        yield from listener(rec, "https", {"protocol": "https", "tls": tls, "redirects_to_https": False}, 443)
+        yield from listener(rec, "http", {"protocol": "http", "tls": None, "redirects_to_https": (
+            https_only if isinstance(https_only, bool) else UNKNOWN)}, 80)
