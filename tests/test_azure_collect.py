@@ -152,6 +152,9 @@ def test_azure_unusable_credential_is_a_one_line_input_error():
     transport = ReplayTransport.from_directory(ESTATE)
     with pytest.raises(InputError, match="no usable Azure credential: DefaultAzureCredential failed"):
         collect_azure(NoCredential(), client_kwargs={"transport": transport}, progress=False)
+    with pytest.raises(InputError, match=r"no usable Azure credential: .*DefaultAzureCredential failed"):
+        collect_azure(NoCredential(), [SUB_A], client_kwargs={"transport": transport}, progress=False)
+    assert transport.requests == []  # no token, no request
 
 
 def test_azure_replay_keys_ignore_api_version_and_case():

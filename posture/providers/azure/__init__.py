@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from posture.errors import InputError
@@ -64,7 +64,7 @@ def collect_azure(
     from azure.core.exceptions import ClientAuthenticationError
 
     from posture.progress import Progress
-    from posture.providers.azure.collect import COLLECTORS, Collected, list_subscriptions
+    from posture.providers.azure.collect import COLLECTORS, Collected, error_gap, list_subscriptions
     from posture.providers.azure.normalise import normalise
 
     chosen = list(dict.fromkeys(services or SERVICES))
@@ -82,34 +82,33 @@ def collect_azure(
         except ClientAuthenticationError as exc:
             raise InputError(f"no usable Azure credential: {str(exc).splitlines()[0]}",
                              where="azure credential") from None
-        except Exception as exc:
-            from posture.providers.azure.collect import error_gap
-
+        except Exception as exc:  # e.g. the subscription list itself denied or throttled
             gaps.append(error_gap(exc, "subscriptions", "", "list subscriptions"))
             subs = []
 
     tasks = [(sub, svc) for sub in subs for svc in chosen]
     pool = executor or ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(tasks) or 1)),
                                           thread_name_prefix="posture-azure")
-    records: list[dict[str, Any]] = []
+    results: dict[Future[Collected], tuple[str, str]] = {}
     try:
         with Progress("azure", total=len(tasks), enabled=progress) as bar:
-            futures: list[tuple[str, str, Future[Collected]]] = [
-                (sub, svc, pool.submit(COLLECTORS[svc], session, sub)) for sub, svc in tasks]
-            for sub, svc, fut in futures:
-                try:
-                    got = fut.result()
-                except Exception as exc:  # a task bug or a network failure: a gap, never a crashed scan
-                    from posture.providers.azure.collect import error_gap
-
-                    gaps.append(error_gap(exc, svc, sub, f"read {svc}"))
-                else:
-                    records.extend(got.records)
-                    gaps.extend(got.gaps)
-                bar.advance(note=f"{sub[:8]} {svc}")
+            results = {pool.submit(COLLECTORS[svc], session, sub): (sub, svc) for sub, svc in tasks}
+            for fut in as_completed(results):
+                bar.advance(note="{} {}".format(*results[fut]))
     finally:
         if executor is None:
             pool.shutdown(wait=True)
+    records: list[dict[str, Any]] = []
+    for fut, (sub, svc) in results.items():  # task order, so output does not depend on timing
+        try:
+            got = fut.result()
+        except Exception as exc:  # a task bug or a network failure: a gap, never a crashed scan
+            gaps.append(error_gap(exc, svc, sub, f"read {svc}"))
+        else:
+            records.extend(got.records)
+            gaps.extend(got.gaps)
+    if tasks and not records and gaps and all(g.code == "ClientAuthenticationError" for g in gaps):
+        raise InputError(f"no usable Azure credential: {gaps[0].reason}", where="azure credential")
     inventory = normalise(records)
     meta = {"source": "azure", "subscriptions": subs, "services": chosen, "records": len(records)}
     return Inventory(inventory.resources, inventory.edges, tuple(gaps) + inventory.gaps, freeze(meta))

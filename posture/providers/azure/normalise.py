@@ -103,7 +103,7 @@ def tls_from_setting(family: str, value: Any) -> dict[str, Any]:
     from posture.providers.terraform.common import tls_policy
 
     setting = str(value) if value not in (None, "") else (knowledge_default(PROVIDER, family) or {}).get("name")
-    tls = tls_policy(PROVIDER, setting, family) if setting else tls_policy(PROVIDER, None, family)
+    tls = tls_policy(PROVIDER, setting, family)
     tls.update({"policy": None, "setting": setting})
     return tls
 

@@ -10,7 +10,6 @@ one rule reads both: a storage account or SQL server is a ``datastore`` whose cl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,22 +24,13 @@ from posture.providers.azure.normalise import (
     rid,
     tls_from_setting,
 )
+from posture.providers.terraform.azure import iso_duration_days
 from posture.providers.terraform.common import customer_key, encryption, provider_default
 
 _CUSTOMER_KEY_SOURCES = {"microsoft.keyvault"}
 _DISK_CUSTOMER_TYPES = {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}
 _ENCRYPT_OPS = {"encrypt", "decrypt", "wrapkey", "unwrapkey"}
 _SIGN_OPS = {"sign", "verify"}
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$", re.IGNORECASE)
-
-
-def iso_duration_days(text: Any) -> int | None:
-    """Key Vault rotation durations (``P90D``, ``P1Y``, ``P2M``) in days (a year 365, a month 30)."""
-    m = _DURATION.match(str(text or "").strip())
-    if not m or not any(m.groups()):
-        return None
-    years, months, weeks, days = (int(g or 0) for g in m.groups())
-    return years * 365 + months * 30 + weeks * 7 + days
 
 
 def key_rotation(policy: Mapping[str, Any] | None) -> dict[str, Any]:
