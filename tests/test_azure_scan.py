@@ -3,8 +3,8 @@
 Planted faults (one per mission category) and their clean twins:
   network.exposure       nsg-open-rdp (3389 from Internet)   | nsg-deny-first (a higher-priority deny
                                                                   cancels the same allow), nsg-web
-  network.segmentation   vm-jump (behind nsg-open-rdp),      | vm-app (no public IP), satls12 (public
-                         satls10 (open to all networks)       |   network access disabled)
+  network.segmentation   vm-jump (behind nsg-open-rdp,       | vm-app (no public IP)
+                         with a public IP)                    |
   encryption.in_transit  satls10 (min TLS 1.0), agw-legacy,   | satls12, agw-modern, app-good,
                          app-legacy                           |   sql-prod (min TLS 1.2)
   encryption.at_rest     db-tde-off (TDE off)                 | db-tde-on, disks (platform and customer keys),
@@ -31,7 +31,6 @@ FAULTS = {
     ("POSTURE-NET-001", "nsg-open-rdp"),
     ("POSTURE-SEG-002", "vm-jump"),  # the VM behind nsg-open-rdp, with a public IP: 3389 reachable
     ("POSTURE-TLS-001", "satls10:443"),
-    ("POSTURE-SEG-001", "satls10"),  # public network access on, default network rule Allow
     ("POSTURE-TLS-001", "agw-legacy/https"),
     ("POSTURE-TLS-001", "app-legacy:443"),
     ("POSTURE-ENC-001", "db-tde-off"),
