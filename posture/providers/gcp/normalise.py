@@ -422,7 +422,8 @@ def sql_instance(rec: Record, ix: _Index) -> Out:
              "public_ips": [a["ipAddress"] for a in data.get("ipAddresses") or [] if a.get("type") == "PRIMARY"],
              "transport": {"tls_required": tls_required, "min_tls_version": None, "ssl_mode": mode},
              # automated backups are daily, so N retained backups cover about N days
-             "backup": {"enabled": bool(backup.get("enabled")), "retention_days": int(retained) if retained else None,
+             "backup": {"enabled": bool(backup.get("enabled")),
+                        "retention_days": int(retained) if retained and backup.get("enabled") else None,
                         "point_in_time_recovery": bool(backup.get("pointInTimeRecoveryEnabled")
                                                        or backup.get("binaryLogEnabled"))},
              "multi_az": settings.get("availabilityType") == "REGIONAL",

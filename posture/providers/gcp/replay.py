@@ -52,6 +52,8 @@ class Replay:
         """Every request served, as ``(method, path?query)``."""
         self.unmatched: list[tuple[str, str]] = []
         """Requests no route matched (answered with 404)."""
+        self.authorized = 0
+        """How many requests carried an ``Authorization`` header (the value is never kept)."""
 
     @classmethod
     def from_directory(cls, path: str | os.PathLike[str]) -> Replay:
@@ -73,12 +75,14 @@ class Replay:
                 routes.append(r)
         return cls(routes)
 
-    def respond(self, method: str, url: str) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, method: str, url: str,
+                headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         """The recorded ``(status, headers, body)`` for a request."""
         parts = urlsplit(url)
         query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _IGNORED_PARAMS}
         with self._lock:
             self.requests.append((method.upper(), f"{parts.path}?{parts.query}" if parts.query else parts.path))
+            self.authorized += any(k.lower() == "authorization" for k in headers or {})
             best, best_score = None, -1
             for i, route in enumerate(self._routes):
                 score = _match(route, method, parts.path, query)
@@ -127,7 +131,7 @@ def _make_adapter(replay: Replay) -> Any:
         """Answers ``requests`` calls from a :class:`Replay` instead of the network."""
 
         def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-            status, headers, body = replay.respond(request.method or "GET", request.url or "")
+            status, headers, body = replay.respond(request.method or "GET", request.url or "", request.headers)
             resp = requests.Response()
             resp.status_code = status
             resp.headers = CaseInsensitiveDict(headers)
@@ -155,7 +159,7 @@ class ReplayHttp:
                 redirections: int = 5, connection_type: Any = None) -> tuple[Any, bytes]:
         import httplib2
 
-        status, hdrs, content = self.replay.respond(method, uri)
+        status, hdrs, content = self.replay.respond(method, uri, headers)
         info = {k.lower(): v for k, v in hdrs.items()}
         info["status"] = str(status)
         return httplib2.Response(info), content
