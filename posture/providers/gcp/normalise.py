@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from posture import knowledge
@@ -189,13 +190,20 @@ def _covers(outer: Mapping[str, Any], inner: Mapping[str, Any]) -> bool:
     return set(inner["service_accounts"]) <= set(outer["service_accounts"])
 
 
-def _applies_to(targets: Mapping[str, Any], tags: Iterable[str], service_accounts: Iterable[str]) -> bool:
-    if targets["all"]:
-        return True
-    return bool(set(targets["tags"]) & set(tags)) or bool(set(targets["service_accounts"]) & set(service_accounts))
-
-
 # --------------------------------------------------------------------------- per-type normalisers
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A firewall rule's facts that other normalisers look up (computed once per rule)."""
+
+    id: str
+    name: str
+    direction: str
+    priority: int
+    enabled: bool
+    targets: dict[str, Any]
+    denies: list[dict[str, Any]]  # its normalised entries when it is an enabled deny rule, else []
 
 
 class _Index:
@@ -209,11 +217,34 @@ class _Index:
         self.subnets_of: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
         for r in self.by_type["compute.subnetwork"]:
             self.subnets_of[compute_id(r["data"].get("network"))].append(r["data"])
-        self.firewalls_of: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
-        for r in self.by_type["compute.firewall"]:
-            self.firewalls_of[compute_id(r["data"].get("network"))].append(r["data"])
         self.ssl_policies = {compute_id(r["data"].get("selfLink")): r["data"]
                              for r in self.by_type["compute.sslPolicy"]}
+        # per network: enabled deny rules (cancel allows) and enabled rules by target (protect instances)
+        self.denies_of: dict[str | None, list[_Rule]] = defaultdict(list)
+        self.targeting: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+        for r in self.by_type["compute.firewall"]:
+            data = r["data"]
+            if not data.get("selfLink"):
+                continue  # reported by the firewall normaliser
+            enabled = not data.get("disabled")
+            rule = _Rule(compute_id(data["selfLink"]) or "", str(data.get("name")),
+                         str(data.get("direction") or "INGRESS"),
+                         int(data.get("priority", DEFAULT_FIREWALL_PRIORITY)), enabled, firewall_targets(data),
+                         firewall_rules(data) if enabled and data.get("denied") else [])
+            net = compute_id(data.get("network"))
+            if rule.denies:
+                self.denies_of[net].append(rule)
+            if enabled:
+                t = rule.targets
+                keys = ["*"] if t["all"] else [*(f"tag:{x}" for x in t["tags"]),
+                                               *(f"sa:{x}" for x in t["service_accounts"])]
+                for key in keys:
+                    self.targeting[(net, key)].append(rule.id)
+
+    def firewalls_for(self, network: str | None, tags: Iterable[str], service_accounts: Iterable[str]) -> list[str]:
+        """Ids of the enabled firewall rules of ``network`` that apply to an instance."""
+        keys = ["*", *(f"tag:{t}" for t in tags), *(f"sa:{s}" for s in service_accounts)]
+        return list(dict.fromkeys(fid for k in keys for fid in self.targeting.get((network, k), ())))
 
 
 Out = tuple[list[Resource], list[Edge]]
@@ -268,14 +299,9 @@ def firewall(rec: Record, ix: _Index) -> Out:
     own = firewall_rules(data)
     priority = int(data.get("priority", DEFAULT_FIREWALL_PRIORITY))
     direction = str(data.get("direction") or "INGRESS")
-    cancelling = []
-    for other in ix.firewalls_of.get(net, []):
-        if (other is data or other.get("disabled") or not other.get("denied")
-                or str(other.get("direction") or "INGRESS") != direction
-                or int(other.get("priority", DEFAULT_FIREWALL_PRIORITY)) > priority
-                or not _covers(firewall_targets(other), targets)):
-            continue
-        cancelling += [{**entry, "from_rule": other.get("name")} for entry in firewall_rules(other)]
+    cancelling = [{**entry, "from_rule": other.name} for other in ix.denies_of.get(net, [])
+                  if other.id != rid and other.direction == direction and other.priority <= priority
+                  and _covers(other.targets, targets) for entry in other.denies]
     network_data = ix.networks.get(net) or {}
     attrs = {"layer": "instance", "stateful": True, "is_default": network_data.get("name") == "default"
              if network_data else _last(data.get("network")) == "default",
@@ -303,10 +329,8 @@ def instance(rec: Record, ix: _Index) -> Out:
              "disks": disks, "can_ip_forward": bool(data.get("canIpForward"))}
     edges = [Edge(s, rid, EdgeKind.CONTAINS) for s in subnets if s]
     edges += [Edge(d, rid, EdgeKind.ATTACHED_TO) for d in disks if d]
-    for net in {compute_id(n.get("network")) for n in nics}:
-        for fw in ix.firewalls_of.get(net, []):
-            if not fw.get("disabled") and _applies_to(firewall_targets(fw), tags, sas):
-                edges.append(Edge(rid, compute_id(fw["selfLink"]) or "", EdgeKind.PROTECTED_BY))
+    for net in dict.fromkeys(compute_id(n.get("network")) for n in nics):
+        edges += [Edge(rid, fid, EdgeKind.PROTECTED_BY) for fid in ix.firewalls_for(net, tags, sas)]
     return [_resource(Kind.COMPUTE, rid, "compute.v1.instance", project, data, attrs, region)], edges
 
 
