@@ -18,10 +18,10 @@ def test_gcp_cli_scans_the_chosen_project_and_fails_on_findings(monkeypatch, tmp
     assert code == 1
     doc = json.loads(out.read_text())
     rules = sorted(f["rule_id"] for f in doc["findings"])
-    assert rules == ["POSTURE-KEY-001", "POSTURE-KEY-002", "POSTURE-NET-001", "POSTURE-TLS-001", "POSTURE-TLS-001",
-                     "POSTURE-TLS-002"]
+    assert rules == ["POSTURE-KEY-001", "POSTURE-KEY-002", "POSTURE-NET-001", "POSTURE-SEG-002", "POSTURE-SEG-003",
+                     "POSTURE-TLS-001", "POSTURE-TLS-001", "POSTURE-TLS-002"]
     assert doc["gaps"] == [] and doc["summary"]["source"] == {"type": "gcp", "target": "acme-prod"}
-    assert "6 open finding(s)" in capsys.readouterr().err
+    assert "8 open finding(s)" in capsys.readouterr().err
 
 
 def test_gcp_cli_repeatable_project_and_service_filter_report_gaps(monkeypatch, tmp_path):

@@ -28,6 +28,10 @@ FAULTS = {
     ("POSTURE-TLS-001", PROXY + "shop-proxy-default"),  # no policy: GCP default COMPATIBLE / TLS 1.0
     ("POSTURE-KEY-001", KEY + "no-rotation"),  # no rotation period
     ("POSTURE-KEY-002", KEY + "slow-rotation"),  # rotates every 730 days
+    # the same faults seen through the graph: the bastion's public IP is reachable on SSH via allow-ssh-world,
+    # and orders-db authorises 0.0.0.0/0 on its public IP
+    ("POSTURE-SEG-002", "//compute.googleapis.com/projects/acme-prod/zones/us-central1-a/instances/bastion-1"),
+    ("POSTURE-SEG-003", SQL + "orders-db"),
 }
 TWINS = {
     FW + "allow-ssh-web",  # cancelled by deny-ssh-web at priority 900

@@ -35,7 +35,7 @@ def collect_gcp(
 
     See :func:`scan_gcp` for the parameters.
     """
-    from posture.model import Inventory, freeze
+    from posture.model import Gap, Inventory, freeze
     from posture.providers.gcp.clients import GcpClients, default_credentials
     from posture.providers.gcp.collect import RetryPolicy, collect, list_projects
     from posture.providers.gcp.normalise import normalise
@@ -44,7 +44,7 @@ def collect_gcp(
         credentials = default_credentials()
     clients = GcpClients(credentials, replay)
     retry = retry or RetryPolicy()
-    gaps = []
+    gaps: list[Gap] = []
     if projects is None:
         chosen, gaps = list_projects(clients, retry)
     else:

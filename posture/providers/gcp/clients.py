@@ -64,7 +64,7 @@ class GcpClients:
 
     def storage(self, project: str) -> Any:
         """A Cloud Storage client for ``project``."""
-        from google.cloud import storage
+        from google.cloud import storage  # type: ignore[attr-defined]
 
         return storage.Client(project=project, credentials=self.credentials, _http=self._session())
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from posture.model import Gap
@@ -179,7 +180,7 @@ def _kms_locations(client: Any, project: str, retry: RetryPolicy) -> list[str]:
     token = ""
     while True:  # the locations mixin returns a bare response, so page by hand
         req = locations_pb2.ListLocationsRequest(name=f"projects/{project}", page_token=token)
-        resp = retry.call(lambda req=req: client.list_locations(request=req))
+        resp = retry.call(partial(client.list_locations, request=req))
         names += [loc.name for loc in resp.locations]
         token = resp.next_page_token
         if not token:
@@ -190,12 +191,18 @@ def collect_kms(clients: GcpClients, project: str, retry: RetryPolicy) -> list[R
     """Key rings and crypto keys in every Cloud KMS location of ``project``."""
     client = clients.kms()
     out: list[Record] = []
+
+    def rings_in(location: str) -> list[dict[str, Any]]:
+        return [plain(r) for r in client.list_key_rings(parent=location)]
+
+    def keys_in(ring: str) -> list[dict[str, Any]]:
+        return [plain(k) for k in client.list_crypto_keys(parent=ring)]
+
     for location in _kms_locations(client, project, retry):
-        rings = retry.call(lambda loc=location: [plain(r) for r in client.list_key_rings(parent=loc)])
+        rings = retry.call(partial(rings_in, location))
         out += _records("kms.keyRing", project, rings)
         for ring in rings:
-            keys = retry.call(lambda r=ring: [plain(k) for k in client.list_crypto_keys(parent=r["name"])])
-            out += _records("kms.cryptoKey", project, keys)
+            out += _records("kms.cryptoKey", project, retry.call(partial(keys_in, ring["name"])))
     return out
 
 
@@ -226,7 +233,7 @@ def collect_sql_instances(clients: GcpClients, project: str, retry: RetryPolicy)
     items: list[dict[str, Any]] = []
     request = instances.list(project=project)
     while request is not None:
-        page = retry.call(lambda req=request: req.execute(num_retries=0))
+        page = retry.call(partial(request.execute, num_retries=0))
         for item in page.get("items") or []:
             item.pop("serverCaCert", None)  # a certificate blob the normaliser never needs
             items.append(item)
@@ -267,7 +274,7 @@ def list_projects(clients: GcpClients, retry: RetryPolicy) -> tuple[list[str], l
         ids: list[str] = []
         request = projects.list(filter="lifecycleState:ACTIVE")
         while request is not None:
-            page = retry.call(lambda req=request: req.execute(num_retries=0))
+            page = retry.call(partial(request.execute, num_retries=0))
             ids += [p["projectId"] for p in page.get("projects") or []
                     if p.get("lifecycleState", "ACTIVE") == "ACTIVE"]
             request = projects.list_next(request, page)

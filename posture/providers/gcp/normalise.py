@@ -261,7 +261,7 @@ def network(rec: Record, ix: _Index) -> Out:
     attrs = {"cidrs": cidrs, "is_default": data.get("name") == "default", "flow_logs": flow,
              "auto_create_subnetworks": bool(data.get("autoCreateSubnetworks")), "peerings": peerings,
              "routing_mode": (data.get("routingConfig") or {}).get("routingMode")}
-    edges = [Edge(rid, p, EdgeKind.PEERS_WITH) for p in peerings if p in ix.networks]
+    edges = [Edge(rid, p, EdgeKind.PEERS_WITH) for p in peerings if p and p in ix.networks]
     return [_resource(Kind.NETWORK, rid, "compute.v1.network", project, data, attrs)], edges
 
 

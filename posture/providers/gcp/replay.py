@@ -76,7 +76,7 @@ class Replay:
         return cls(routes)
 
     def respond(self, method: str, url: str,
-                headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+                headers: Mapping[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
         """The recorded ``(status, headers, body)`` for a request."""
         parts = urlsplit(url)
         query = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _IGNORED_PARAMS}
@@ -130,7 +130,8 @@ def _make_adapter(replay: Replay) -> Any:
     class ReplayAdapter(BaseAdapter):  # type: ignore[misc]
         """Answers ``requests`` calls from a :class:`Replay` instead of the network."""
 
-        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+                 verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
             status, headers, body = replay.respond(request.method or "GET", request.url or "", request.headers)
             resp = requests.Response()
             resp.status_code = status
