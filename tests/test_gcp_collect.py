@@ -167,3 +167,24 @@ def test_gcp_credentials_are_applied_but_never_recorded(replay):
     collect(clients, ["acme-prod"], tasks=["firewalls", "sql_instances", "buckets"], retry=FAST)
     assert replay.authorized == len(replay.requests) >= 4  # every SDK sent the Authorization header
     assert "SECRET" not in repr(replay.requests)
+
+
+def test_gcp_googleapiclient_errors_rate_limit_403_retried_and_disabled_api_gap():
+    path = "/v1/projects/{}/instances"
+    disabled = {"error": {"code": 403, "message": "Cloud SQL Admin API has not been used in project 1 before or it "
+                          "is disabled.", "errors": [{"reason": "accessNotConfigured", "domain": "usageLimits"}],
+                          "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                       "reason": "SERVICE_DISABLED", "domain": "googleapis.com"}]}}
+    limited = {"error": {"code": 403, "message": "Rate limit exceeded", "errors": [{"reason": "rateLimitExceeded"}]}}
+    replay = Replay([
+        {"path": path.format("busy"), "responses": [{"status": 403, "headers": {"Retry-After": "3"}, "body": limited},
+                                                    {"body": {"items": [{"name": "db"}]}}]},
+        {"path": path.format("off"), "status": 403, "body": disabled},
+    ])
+    slept: list[float] = []
+    records, gaps = collect(GcpClients(AnonymousCredentials(), replay), ["busy", "off"], tasks=["sql_instances"],
+                            retry=RetryPolicy(sleep=slept.append))
+    assert _names(records) == ["db"] and slept == [3.0]
+    (gap,) = gaps
+    assert (gap.account, gap.service, gap.code) == ("off", "sqladmin", "SERVICE_DISABLED")
+    assert gap.reason.startswith("sql_instances: HTTP 403: Cloud SQL Admin API has not been used")

@@ -35,72 +35,59 @@ _RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT
 # --------------------------------------------------------------------------- errors and retries
 
 
-def _status(exc: BaseException) -> int | None:
-    code = getattr(exc, "code", None)  # google.api_core.exceptions.GoogleAPICallError
-    if isinstance(code, int):
-        return code
-    resp = getattr(exc, "resp", None)  # googleapiclient.errors.HttpError
-    status = getattr(resp, "status", None)
-    return int(status) if status is not None else None
+@dataclass(frozen=True)
+class CallError:
+    """What a failed SDK call says: HTTP status, Google's most specific code, message, Retry-After."""
+
+    status: int | None
+    code: str
+    message: str
+    retry_after: float | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in _RETRY_STATUS or (self.status == 403 and self.code in _RATE_LIMIT_REASONS)
 
 
-def _error_body(exc: BaseException) -> dict[str, Any]:
-    content = getattr(exc, "content", None)  # HttpError keeps the raw body
-    if isinstance(content, bytes):
-        try:
-            doc = json.loads(content.decode("utf-8", "replace"))
-        except ValueError:
-            return {}
-        return doc.get("error") or {} if isinstance(doc, dict) else {}
-    return {}
-
-
-def error_code(exc: BaseException) -> str:
-    """The most specific code Google gave: ErrorInfo reason, legacy ``errors[].reason``, or the class name."""
-    reason = getattr(exc, "reason", None)
-    if isinstance(reason, str) and reason and hasattr(exc, "code") and not hasattr(exc, "resp"):
-        return reason  # api_core parses google.rpc.ErrorInfo into .reason
-    errors = getattr(exc, "errors", None)
-    if not hasattr(exc, "resp") and errors:
-        first = errors[0]
-        if isinstance(first, dict) and first.get("reason"):
-            return str(first["reason"])
-    body = _error_body(exc)
-    for detail in body.get("details") or []:
-        if isinstance(detail, dict) and detail.get("reason"):
-            return str(detail["reason"])
-    for err in body.get("errors") or []:
-        if isinstance(err, dict) and err.get("reason"):
-            return str(err["reason"])
-    status = _status(exc)
-    return f"HTTP{status}" if hasattr(exc, "resp") and status else type(exc).__name__
-
-
-_REQUEST_PREFIX = re.compile(r"^[A-Z]+ https?://\S+: ")
-
-
-def _message(exc: BaseException) -> str:
-    msg = str(getattr(exc, "message", None) or _error_body(exc).get("message") or exc).strip()
-    line = _REQUEST_PREFIX.sub("", msg.splitlines()[0]) if msg else type(exc).__name__
-    return line[:300]
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    headers: Any = getattr(getattr(exc, "response", None), "headers", None) or getattr(exc, "resp", None)
-    if not headers:
-        return None
-    value = headers.get("Retry-After") or headers.get("retry-after")
+def _seconds(value: Any) -> float | None:
     try:
         return max(0.0, float(value)) if value is not None else None
     except (TypeError, ValueError):
         return None  # an HTTP-date: fall back to exponential backoff
 
 
-def _retryable(exc: BaseException) -> bool:
-    status = _status(exc)
-    if status in _RETRY_STATUS:
-        return True
-    return status == 403 and error_code(exc) in _RATE_LIMIT_REASONS
+def _first_reason(entries: Any) -> str | None:
+    return next((str(e["reason"]) for e in entries or () if isinstance(e, dict) and e.get("reason")), None)
+
+
+_REQUEST_PREFIX = re.compile(r"^[A-Z]+ https?://\S+: ")
+
+
+def describe(exc: BaseException) -> CallError:
+    """Read an SDK error: google.api_core (google-cloud clients) or googleapiclient ``HttpError``.
+
+    ``code`` is the ``google.rpc.ErrorInfo`` reason (``SERVICE_DISABLED``, ``IAM_PERMISSION_DENIED``),
+    else the legacy ``errors[].reason`` (``accessNotConfigured``, ``notFound``), else the exception class.
+    """
+    from google.api_core.exceptions import GoogleAPICallError
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, GoogleAPICallError):
+        status = exc.code if isinstance(exc.code, int) else None
+        headers = getattr(exc.response, "headers", None) or {}
+        message = _REQUEST_PREFIX.sub("", str(exc.message or ""))  # api_core prefixes "GET https://...: "
+        return CallError(status, exc.reason or _first_reason(exc.errors) or type(exc).__name__, message,
+                         _seconds(headers.get("Retry-After")))
+    if isinstance(exc, HttpError):
+        try:
+            doc = json.loads(exc.content.decode("utf-8", "replace"))
+            body = doc.get("error") if isinstance(doc, dict) and isinstance(doc.get("error"), dict) else {}
+        except ValueError:
+            body = {}
+        status = int(exc.resp.status)
+        code = _first_reason(body.get("details")) or _first_reason(body.get("errors")) or f"HTTP{status}"
+        return CallError(status, code, str(body.get("message") or exc.reason), _seconds(exc.resp.get("retry-after")))
+    return CallError(None, type(exc).__name__, str(exc))
 
 
 @dataclass(frozen=True)
@@ -122,9 +109,10 @@ class RetryPolicy:
             try:
                 return fn()
             except Exception as exc:
-                if attempt == self.attempts or not _retryable(exc):
+                err = describe(exc)
+                if attempt == self.attempts or not err.retryable:
                     raise
-                self.sleep(self.delay(attempt, _retry_after(exc)))
+                self.sleep(self.delay(attempt, err.retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -259,9 +247,11 @@ TASKS: dict[str, tuple[str, Task]] = {
 
 def gap_for(exc: BaseException, *, service: str, project: str, what: str) -> Gap:
     """A failed call as a coverage gap (permission denied, API disabled, not found, throttled...)."""
-    status = _status(exc)
-    prefix = f"{what}: HTTP {status}: " if status else f"{what}: "
-    return Gap("gcp", prefix + _message(exc), error_code(exc), service=service, account=project, target=what)
+    err = describe(exc)
+    lines = err.message.strip().splitlines()
+    message = (lines[0] if lines else type(exc).__name__)[:300]
+    prefix = f"{what}: HTTP {err.status}: " if err.status else f"{what}: "
+    return Gap("gcp", prefix + message, err.code, service=service, account=project, target=what)
 
 
 # --------------------------------------------------------------------------- projects and the runner
