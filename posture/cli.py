@@ -74,6 +74,8 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
+    p.add_argument("--history", metavar="PATH_OR_URL",
+                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,7 +145,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
         save_snapshot(result, args.snapshot_out)
     fmt = _default_format(args)
-    _emit(render(result, fmt, {"colour": sys.stdout.isatty() and not args.output, "args": args}), args.output)
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
+                                      "quiet": args.quiet}
+    history = args.history or os.environ.get("POSTURE_HISTORY")
+    if history:
+        from posture.commands.history import record_scan
+
+        record_scan(history, result, render_options)
+    _emit(render(result, fmt, render_options), args.output)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
     if not args.quiet and fmt != "table":
