@@ -19,6 +19,7 @@ from posture.model import Severity
 GROUP_BY = ("fingerprint", "rule_account")
 DEFAULT_PRIORITY = {"critical": "Highest", "high": "High", "medium": "Medium", "low": "Low", "info": "Lowest"}
 
+MAX_FINDINGS_IN_BODY = 25  # keeps grouped tickets under Jira's and GitHub's body limits
 Block = tuple[str, Any]
 """A body block: ("h", text) heading, ("p", text) paragraph, ("code", text), ("ul", [text, ...])."""
 
@@ -38,7 +39,7 @@ class TicketItem:
         first = self.findings[0]
         out: list[Block] = [("p", f"{first['title']} ({first['rule_id']}), severity {self.severity.value}, "
                                   f"category {first['category']}.")]
-        for f in self.findings:
+        for f in self.findings[:MAX_FINDINGS_IN_BODY]:
             r = f["resource"]
             where = ", ".join(x for x in (r.get("provider"), r.get("account"), r.get("region")) if x)
             out.append(("h", f"{r.get('name') or r['id']} ({r.get('kind', '')})"))
@@ -54,6 +55,8 @@ class TicketItem:
                 out.append(("p", f"Declared at {loc['file']}" + (f":{loc['line']}" if loc.get("line") else "")))
             if f.get("unverified"):
                 out.append(("p", "Unverified: the value could not be decided (unknown until apply)."))
+        if len(self.findings) > MAX_FINDINGS_IN_BODY:
+            out.append(("p", f"... and {len(self.findings) - MAX_FINDINGS_IN_BODY} more resource(s)."))
         if first.get("remediation"):
             out.append(("h", "Remediation"))
             out.append(("p", first["remediation"]))
