@@ -74,8 +74,13 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
+<<<<<<< HEAD
     p.add_argument("--history", metavar="PATH_OR_URL",
                    help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
+=======
+    p.add_argument("--segmentation-policy", metavar="FILE",
+                   help="zones and forbidden flows to check (docs/segmentation.md)")
+>>>>>>> main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +143,8 @@ def _emit(text: str, output: str | None) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from posture.report import render
 
-    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category}
+    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
+                               "segmentation_policy": args.segmentation_policy}
     result: ScanResult = args.scan_source.run(args, options)
     if args.snapshot_out:
         from posture.api import save_snapshot
