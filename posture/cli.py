@@ -74,13 +74,10 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
-<<<<<<< HEAD
-    p.add_argument("--history", metavar="PATH_OR_URL",
-                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
-=======
     p.add_argument("--segmentation-policy", metavar="FILE",
                    help="zones and forbidden flows to check (docs/segmentation.md)")
->>>>>>> main
+    p.add_argument("--history", metavar="PATH_OR_URL",
+                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import pytest
 
 from posture.cli import main
 from posture.report import formats, render
-from posture.report.profile import ProfileVerdict
+from posture.report.profile import ProfileView
 from posture.result import ScanResult
 from tests.report_helpers import estate
 
@@ -29,10 +29,13 @@ def result() -> ScanResult:
     return replace(res, findings=tuple(fs))
 
 
-PROFILE = {"name": "Acme security statement", "statement": "https://acme.example/security",
-           "claims": [{"id": "C1", "text": "Customer data is encrypted at rest", "verdict": "fail",
-                       "reason": "3 data stores are not encrypted", "rules": ["POSTURE-ENC-001"]},
-                      {"id": "C2", "text": "TLS 1.2+ everywhere <b>", "verdict": "unverified"}]}
+# the shape of posture.profiles.ProfileReport.to_dict()
+PROFILE = {"profile": "acme", "title": "Acme security statement", "statement": "Published at acme.example/security",
+           "claims": [{"id": "C1", "text": "Customer data is encrypted at rest", "verdict": "does not hold",
+                       "reasons": ["3 data stores are not encrypted"],
+                       "findings": [{"rule_id": "POSTURE-ENC-001", "fingerprint": "x"}]},
+                      {"id": "C2", "text": "TLS 1.2+ everywhere <b>", "verdict": "cannot be verified",
+                       "reasons": ["values unknown until apply"], "findings": []}]}
 TREND = [{"label": "2026-Q1", "by_severity": {"critical": 2, "high": 7}, "by_category": {"encryption.at_rest": 5}},
          {"label": "2026-Q2", "by_severity": {"critical": 1, "high": 4}, "by_category": {"encryption.at_rest": 3}}]
 
@@ -127,7 +130,18 @@ def test_html_profile_from_source_metadata(result):
     page = render(replace(result, source={**result.source, "profile": PROFILE}), "html")
     assert 'id="profile"' in page and "Acme security statement" in page
     assert 'id="profile"' not in render(result, "html")
-    assert ProfileVerdict.coerce(PROFILE).verdict == "fail"
+    assert ProfileView.coerce(PROFILE).verdict == "does not hold"
+
+
+def test_verify_html_renders_claims(tmp_path):
+    from posture.api import save_snapshot
+
+    snap = save_snapshot(estate.example_inventory(), tmp_path / "estate.jsonl")
+    out = tmp_path / "verify.html"
+    code = main(["verify", "aws-saas", str(snap), "--format", "html", "-o", str(out)])
+    page = out.read_text()
+    assert code == 1 and 'id="profile"' in page and "does not hold" in page
+    assert 'class="verdict-fail"' in page and 'data-fingerprint="' in page
 
 
 # ---------------------------------------------------------------- HTML in a real browser

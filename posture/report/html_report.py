@@ -3,10 +3,11 @@
 No scripts, no external assets: inline CSS and inline SVG only. Every value that comes from
 the estate (resource names, ids, messages, evidence) is escaped.
 
-Options: ``profile`` (a :class:`~posture.report.profile.ProfileVerdict` or dict; default
-``result.source["profile"]``), ``trend`` (a list of trend points: mappings or objects with
-``to_dict()`` holding ``label``, ``by_severity`` and ``by_category``, as produced by
-:meth:`posture.history.History.trend`), ``title`` and ``generated_at`` (ISO time).
+Options: ``profile`` (a :class:`posture.profiles.ProfileReport` or its ``to_dict()``; default
+``result.source["profile"]``, see :mod:`posture.report.profile`), ``trend`` (a list of trend
+points: mappings or objects with ``to_dict()`` holding ``label``, ``by_severity`` and
+``by_category``, as produced by :meth:`posture.history.History.trend`), ``title`` and
+``generated_at``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from html import escape
 from typing import Any
 
 from posture.model import Category, Finding, Severity
-from posture.report.profile import ProfileVerdict
+from posture.report.profile import ProfileView
 from posture.report.svg import SEVERITY_COLOURS, path_svg, trend_svg
 from posture.result import ScanResult
 
@@ -48,7 +49,7 @@ text-transform:uppercase}
 pre{background:#f5f5f5;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0}
 svg{max-width:100%;height:auto;display:block;margin:6px 0}
 .verdict-pass{color:#2e7d32;font-weight:600}.verdict-fail{color:#c62828;font-weight:600}
-.verdict-unverified,.verdict-not_applicable{color:#757575;font-weight:600}
+.verdict-unverified{color:#757575;font-weight:600}
 """
 
 
@@ -130,17 +131,18 @@ def _rank(f: Finding) -> int:
     return f.severity.rank + (10 if f.status == "open" and not f.unverified else 0)
 
 
-def _profile(profile: ProfileVerdict) -> str:
+def _profile(profile: ProfileView) -> str:
     rows = "".join(
-        f'<tr><td>{_e(c.id)}</td><td>{_e(c.text)}</td><td class="verdict-{_e(c.verdict)}">{_e(c.verdict)}</td>'
-        f"<td>{_e(c.reason)}{'<br>' if c.reason and c.rules else ''}"
+        f'<tr><td>{_e(c.id)}</td><td>{_e(c.text)}</td><td class="verdict-{c.css}">{_e(c.verdict)}</td>'
+        f"<td>{'<br>'.join(_e(r) for r in c.reasons)}{'<br>' if c.reasons and c.rules else ''}"
         f"{', '.join(f'<code>{_e(r)}</code>' for r in c.rules)}</td></tr>"
         for c in profile.claims
     )
-    statement = f' — <span class="muted">{_e(profile.statement)}</span>' if profile.statement else ""
-    return (f'<h2 id="profile">Statement: {_e(profile.name)}{statement}</h2>'
-            f'<p>Overall verdict: <span class="verdict-{_e(profile.verdict)}">{_e(profile.verdict)}</span></p>'
-            f"<table class=\"claims\"><tr><th>claim</th><th>statement</th><th>verdict</th><th>why</th></tr>"
+    overall = profile.verdict
+    statement = f'<p class="muted">{_e(profile.statement)}</p>' if profile.statement else ""
+    return (f'<h2 id="profile">Statement: {_e(profile.title)}</h2>{statement}'
+            f'<p>Overall: <span class="verdict-{ProfileView.css_of(overall)}">{_e(overall)}</span></p>'
+            f"<table class=\"claims\"><tr><th>claim</th><th>text</th><th>verdict</th><th>why</th></tr>"
             f"{rows}</table>")
 
 
@@ -181,7 +183,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         + f"<br>generated {_e(generated)} by posture {_e(__version__)}; {s['rules']} rules</p></header>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(k)}</div>' for k, n in cards) + "</div>",
     ]
-    profile = ProfileVerdict.coerce(options.get("profile") or result.source.get("profile"))
+    profile = ProfileView.coerce(options.get("profile") or result.source.get("profile"))
     if profile is not None:
         body.append(_profile(profile))
     body.append('<h2 id="summary">Summary</h2><div class="cards">')

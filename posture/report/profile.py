@@ -1,15 +1,14 @@
-"""The typed shape of a statement-profile verdict, as the HTML report renders it.
+"""The statement-profile verdict section of the HTML report.
 
-Profiles (``posture verify``) are built elsewhere; they hand their verdict to the report either as
-``options["profile"]`` or inside the scan's source metadata as ``result.source["profile"]``, in
-this shape (a :class:`ProfileVerdict` or the equivalent plain dict)::
+``posture verify`` (:mod:`posture.profiles`) produces a :class:`posture.profiles.ProfileReport`.
+The HTML report renders it when given as ``options["profile"]`` or carried by the scan as
+``result.source["profile"]``, either as the ``ProfileReport`` itself or as its ``to_dict()``::
 
-    {"name": "Acme security statement", "statement": "https://acme.example/security",
-     "verdict": "fail",                       # pass | fail | unverified
-     "claims": [{"id": "C1", "text": "All customer data is encrypted at rest with AES-256",
-                 "verdict": "fail",           # pass | fail | unverified | not_applicable
-                 "reason": "2 data stores not encrypted",
-                 "rules": ["POSTURE-ENC-001"], "fingerprints": ["..."]}]}
+    {"profile": "acme", "title": "Acme security statement", "statement": "The text as published.",
+     "claims": [{"id": "tls-in-transit", "text": "Data in transit uses TLS 1.2 or higher.",
+                 "verdict": "does not hold",   # holds | does not hold | cannot be verified
+                 "reasons": ["2 listener(s) accept TLS 1.0"],
+                 "findings": [{"rule_id": "POSTURE-TLS-001", "fingerprint": "...", ...}]}]}
 """
 
 from __future__ import annotations
@@ -18,61 +17,59 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-VERDICTS = ("pass", "fail", "unverified", "not_applicable")
+HOLDS, FAILS, UNVERIFIABLE = "holds", "does not hold", "cannot be verified"
+VERDICT_CLASS = {HOLDS: "pass", FAILS: "fail", UNVERIFIABLE: "unverified"}
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimVerdict:
-    """One claim of a published statement and whether the estate bears it out."""
+class ClaimView:
+    """One claim as the report shows it."""
 
     id: str
     text: str
     verdict: str
-    reason: str = ""
+    reasons: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
-    fingerprints: tuple[str, ...] = ()
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClaimVerdict:
-        verdict = str(data.get("verdict", "unverified"))
-        return cls(
-            id=str(data.get("id", "")),
-            text=str(data.get("text", "")),
-            verdict=verdict if verdict in VERDICTS else "unverified",
-            reason=str(data.get("reason", "")),
-            rules=tuple(str(r) for r in data.get("rules", ()) or ()),
-            fingerprints=tuple(str(f) for f in data.get("fingerprints", ()) or ()),
-        )
+    @property
+    def css(self) -> str:
+        return ProfileView.css_of(self.verdict)
 
 
 @dataclass(frozen=True, slots=True)
-class ProfileVerdict:
-    """A statement profile's overall verdict and its claim-by-claim verdicts."""
+class ProfileView:
+    """A profile verdict as the report shows it: title, statement and claims."""
 
-    name: str
-    verdict: str
-    claims: tuple[ClaimVerdict, ...] = ()
-    statement: str = ""
+    title: str
+    statement: str
+    claims: tuple[ClaimView, ...]
+
+    @staticmethod
+    def css_of(verdict: str) -> str:
+        return VERDICT_CLASS.get(verdict, "unverified")
+
+    @property
+    def verdict(self) -> str:
+        verdicts = {c.verdict for c in self.claims}
+        if FAILS in verdicts:
+            return FAILS
+        return HOLDS if self.claims and verdicts == {HOLDS} else UNVERIFIABLE
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProfileVerdict:
-        claims = tuple(ClaimVerdict.from_dict(c) for c in data.get("claims", ()) or ())
-        verdict = str(data.get("verdict") or _overall(claims))
-        return cls(str(data.get("name", "")), verdict if verdict in VERDICTS else "unverified", claims,
-                   str(data.get("statement", "")))
-
-    @classmethod
-    def coerce(cls, value: Any) -> ProfileVerdict | None:
-        """A ProfileVerdict from itself, a mapping, or None."""
-        if value is None or isinstance(value, ProfileVerdict):
+    def coerce(cls, value: Any) -> ProfileView | None:
+        """From a ProfileReport, its ``to_dict()``, or None."""
+        if value is None or isinstance(value, ProfileView):
             return value
-        if isinstance(value, Mapping):
-            return cls.from_dict(value)
-        return None
-
-
-def _overall(claims: tuple[ClaimVerdict, ...]) -> str:
-    verdicts = {c.verdict for c in claims}
-    if "fail" in verdicts:
-        return "fail"
-    return "unverified" if "unverified" in verdicts or not claims else "pass"
+        if hasattr(value, "to_dict"):
+            value = value.to_dict()
+        if not isinstance(value, Mapping):
+            return None
+        claims = []
+        for c in value.get("claims") or ():
+            rules = sorted({str(f.get("rule_id")) for f in c.get("findings") or () if f.get("rule_id")}
+                           | {str(r) for r in c.get("rules") or ()})
+            claims.append(ClaimView(str(c.get("id", "")), str(c.get("text", "")),
+                                    str(c.get("verdict", UNVERIFIABLE)), tuple(str(r) for r in c.get("reasons") or ()),
+                                    tuple(rules)))
+        return cls(str(value.get("title") or value.get("profile") or "statement"), str(value.get("statement", "")),
+                   tuple(claims))
