@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
 
 from posture.graph import INTERNET, Graph
 from posture.model import Severity
@@ -114,14 +115,13 @@ def path_svg(path: Sequence[str], graph: Graph | None) -> str:
     return "".join(parts)
 
 
-def trend_svg(points: Sequence[Mapping[str, object]]) -> str:
+def trend_svg(points: Sequence[Mapping[str, Any]]) -> str:
     """Plot open findings by severity per scan. ``points`` carry ``label`` and ``by_severity``."""
     if not points:
         return ""
     width, height, left, bottom, top, right = 760, 260, 46, 48, 16, 110
     plot_w, plot_h = width - left - right, height - top - bottom
-    series = {s.value: [int((p.get("by_severity") or {}).get(s.value, 0)) for p in points]  # type: ignore[union-attr]
-              for s in Severity}
+    series = {s.value: [int((p.get("by_severity") or {}).get(s.value, 0)) for p in points] for s in Severity}
     peak = max([1, *(v for vals in series.values() for v in vals)])
     n = len(points)
 

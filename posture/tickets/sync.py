@@ -72,7 +72,7 @@ def plan(
         min_severity) and (include_unverified or not f.get("unverified"))]
     items = {i.key: i for i in build_items(wanted_docs, group_by)}
     present = {group_key(f, group_by) for f in docs}  # keys still in the scan, ticketed or not
-    quiet_reason = {}
+    quiet_reason: dict[str, str] = {}
     for f in docs:
         if f.get("status", "open") != "open":
             quiet_reason.setdefault(group_key(f, group_by), f"{f['status']}: {f.get('status_reason') or 'no reason'}")
