@@ -151,10 +151,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
                                       "quiet": args.quiet}
     history = args.history or os.environ.get("POSTURE_HISTORY")
+    recorded = True
     if history:
         from posture.commands.history import record_scan
 
-        record_scan(history, result, render_options)
+        recorded = record_scan(history, result, render_options)
     _emit(render(result, fmt, render_options), args.output)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
@@ -165,6 +166,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             f"{s['resources']} resources, {s['gaps']} coverage gap(s)",
             file=sys.stderr,
         )
+    if not recorded:
+        return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_OK
 
 

@@ -334,6 +334,20 @@ def test_cli_scan_records_and_history_commands(tmp_path, capsys, monkeypatch):
     assert "| id |" in capsys.readouterr().out
 
 
+def test_cli_scan_with_broken_history_still_reports(tmp_path, capsys):
+    from posture.api import save_snapshot
+
+    snap = save_snapshot(estate.example_inventory(), tmp_path / "estate.jsonl")
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite" * 20)
+    out = tmp_path / "r.json"
+    assert main(["scan", "snapshot", str(snap), "--history", str(bad), "--format", "json", "-o", str(out)]) == 2
+    assert json.loads(out.read_text())["findings"]
+    err = capsys.readouterr().err
+    assert "not a SQLite database" in err and "scan not recorded" in err
+    assert bad.read_bytes() == b"not sqlite" * 20
+
+
 def test_cli_history_without_url(monkeypatch, capsys):
     monkeypatch.delenv("POSTURE_HISTORY", raising=False)
     assert main(["history", "list"]) == 2

@@ -102,12 +102,21 @@ def _trend(args: argparse.Namespace) -> int:
         return _emit(args, render_trend(h.trend(args.source, period=args.by), args.format))
 
 
-def record_scan(url: str, result: Any, render_options: dict[str, Any]) -> None:
-    """Record ``result`` (``posture scan --history``) and give the HTML report its trend."""
+def record_scan(url: str, result: Any, render_options: dict[str, Any]) -> bool:
+    """Record ``result`` (``posture scan --history``) and give the HTML report its trend.
+
+    A history that cannot be written is reported in one line and False returned: the scan's
+    report is still written, and the command exits 2.
+    """
     from posture.history import open_history, source_key
 
-    with open_history(url) as h:
-        scan_id = h.record(result)
-        render_options["trend"] = h.trend(source_key(result.source))
+    try:
+        with open_history(url) as h:
+            scan_id = h.record(result)
+            render_options["trend"] = h.trend(source_key(result.source))
+    except InputError as e:
+        print(f"posture: error: {e} (scan not recorded)", file=sys.stderr)
+        return False
     if not render_options.get("quiet"):
         print(f"posture: recorded scan {scan_id} in {h.where}", file=sys.stderr)
+    return True
