@@ -5,6 +5,7 @@ that posture's ticket sinks use, with state, pagination, auth and injected fault
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -96,8 +97,8 @@ class TicketServer:
             sig = "sha256=" + hmac.new(self.webhook_secret, raw, hashlib.sha256).hexdigest()
             return hmac.compare_digest(sig, h.headers.get("X-Posture-Signature", ""))
         auth = h.headers.get("Authorization", "")
-        return auth == f"Bearer {self.token}" or (auth.startswith("Basic ") and self.token in
-                                                   __import__("base64").b64decode(auth[6:]).decode())
+        return auth == f"Bearer {self.token}" or (auth.startswith("Basic ") and
+                                                   base64.b64decode(auth[6:]).decode().endswith(":" + self.token))
 
     @staticmethod
     def _drop(h: BaseHTTPRequestHandler) -> None:
