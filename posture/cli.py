@@ -79,6 +79,8 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
     p.add_argument("--segmentation-policy", metavar="FILE",
                    help="zones and forbidden flows to check (docs/segmentation.md)")
+    p.add_argument("--history", metavar="PATH_OR_URL",
+                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,7 +152,15 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
         save_snapshot(result, args.snapshot_out)
     fmt = _default_format(args)
-    _emit(render(result, fmt, {"colour": sys.stdout.isatty() and not args.output, "args": args}), args.output)
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
+                                      "quiet": args.quiet}
+    history = args.history or os.environ.get("POSTURE_HISTORY")
+    recorded = True
+    if history:
+        from posture.commands.history import record_scan
+
+        recorded = record_scan(history, result, render_options)
+    _emit(render(result, fmt, render_options), args.output)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
     if not args.quiet and fmt != "table":
@@ -160,6 +170,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             f"{s['resources']} resources, {s['gaps']} coverage gap(s)",
             file=sys.stderr,
         )
+    if not recorded:
+        return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
