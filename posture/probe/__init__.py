@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +30,17 @@ def endpoint_id(planned: Planned, shared_name: bool = False) -> str:
     return f"tls://{planned.label if shared_name else planned.target.label}"
 
 
-def endpoint_resource(planned: Planned, rid: str, attrs: Mapping[str, Any], native_type: str = "tls_endpoint") -> Resource:
+def endpoint_resource(planned: Planned, rid: str, attrs: Mapping[str, Any],
+                      native_type: str = "tls_endpoint") -> Resource:
+    """An ``endpoint`` resource for what was observed at ``planned``."""
     t = planned.target
-    return Resource(rid, "endpoint", native_type, "probe", name=planned.label,
+    return Resource(rid, "endpoint", native_type, "probe", name=rid.split("://", 1)[-1],
                     attrs={"host": t.host, "port": t.port, "address": planned.address, "protocol": "tcp", **attrs},
                     source="probe")
 
 
-def outcomes_to_inventory(outcomes: Sequence[Outcome], refused: Sequence[Refused], known: Iterable[str] = ()) -> Inventory:
+def outcomes_to_inventory(outcomes: Sequence[Outcome], refused: Sequence[Refused],
+                          known: Iterable[str] = ()) -> Inventory:
     """Endpoints, ``observed_as`` edges (to resources in ``known``), error and refusal gaps."""
     known_ids = set(known)
     per_name: dict[tuple[str, int], int] = {}
@@ -59,17 +62,6 @@ def outcomes_to_inventory(outcomes: Sequence[Outcome], refused: Sequence[Refused
         gaps.extend(Gap("probe", f"{cmd}: {msg}", "scan_command_error", service="tls", target=p.label)
                     for cmd, msg in o.command_errors.items())
     return Inventory(tuple(resources), tuple(edges), tuple(gaps))
-
-
-def _progress_callback(total: int, enabled: bool | None) -> tuple[Any, Callable[[Outcome], None]]:
-    from posture.progress import Progress
-
-    bar = Progress("probing TLS", total=total, enabled=enabled)
-
-    def on_done(o: Outcome) -> None:
-        bar.advance(note=f"{o.planned.label} {o.tls.get('grade') if o.tls else o.error_code}")
-
-    return bar, on_done
 
 
 def probe_tls(
@@ -94,6 +86,7 @@ def probe_tls(
     """
     from posture.api import scan_inventory
     from posture.engine import graph_from_inventory
+    from posture.progress import Progress
 
     wanted = [t if isinstance(t, Target) else parse_target(t) for t in targets]
     known: set[str] = set()
@@ -113,9 +106,8 @@ def probe_tls(
         scope_obj.check_window()
     opts = _options(scope_obj, options, ca_file, checks)
     planned, refused = plan(wanted, scope_obj, resolver)
-    bar, on_done = _progress_callback(len(planned), progress)
-    with bar:
-        outcomes = probe(planned, opts, on_done=on_done)
+    with Progress("probing TLS", total=len(planned), enabled=progress) as bar:
+        outcomes = probe(planned, opts, on_done=lambda o: bar.advance(note=o.planned.label))
     observed = outcomes_to_inventory(outcomes, refused, known)
     merged = (inventory or Inventory()).merge(observed)
     meta = dict(merged.meta)
@@ -151,6 +143,7 @@ def probe_meta(planned: Sequence[Planned], refused: Sequence[Refused], outcomes:
     return {
         "touched": [p.label for p in planned],
         "refused": [{"target": r.target, "reason": r.reason, "code": r.code} for r in refused],
-        "errors": [{"target": o.planned.label, "code": o.error_code, "reason": o.error} for o in outcomes if o.tls is None],
+        "errors": [{"target": o.planned.label, "code": o.error_code, "reason": o.error}
+                   for o in outcomes if o.tls is None],
         "seconds": round(sum(o.seconds for o in outcomes), 3),
     }

@@ -37,7 +37,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
 }
 """Check groups (what ``--checks`` accepts) -> sslyze scan command names."""
 
-VERSION_FIELDS = dict(zip(CHECKS["versions"], ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")))
+VERSION_FIELDS = dict(zip(CHECKS["versions"], ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"), strict=True))
 MOZILLA_PROFILES = ("modern", "intermediate", "old")
 
 
@@ -143,7 +143,7 @@ def sniff(address: str, port: int, timeout: float) -> tuple[str, str]:
         with socket.create_connection((address, port), timeout=timeout) as sock:
             sock.sendall(client_hello())
             first = sock.recv(5)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return "no_response", f"no answer to a TLS ClientHello within {timeout:g} s"
     except ConnectionRefusedError:
         return "connection_refused", "connection refused"
@@ -383,10 +383,11 @@ def _certificate(p: Planned, r: Any, opts: ProbeOptions) -> dict[str, Any] | Any
         # mismatch does not also read as "untrusted".
         passed = _trusted_stores(deployment.received_certificate_chain_as_pem, domains[0], opts.ca_file)
     not_after = leaf.not_valid_after_utc
+    oid = leaf.signature_algorithm_oid
     return {
         "key_algorithm": key_algorithm,
         "key_bits": bits,
-        "signature_algorithm": getattr(leaf.signature_algorithm_oid, "_name", leaf.signature_algorithm_oid.dotted_string),
+        "signature_algorithm": getattr(oid, "_name", None) or oid.dotted_string,
         "not_before": leaf.not_valid_before_utc.isoformat(),
         "not_after": not_after.isoformat(),
         "expired": not_after < datetime.now(timezone.utc),
@@ -455,7 +456,8 @@ def _trusted_stores(chain_pem: list[str], name: str, ca_file: Path | None) -> li
     from posture.probe.scope import parse_address
 
     subject = IPAddress(ip_address(name)) if parse_address(name) is not None else DNSName(name.replace("*.", "x.", 1))
-    return [s.name for s in _trust_stores(ca_file) if s.verify_certificate_chain(chain_pem, subject).was_validation_successful]
+    stores = _trust_stores(ca_file)
+    return [s.name for s in stores if s.verify_certificate_chain(chain_pem, subject).was_validation_successful]
 
 
 def _mozilla(server_result: Any) -> dict[str, Any] | Any:
