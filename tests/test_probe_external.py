@@ -115,7 +115,7 @@ def test_top_ports_follow_nmap_frequencies():
 
 
 def test_drift_between_configured_listener_and_observed_endpoint(estate):
-    certs, servers = estate
+    _, servers = estate
     port = servers["tls"].port
     inv = Inventory(
         (Resource("aws_lb.web", "load_balancer", "aws_lb", "aws", name="web",

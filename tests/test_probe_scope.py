@@ -58,7 +58,7 @@ def test_window_is_enforced():
                              "window": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-31T00:00:00Z",
                                         "daily": "22:00-06:00"}}, "q1.yaml")
     scope.check_window(datetime(2026, 1, 10, 23, 0, tzinfo=timezone.utc))
-    with pytest.raises(InputError, match="q1.yaml: window: outside the scan window"):
+    with pytest.raises(InputError, match=r"q1\.yaml: window: outside the scan window"):
         scope.check_window(datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc))
     with pytest.raises(InputError, match="outside the scan window"):
         scope.check_window(datetime(2026, 2, 10, 23, 0, tzinfo=timezone.utc))
