@@ -13,16 +13,19 @@ import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posture.errors import InputError
 from posture.model import Edge, Gap, Inventory, Resource, freeze
-from posture.probe.scope import Resolver, Scope, explicit_scope, load_scope, resolve_host
+from posture.probe.addresses import Resolver, resolve_host
 from posture.probe.sslyze_probe import CHECKS, Outcome, ProbeOptions, probe
 from posture.probe.targets import Planned, Refused, Target, graph_targets, parse_target, plan
-from posture.result import ScanResult
 
-__all__ = ["CHECKS", "ProbeOptions", "Scope", "Target", "load_scope", "probe_tls"]
+if TYPE_CHECKING:  # kept out of import time: ``import posture`` stays light
+    from posture.probe.scope import Scope
+    from posture.result import ScanResult
+
+__all__ = ["CHECKS", "ProbeOptions", "Target", "probe_tls"]
 
 
 def endpoint_id(planned: Planned, shared_name: bool = False) -> str:
@@ -86,6 +89,7 @@ def probe_tls(
     """
     from posture.api import scan_inventory
     from posture.engine import graph_from_inventory
+    from posture.probe.scope import Scope, explicit_scope, load_scope
     from posture.progress import Progress
 
     wanted = [t if isinstance(t, Target) else parse_target(t) for t in targets]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from pathlib import Path
@@ -20,31 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from posture.errors import InputError
+from posture.probe.addresses import Resolver, parse_address, resolve_host
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str], list[str]]
-
-
-def resolve_host(host: str) -> list[str]:
-    """Every address ``host`` resolves to (IPv4 and IPv6), deduplicated, in resolver order."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as e:
-        raise LookupError(f"cannot resolve {host}: {e}") from None
-    out: list[str] = []
-    for info in infos:
-        addr = str(info[4][0]).split("%", 1)[0]
-        if addr not in out:
-            out.append(addr)
-    return out
-
-
-def parse_address(value: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return None
 
 
 class _Strict(BaseModel):
