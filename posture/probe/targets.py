@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from posture.errors import InputError
-from posture.model import UNKNOWN
 from posture.probe.addresses import Resolver, parse_address, resolve_host
 
 if TYPE_CHECKING:
@@ -129,12 +128,12 @@ TLS_PROTOCOLS = frozenset({"https", "tls", "ssl", "wss", "ldaps", "imaps", "pop3
 
 
 def _strings(value: object) -> list[str]:
-    if value is None or value is UNKNOWN or isinstance(value, str):
-        return [value] if isinstance(value, str) and value else []
-    try:
-        return [str(v) for v in value if isinstance(v, str) and v]  # type: ignore[union-attr]
-    except TypeError:
-        return []
+    """A string or a list of strings as a list (UNKNOWN and anything else: empty)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str) and v]
+    return []
 
 
 def graph_targets(graph: Graph) -> list[Target]:
