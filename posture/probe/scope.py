@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
@@ -244,7 +245,7 @@ def scope_from_dict(data: Any, origin: str = "<scope>") -> Scope:
         raise InputError(f"{msg}{more}", where=f"{origin}: {field}") from None
 
 
-def load_scope(path: str | Path) -> Scope:
+def load_scope(path: str | os.PathLike[str]) -> Scope:
     """Read and validate a scope YAML file."""
     import yaml
 

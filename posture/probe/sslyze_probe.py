@@ -183,7 +183,7 @@ def _connectivity_error(result: Any) -> tuple[str, str]:
     trace = result.connectivity_error_trace
     if trace is None:
         return "connection_failed", "sslyze could not connect"
-    name = getattr(trace, "exc_type_str", None) or getattr(getattr(trace, "exc_type", None), "__name__", "")
+    name = str(getattr(trace, "exc_type_str", None) or getattr(getattr(trace, "exc_type", None), "__name__", ""))
     message = "".join(trace.format_exception_only()).strip().splitlines()[-1]
     message = message.split(": ", 1)[-1] if ": " in message else message
     code = _ERROR_CODES.get(name.rsplit(".", 1)[-1], "connection_failed")
