@@ -8,6 +8,7 @@ failed, and the number of API calls made. Nothing here keeps credentials.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone
@@ -145,7 +146,8 @@ class Reader:
                     self.calls += 1
                 return fn()
             except ClientError as e:
-                code = str(e.response.get("Error", {}).get("Code") or "ClientError")
+                self.calls += counted  # a failed page was still a request
+                code = _code(e)
                 if code in absent:
                     return Missing(code)
                 if code in THROTTLED and attempt < EXTRA_ATTEMPTS:
@@ -198,6 +200,23 @@ def dig(page: dict[str, Any], key: str) -> list[Any]:
     return list(cur or [])
 
 
+_STATUS_CODES = {"401": "AccessDenied", "403": "AccessDenied", "501": "NotImplemented"}
+_XML_FIELD = re.compile(r"<(Code|Message)>([^<]*)</\1>")
+
+
+def _code(e: Any) -> str:
+    """The error code; an HTTP status stands in when the body had none (403 -> AccessDenied)."""
+    code = str(e.response.get("Error", {}).get("Code") or "")
+    fields = dict(_XML_FIELD.findall(str(e.response.get("Error", {}).get("Message") or "")))
+    if fields.get("Code"):  # an XML error body parsed by a JSON-protocol client
+        return fields["Code"]
+    if not code or code.isdigit():
+        status = code if code.isdigit() else str(e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return _STATUS_CODES.get(status, code or "ClientError")
+    return code
+
+
 def _message(e: Exception) -> str:
     err = getattr(e, "response", {}).get("Error", {})
-    return str(err.get("Message") or e)
+    text = str(err.get("Message") or e)
+    return dict(_XML_FIELD.findall(text)).get("Message", text)
