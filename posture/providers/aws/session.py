@@ -73,8 +73,30 @@ class SessionSpec:
         with _lock:  # creating clients from one boto3 session is not thread-safe
             found = _clients.get(key)
             if found is None:
-                found = _clients[key] = session.client(service, region_name=region, config=Config(**RETRY_CONFIG))
+                found = session.client(service, region_name=region, config=Config(**RETRY_CONFIG))
+                if service == "s3control":
+                    found.meta.events.register("before-sign", _local_account_host)
+                _clients[key] = found
         return found
+
+
+def _local_account_host(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in the host name (``<account>.<endpoint>``). With an endpoint
+    override on an IP address or ``localhost`` (moto, LocalStack) that name cannot resolve, so the
+    prefix is dropped there; real AWS endpoints are never touched."""
+    import ipaddress
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(request.url)
+    account, _, rest = (parts.hostname or "").partition(".")
+    if not (account.isdigit() and len(account) == 12):
+        return
+    try:
+        ipaddress.ip_address(rest)
+    except ValueError:
+        if rest != "localhost":
+            return
+    request.url = urlunsplit(parts._replace(netloc=parts.netloc.split(".", 1)[1]))
 
 
 def boto3_session(spec: SessionSpec) -> Any:
