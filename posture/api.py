@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.engine import evaluate_rules, graph_from_inventory
+from posture.errors import InputError
 from posture.graph import Graph
 from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult
@@ -23,9 +24,29 @@ def select_rules(
     *,
     rule_dirs: Iterable[PathLike] = (),
     categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
 ) -> list[Rule]:
-    """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category."""
+    """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category.
+
+    ``rule_params`` overrides parameters per rule id; ``segmentation_policy`` (a policy file, see
+    docs/segmentation.md) is the parameter of POSTURE-SEG-100.
+    """
     chosen = list(rules) if rules is not None else load_rules(list(rule_dirs))
+    overrides = {k: dict(v) for k, v in (rule_params or {}).items()}
+    if segmentation_policy is not None:
+        from posture.segmentation import load_policy
+
+        overrides.setdefault("POSTURE-SEG-100", {})["policy"] = load_policy(segmentation_policy)
+    if overrides:
+        known = {r.id for r in chosen}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise InputError(f"parameters given for unknown rule(s) {', '.join(unknown)}")
+        try:
+            chosen = [r.instantiate(r.id, overrides[r.id]) if r.id in overrides else r for r in chosen]
+        except ValueError as e:
+            raise InputError(str(e)) from None
     if categories:
         wanted = {Category(c) for c in categories}
         chosen = [r for r in chosen if r.meta.category in wanted]
@@ -38,12 +59,15 @@ def evaluate(
     *,
     rule_dirs: Iterable[PathLike] = (),
     categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
     now: datetime | None = None,
     inventory: Inventory | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
-    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories)
+    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
+                          segmentation_policy=segmentation_policy)
     findings, rule_gaps = evaluate_rules(graph, chosen, now=now)
     return ScanResult(
         findings=findings,

@@ -74,6 +74,8 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
+    p.add_argument("--segmentation-policy", metavar="FILE",
+                   help="zones and forbidden flows to check (docs/segmentation.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,7 +138,8 @@ def _emit(text: str, output: str | None) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from posture.report import render
 
-    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category}
+    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
+                               "segmentation_policy": args.segmentation_policy}
     result: ScanResult = args.scan_source.run(args, options)
     if args.snapshot_out:
         from posture.api import save_snapshot

@@ -27,6 +27,7 @@ class RuleFixture:
     source: str
     fail: tuple[str, ...] = ()
     pass_: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=FrozenDict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +75,16 @@ class Violation:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a check may read: the (frozen) graph and the rule's parameters."""
+    """What a check may read: the (frozen) graph and the rule's parameters.
+
+    ``memo`` lives for one rule over one graph: a check may cache graph-wide work there (zones,
+    indexes) instead of recomputing it per resource. Nothing survives between evaluations.
+    """
 
     graph: Graph
     params: Mapping[str, Any]
     rule: RuleMeta
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 Check = Callable[[Resource, RuleContext], Iterable[Violation]]

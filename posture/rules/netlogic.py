@@ -10,6 +10,7 @@ list, so nothing here knows which cloud it is looking at.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from posture.model import UNKNOWN
@@ -80,3 +81,55 @@ def internet_ingress(
         elif decision is None:
             unknown_ports.append(port)
     return open_ports, unknown_ports, proof
+
+
+def _boundaries(rules: Sequence[Mapping[str, Any]]) -> list[int]:
+    points = {0, 65536}
+    for r in rules:
+        ports = r.get("ports")
+        if ports is UNKNOWN:
+            continue
+        for lo, hi in parse_ports(ports) if ports else [(0, 65535)]:
+            points.add(max(0, lo))
+            points.add(min(65536, hi + 1))
+    return sorted(points)
+
+
+def internet_open_ranges(
+    rules: Sequence[Mapping[str, Any]] | Any, protocol: str = "tcp"
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[Mapping[str, Any]]]:
+    """Port ranges open to the whole internet under ``rules`` (same semantics as :func:`internet_ingress`).
+
+    Evaluates one representative port per elementary interval between rule boundaries, so the cost
+    is proportional to the number of rules, not to 65,536 ports. Returns ``(open, unknown, proof)``.
+    """
+    if rules is UNKNOWN:
+        return [], [(0, 65535)], []
+    ingress = [r for r in rules or () if r.get("direction") == "ingress"]
+    points = _boundaries(ingress)
+    starts = points[:-1]
+    open_ports, unknown_ports, proof = internet_ingress(ingress, starts, protocol)
+    opened, unknown = set(open_ports), set(unknown_ports)
+    return _merge(points, opened), _merge(points, unknown), proof
+
+
+def _merge(points: list[int], chosen: set[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, nxt in pairwise(points):
+        if lo in chosen:
+            if out and out[-1][1] == lo - 1:
+                out[-1] = (out[-1][0], nxt - 1)
+            else:
+                out.append((lo, nxt - 1))
+    return out
+
+
+def intersect_ranges(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Intersection of two sorted lists of inclusive port ranges."""
+    out: list[tuple[int, int]] = []
+    for alo, ahi in a:
+        for blo, bhi in b:
+            lo, hi = max(alo, blo), min(ahi, bhi)
+            if lo <= hi:
+                out.append((lo, hi))
+    return sorted(out)
