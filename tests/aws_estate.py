@@ -58,7 +58,8 @@ def build_estate(session: Any) -> dict[str, Any]:
               "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20, "DBSubnetGroupName": "dbs",
               "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
     rds.create_db_instance(DBInstanceIdentifier="db-plain", StorageEncrypted=False, **common)
-    rds.create_db_instance(DBInstanceIdentifier="db-enc", StorageEncrypted=True, KmsKeyId=key_rot["Arn"], **common)
+    rds.create_db_instance(DBInstanceIdentifier="db-enc", StorageEncrypted=True, KmsKeyId=key_rot["Arn"],
+                           PubliclyAccessible=False, **common)
 
     sns = session.client("sns", region_name=REGION)
     topic_plain = sns.create_topic(Name="plain")["TopicArn"]
@@ -96,6 +97,7 @@ def build_estate(session: Any) -> dict[str, Any]:
         "open_sg": _arn("ec2", f"security-group/{open_sg}"), "closed_sg": _arn("ec2", f"security-group/{closed_sg}"),
         "key_rot": key_rot["Arn"], "key_plain": key_plain["Arn"], "cert": cert, "lb": lb,
         "vol_enc": _arn("ec2", f"volume/{vol_enc}"), "db_enc": _arn("rds", "db:db-enc"),
+        "db_plain": _arn("rds", "db:db-plain"),
         "faults": {
             "POSTURE-NET-001": [_arn("ec2", f"security-group/{open_sg}")],
             "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain],

@@ -93,8 +93,9 @@ def test_aws_normalised_vocabulary(scanned):
     assert res[ids["key_rot"]].attrs["rotation"]["period_days"] == 365
     cert = res[ids["cert"]].attrs
     assert cert["key_algorithm"] == "RSA" and cert["key_bits"] == 2048 and cert["not_after"]
-    # moto omits PubliclyAccessible: the VPC has an internet gateway, so the API default is public
-    assert res[ids["db_enc"]].attrs["public"] is True
+    # moto omits PubliclyAccessible when unset: the VPC has an internet gateway, so the API default is public
+    assert res[ids["db_plain"]].attrs["public"] is True
+    assert res[ids["db_enc"]].attrs["public"] is False
 
 
 def test_aws_inventory_is_plain_data(scanned):

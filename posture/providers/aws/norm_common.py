@@ -108,9 +108,14 @@ def arn(service: str, region: str, account: str, resource: str) -> str:
     return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
 
-def ec2_arn(rec: Mapping[str, Any], kind: str, ident: str | None) -> str | None:
+def ec2_arn(rec: Mapping[str, Any], kind: str, ident: str) -> str:
     """ARN of an EC2 resource of ``kind`` (vpc, subnet, security-group ...) in ``rec``'s account/region."""
-    return arn("ec2", rec["_region"], rec["_account"], f"{kind}/{ident}") if ident else None
+    return arn("ec2", rec["_region"], rec["_account"], f"{kind}/{ident}")
+
+
+def ec2_ref(rec: Mapping[str, Any], kind: str, ident: str | None) -> str | None:
+    """Like :func:`ec2_arn` for an optional reference (``None`` stays ``None``)."""
+    return ec2_arn(rec, kind, ident) if ident else None
 
 
 def tags_of(rec: Mapping[str, Any], key: str = "Tags") -> dict[str, str]:

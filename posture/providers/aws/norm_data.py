@@ -111,7 +111,7 @@ def s3(idx: Index, out: Out) -> None:
 
 def kms(idx: Index, out: Out) -> None:
     """KMS keys: manager, algorithm and size (knowledge key specs), rotation and its period."""
-    names = {}
+    names: dict[tuple[str, str, str], str] = {}
     for a in idx.records("kms.alias"):
         if a.get("TargetKeyId"):
             names.setdefault((a["_account"], a["_region"], a["TargetKeyId"]), a["AliasName"])
@@ -120,6 +120,7 @@ def kms(idx: Index, out: Out) -> None:
         spec = knowledge.key_spec("aws", spec_name, "kms") or {}
         customer = k.get("KeyManager") != "AWS"
         supported = customer and spec_name == "SYMMETRIC_DEFAULT" and k.get("Origin", "AWS_KMS") == "AWS_KMS"
+        rotation: dict[str, Any]
         if not customer:
             rotation = {"enabled": True, "period_days": KMS_DEFAULT_ROTATION_DAYS, "supported": True}
         elif not supported:
@@ -196,7 +197,7 @@ def rds(idx: Index, out: Out) -> None:
             for sg in sgs:
                 out.edge(rid, sg, EdgeKind.PROTECTED_BY)
             for sn in (db.get("DBSubnetGroup") or {}).get("Subnets", []):
-                out.edge(ec2_arn(db, "subnet", sn.get("SubnetIdentifier")), rid, EdgeKind.CONTAINS)
+                out.edge(ec2_arn(db, "subnet", sn["SubnetIdentifier"]), rid, EdgeKind.CONTAINS)
 
 
 def simple_stores(idx: Index, out: Out) -> None:

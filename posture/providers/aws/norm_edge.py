@@ -48,10 +48,10 @@ def elbv2(idx: Index, out: Out) -> None:
         proto = str(ls.get("Protocol", "")).lower()
         tls: Any = None
         if proto in TLS_PROTOCOLS:
-            policy = ls.get("SslPolicy")
+            policy = str(ls.get("SslPolicy") or "")
             found = live.get((ls["_account"], ls["_region"], policy))
             tls = (tls_from_live(policy, found.get("SslProtocols", []), [c["Name"] for c in found.get("Ciphers", [])])
-                   if found else None) or tls_from_knowledge(policy, "elbv2")
+                   if found else None) or tls_from_knowledge(policy or None, "elbv2")
         certs = [c["CertificateArn"] for c in ls.get("Certificates", []) if c.get("CertificateArn")]
         attrs = {"protocol": proto, "port": ls.get("Port"), "tls": tls,
                  "redirects_to_https": proto == "http" and _redirects_to_https(ls.get("DefaultActions", [])),

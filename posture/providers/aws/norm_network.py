@@ -10,6 +10,7 @@ from posture.providers.aws.norm_common import (
     Out,
     arn,
     ec2_arn,
+    ec2_ref,
     fw_rule,
     kms_encryption,
     name_tag,
@@ -71,7 +72,7 @@ def _route(rec: dict[str, Any], route: dict[str, Any]) -> dict[str, Any]:
     for field, prefix, kind, target_kind in _ROUTE_TARGETS:
         value = route.get(field)
         if value and value.startswith(prefix):
-            return {"destination": dest, "target": ec2_arn(rec, kind, value), "target_kind": target_kind}
+            return {"destination": dest, "target": ec2_ref(rec, kind, value), "target_kind": target_kind}
     other = next((route[k] for k in ("GatewayId", "NetworkInterfaceId", "InstanceId", "EgressOnlyInternetGatewayId",
                                      "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn") if route.get(k)), None)
     return {"destination": dest, "target": other, "target_kind": "other"}
@@ -80,12 +81,12 @@ def _route(rec: dict[str, Any], route: dict[str, Any]) -> dict[str, Any]:
 def routing(idx: Index, out: Out) -> None:
     """Route tables (subnet -> route table -> gateway), internet and NAT gateways."""
     explicit: set[tuple[str, str, str]] = set()
-    main: dict[tuple[str, str, str], str] = {}
+    main: dict[tuple[str, str, Any], str] = {}
     for rt in idx.records("ec2.route_table"):
         rid = ec2_arn(rt, "route-table", rt["RouteTableId"])
         routes = [_route(rt, r) for r in rt.get("Routes", []) if r.get("State", "active") == "active"]
         out.add(rt, rid, Kind.ROUTE_TABLE, "ec2.route_table",
-                {"routes": routes, "network": ec2_arn(rt, "vpc", rt.get("VpcId"))},
+                {"routes": routes, "network": ec2_ref(rt, "vpc", rt.get("VpcId"))},
                 name=name_tag(rt, rt["RouteTableId"]), tags=tags_of(rt))
         for r in routes:
             if r["target_kind"] in ("internet_gateway", "nat_gateway", "transit_gateway"):
@@ -104,14 +105,14 @@ def routing(idx: Index, out: Out) -> None:
     for igw in idx.records("ec2.internet_gateway"):
         vpcs = [a["VpcId"] for a in igw.get("Attachments", []) if a.get("State") in ("available", "attached")]
         out.add(igw, ec2_arn(igw, "internet-gateway", igw["InternetGatewayId"]), Kind.GATEWAY,
-                "ec2.internet_gateway", {"gateway_type": "internet", "network": ec2_arn(igw, "vpc", next(iter(vpcs),
+                "ec2.internet_gateway", {"gateway_type": "internet", "network": ec2_ref(igw, "vpc", next(iter(vpcs),
                                                                                                       None))},
                 name=name_tag(igw, igw["InternetGatewayId"]), tags=tags_of(igw))
     for nat in idx.records("ec2.nat_gateway"):
         if nat.get("State") in ("deleted", "deleting", "failed"):
             continue
-        attrs = {"gateway_type": "nat", "network": ec2_arn(nat, "vpc", nat.get("VpcId")),
-                 "subnet": ec2_arn(nat, "subnet", nat.get("SubnetId")),
+        attrs = {"gateway_type": "nat", "network": ec2_ref(nat, "vpc", nat.get("VpcId")),
+                 "subnet": ec2_ref(nat, "subnet", nat.get("SubnetId")),
                  "public": nat.get("ConnectivityType", "public") == "public"}
         out.add(nat, ec2_arn(nat, "natgateway", nat["NatGatewayId"]), Kind.GATEWAY, "ec2.nat_gateway", attrs,
                 name=name_tag(nat, nat["NatGatewayId"]), tags=tags_of(nat))
@@ -156,7 +157,7 @@ def firewalls(idx: Index, out: Out) -> None:
             rules = _rules_from_permissions(sg, sg.get("IpPermissions", []), "ingress") + \
                 _rules_from_permissions(sg, sg.get("IpPermissionsEgress", []), "egress")
         attrs = {"layer": "instance", "stateful": True, "is_default": sg.get("GroupName") == "default",
-                 "network": ec2_arn(sg, "vpc", sg.get("VpcId")), "rules": rules}
+                 "network": ec2_ref(sg, "vpc", sg.get("VpcId")), "rules": rules}
         out.add(sg, ec2_arn(sg, "security-group", sg["GroupId"]), Kind.FIREWALL, "ec2.security_group", attrs,
                 name=sg.get("GroupName") or sg["GroupId"], tags=tags_of(sg))
     for acl in idx.records("ec2.network_acl"):
@@ -174,11 +175,11 @@ def firewalls(idx: Index, out: Out) -> None:
                 rules.append(fw_rule(direction, "deny", "all", [[0, 65535]], ["0.0.0.0/0", "::/0"], priority=32767,
                                      description="implied final deny (*)", implied=True))
         attrs = {"layer": "subnet", "stateful": False, "is_default": bool(acl.get("IsDefault")),
-                 "network": ec2_arn(acl, "vpc", acl.get("VpcId")), "rules": rules}
+                 "network": ec2_ref(acl, "vpc", acl.get("VpcId")), "rules": rules}
         out.add(acl, rid, Kind.FIREWALL, "ec2.network_acl", attrs, name=name_tag(acl, acl["NetworkAclId"]),
                 tags=tags_of(acl))
         for assoc in acl.get("Associations", []):
-            out.edge(ec2_arn(acl, "subnet", assoc.get("SubnetId")), rid, EdgeKind.PROTECTED_BY)
+            out.edge(ec2_ref(acl, "subnet", assoc.get("SubnetId")), rid, EdgeKind.PROTECTED_BY)
 
 
 def _role(tags: dict[str, str]) -> str | None:
@@ -209,7 +210,7 @@ def compute(idx: Index, out: Out) -> None:
         public += [e["Association"]["PublicIp"] for e in enis if (e.get("Association") or {}).get("PublicIp")]
         tokens = (inst.get("MetadataOptions") or {}).get("HttpTokens")
         tags = tags_of(inst)
-        subnet = ec2_arn(inst, "subnet", inst.get("SubnetId"))
+        subnet = ec2_ref(inst, "subnet", inst.get("SubnetId"))
         attrs = {"public_ips": list(dict.fromkeys(public)),
                  "private_ips": [inst["PrivateIpAddress"]] if inst.get("PrivateIpAddress") else [],
                  "network_tags": [], "service_accounts": [], "subnet": subnet, "image": inst.get("ImageId"),
@@ -224,7 +225,7 @@ def compute(idx: Index, out: Out) -> None:
     for eni in idx.records("ec2.network_interface"):
         rid = ec2_arn(eni, "network-interface", eni["NetworkInterfaceId"])
         sgs = [ec2_arn(eni, "security-group", g["GroupId"]) for g in eni.get("Groups", [])]
-        subnet = ec2_arn(eni, "subnet", eni.get("SubnetId"))
+        subnet = ec2_ref(eni, "subnet", eni.get("SubnetId"))
         public = [a["Association"]["PublicIp"] for a in eni.get("PrivateIpAddresses", [])
                   if (a.get("Association") or {}).get("PublicIp")]
         attrs = {"subnet": subnet, "private_ips": [a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", [])],
@@ -234,7 +235,7 @@ def compute(idx: Index, out: Out) -> None:
         out.edge(subnet, rid, EdgeKind.CONTAINS)
         for sg in sgs:
             out.edge(rid, sg, EdgeKind.PROTECTED_BY)
-        owner = ec2_arn(eni, "instance", (eni.get("Attachment") or {}).get("InstanceId"))
+        owner = ec2_ref(eni, "instance", (eni.get("Attachment") or {}).get("InstanceId"))
         owner = owner or _elb_from_description(eni, eni.get("Description") or "")
         if owner in existing or (owner and ":elasticloadbalancing:" in owner):
             out.edge(rid, owner, EdgeKind.ATTACHED_TO)
@@ -247,9 +248,9 @@ def compute(idx: Index, out: Out) -> None:
                  "attached_to": attachments}
         out.add(vol, rid, Kind.DATASTORE, "ec2.volume", attrs, name=name_tag(vol, vol["VolumeId"]),
                 tags=tags_of(vol))
-        for inst in attachments:
-            if inst in existing:
-                out.edge(rid, inst, EdgeKind.ATTACHED_TO)
+        for attached in attachments:
+            if attached in existing:
+                out.edge(rid, attached, EdgeKind.ATTACHED_TO)
     for setting in idx.records("ec2.ebs_default"):
         key = setting.get("key_id")
         attrs = {"ebs_default_encryption": setting["enabled"],

@@ -80,7 +80,7 @@ class SessionSpec:
         return found
 
 
-def _local_account_host(request: Any, **_: Any) -> None:
+def _local_account_host(request: Any, **kwargs: Any) -> None:
     """S3 Control puts the account id in the host name (``<account>.<endpoint>``). With an endpoint
     override on an IP address or ``localhost`` (moto, LocalStack) that name cannot resolve, so the
     prefix is dropped there; real AWS endpoints are never touched."""
@@ -110,7 +110,7 @@ def boto3_session(spec: SessionSpec) -> Any:
     if spec.role_arn:
         parent = spec.parent or replace(spec, role_arn=None, external_id=None)
         sts = parent.client("sts")
-        kwargs = {"RoleArn": spec.role_arn, "RoleSessionName": spec.session_name}
+        kwargs: dict[str, str] = {"RoleArn": spec.role_arn, "RoleSessionName": spec.session_name}
         if spec.external_id:
             kwargs["ExternalId"] = spec.external_id
         creds = sts.assume_role(**kwargs)["Credentials"]

@@ -56,7 +56,7 @@ def ec2_compute(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
     read_lists(r, COMPUTE_LISTS)
     setting = r.call("get_ebs_encryption_by_default")
     if setting is not None:
-        record = {"enabled": bool(setting.get("EbsEncryptionByDefault"))}
+        record: dict[str, Any] = {"enabled": bool(setting.get("EbsEncryptionByDefault"))}
         if record["enabled"]:  # the key only matters when the default is on
             key = r.call("get_ebs_default_kms_key_id")
             record["key_id"] = key.get("KmsKeyId") if isinstance(key, dict) else None
