@@ -1,5 +1,6 @@
 """posture: check that infrastructure does what its security statement says."""
 
+from posture.api import evaluate, load_snapshot, save_snapshot, scan_inventory, scan_snapshot, scan_terraform
 from posture.model import (
     UNKNOWN,
     Category,
@@ -15,6 +16,7 @@ from posture.model import (
     Severity,
 )
 from posture.probe import probe_tls
+from posture.providers.aws import scan_aws
 from posture.providers.azure import scan_azure
 from posture.providers.gcp import scan_gcp
 
@@ -34,7 +36,14 @@ __all__ = [
     "Resource",
     "Severity",
     "__version__",
+    "evaluate",
+    "load_snapshot",
     "probe_tls",
+    "save_snapshot",
+    "scan_aws",
     "scan_azure",
     "scan_gcp",
+    "scan_inventory",
+    "scan_snapshot",
+    "scan_terraform",
 ]

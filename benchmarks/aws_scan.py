@@ -1,0 +1,148 @@
+"""Time ``posture scan aws`` on a moto-server estate of a few thousand resources (optionally vs Prowler).
+
+    python benchmarks/aws_scan.py [--scale N] [--with-prowler]
+
+Starts a moto server on 127.0.0.1, builds the estate with boto3 (security groups with open and
+closed SSH, volumes, SNS topics, SQS queues, KMS keys with and without rotation, S3 buckets, RDS
+instances, an ALB with old- and new-policy HTTPS listeners), then runs the posture CLI against it
+through AWS_ENDPOINT_URL and prints seconds, resources, API calls and calls per resource. With
+``--with-prowler`` it creates benchmarks/.venvs/prowler (Prowler pins its own boto3), runs Prowler
+with the equivalent checks on the same server, and prints the time ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+PROWLER_CHECKS = [
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+    "ec2_ebs_volume_encryption", "sns_topics_kms_encryption_at_rest_enabled",
+    "sqs_queues_server_side_encryption_enabled",
+    "kms_cmk_rotation_enabled", "rds_instance_storage_encrypted", "s3_bucket_default_encryption",
+    "elbv2_insecure_ssl_ciphers",
+]
+
+
+def build(scale: int) -> dict[str, int]:
+    """Create about ``scale`` x 40 resources (security groups and rules, volumes, topics, queues, keys ...)."""
+    import boto3
+
+    s = boto3.Session(region_name=REGION)
+    ec2, sns, sqs, kms, s3 = (s.client(x) for x in ("ec2", "sns", "sqs", "kms", "s3"))
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]
+               ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    counts = {"security_groups": 0, "volumes": 0, "topics": 0, "queues": 0, "keys": 0, "buckets": 0, "databases": 0}
+    for i in range(scale * 10):
+        gid = ec2.create_security_group(GroupName=f"sg-{i}", Description="b", VpcId=vpc)["GroupId"]
+        cidr = "0.0.0.0/0" if i % 5 == 0 else "10.0.0.0/8"
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}])
+        counts["security_groups"] += 1
+    for i in range(scale * 10):
+        ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=1, Encrypted=i % 2 == 0)
+        counts["volumes"] += 1
+    for i in range(scale * 5):
+        sns.create_topic(Name=f"topic-{i}", Attributes={"KmsMasterKeyId": "alias/aws/sns"} if i % 2 else {})
+        sqs.create_queue(QueueName=f"queue-{i}")
+        counts["topics"] += 1
+        counts["queues"] += 1
+    for i in range(scale * 3):
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        if i % 2:
+            kms.enable_key_rotation(KeyId=key)
+        counts["keys"] += 1
+    for i in range(scale * 3):
+        s3.create_bucket(Bucket=f"posture-bench-{i}")
+        counts["buckets"] += 1
+    rds = s.client("rds")
+    for i in range(max(1, scale // 5)):
+        rds.create_db_instance(DBInstanceIdentifier=f"db-{i}", DBInstanceClass="db.t3.micro", Engine="postgres",
+                               AllocatedStorage=20, MasterUsername="u", MasterUserPassword="not-a-real-pass",
+                               StorageEncrypted=i % 2 == 0)
+        counts["databases"] += 1
+    elb = s.client("elbv2")
+    acm = s.client("acm")
+    cert = acm.request_certificate(DomainName="bench.example.com")["CertificateArn"]
+    lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    for port, policy in ((443, "ELBSecurityPolicy-2016-08"), (8443, "ELBSecurityPolicy-TLS13-1-2-2021-06")):
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=port, SslPolicy=policy,
+                            Certificates=[{"CertificateArn": cert}],
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    return counts
+
+
+def run_posture(env: dict[str, str]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "posture", "scan", "aws", "--region", REGION, "--format", "json",
+                               "-o", str(out), "--fail-on", "none", "-q"], cwd=ROOT, env=env, capture_output=True,
+                              text=True)
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"posture failed ({proc.returncode}): {proc.stderr.strip()}")
+        summary = json.loads(out.read_text())["summary"]
+    calls = summary["source"].get("api_calls") or 0
+    return {"seconds": seconds, "resources": summary["resources"], "findings": summary["open"], "calls": calls}
+
+
+def run_prowler(env: dict[str, str]) -> float:
+    venv = ROOT / "benchmarks" / ".venvs" / "prowler"
+    prowler = venv / "bin" / "prowler"
+    if not prowler.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "prowler"], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        proc = subprocess.run([str(prowler), "aws", "--region", REGION, "--scan-unused-services", "--checks",
+                               *PROWLER_CHECKS, "--output-formats", "json-ocsf", "--output-directory", tmp,
+                               "--no-banner"], env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 3):  # 3: Prowler found failing checks
+        print(f"prowler exited {proc.returncode}: {proc.stderr.strip()[-400:]}", file=sys.stderr)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=60, help="estate size factor (60 -> about 2,500 resources)")
+    parser.add_argument("--with-prowler", action="store_true", help="also time Prowler on the same server")
+    args = parser.parse_args()
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {**os.environ, "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION, "CI": "1"}
+    env.pop("AWS_PROFILE", None)
+    os.environ.update({k: env[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                           "AWS_DEFAULT_REGION")})
+    try:
+        started = time.perf_counter()
+        counts = build(args.scale)
+        print(f"estate: {sum(counts.values())} created ({counts}) in {time.perf_counter() - started:.1f} s")
+        p = run_posture(env)
+        print(f"posture: {p['seconds']:.2f} s, {p['resources']} resources, {p['findings']} open findings, "
+              f"{p['calls']} API calls, {p['calls'] / max(1, p['resources']):.3f} calls/resource")
+        if args.with_prowler:
+            seconds = run_prowler(env)
+            print(f"prowler: {seconds:.2f} s; ratio prowler/posture: {seconds / p['seconds']:.1f}x")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

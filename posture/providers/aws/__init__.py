@@ -1,0 +1,86 @@
+"""Live AWS as a source: collect with boto3 (concurrently, paged, gaps not crashes), normalise purely.
+
+``scan_aws`` is the public entry point; ``collect_aws`` returns the normalised Inventory alone.
+Modules: ``session`` (picklable session recipe, client cache, retry config), ``reader`` (paging,
+error-to-gap, call counting), ``tasks_*`` (collection tasks per service), ``tasks`` (task table),
+``collect`` (accounts x regions x services on an executor), ``norm_*`` and ``normalise`` (pure
+normalisers to the model of docs/model.md). Heavy SDK imports happen inside functions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posture.model import Inventory
+    from posture.result import ScanResult
+
+__all__ = ["collect_aws", "scan_aws"]
+
+
+def collect_aws(
+    session: Any = None,
+    regions: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    organization: bool = False,
+    org_role_name: str | None = None,
+    services: Iterable[str] | None = None,
+    max_workers: int | None = None,
+    progress: bool | None = False,
+) -> Inventory:
+    """Read an AWS account (or every account of an Organization) into a normalised Inventory.
+
+    ``session`` is a boto3 Session to use (default: the standard credential chain, or
+    ``profile``); ``role_arn`` is assumed from it first. ``regions`` defaults to every region
+    enabled for the account. ``executor`` runs the collection tasks (default: a thread pool of
+    ``max_workers``); it must accept pickled tasks only if you pass a session recipe it can
+    rebuild, not a live session. Denied, unsupported or failing reads become coverage gaps.
+    """
+    from posture.providers.aws.collect import DEFAULT_ORG_ROLE, MAX_WORKERS, collect
+    from posture.providers.aws.normalise import normalise
+    from posture.providers.aws.session import SessionSpec, release
+
+    base = SessionSpec(profile=profile, session=session)
+    spec = base.assume(role_arn, external_id) if role_arn else base
+    try:
+        got = collect(spec, regions=regions, services=services, organization=organization,
+                      org_role_name=org_role_name or DEFAULT_ORG_ROLE, executor=executor,
+                      max_workers=max_workers or MAX_WORKERS, progress=progress)
+    finally:
+        release(spec.scan_id)
+    meta = {"aws": {"accounts": got.accounts, "regions": got.regions, "api_calls": got.calls,
+                    "collect_seconds": round(got.seconds, 3), "tasks": len(got.batches)}}
+    return normalise(got.batches, got.gaps, meta)
+
+
+def scan_aws(
+    session: Any = None,
+    regions: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    organization: bool = False,
+    org_role_name: str | None = None,
+    services: Iterable[str] | None = None,
+    max_workers: int | None = None,
+    progress: bool | None = False,
+    **options: Any,
+) -> ScanResult:
+    """Scan live AWS and evaluate the rules; ``options`` go to :func:`posture.api.evaluate`
+    (``rules``, ``rule_dirs``, ``categories``, ``now``). See :func:`collect_aws` for the rest."""
+    from posture.api import scan_inventory
+
+    inventory = collect_aws(session, regions, executor, profile=profile, role_arn=role_arn, external_id=external_id,
+                            organization=organization, org_role_name=org_role_name, services=services,
+                            max_workers=max_workers, progress=progress)
+    aws_meta = inventory.meta.get("aws", {})
+    source = {"type": "aws", "target": ",".join(aws_meta.get("accounts", ())), "api_calls": aws_meta.get("api_calls")}
+    return scan_inventory(inventory, source=options.pop("source", source), **options)

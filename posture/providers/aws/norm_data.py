@@ -1,0 +1,242 @@
+"""Data-store and key records -> datastore and key resources (encryption, exposure, backups)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from posture import knowledge
+from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.norm_common import (
+    Index,
+    Out,
+    arn,
+    ec2_arn,
+    encryption,
+    kms_encryption,
+    not_encrypted,
+    provider_default,
+    unread_encryption,
+)
+
+PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+PAB_ATTRS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+_USAGE = {"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac",
+          "KEY_AGREEMENT": "key_agreement"}
+KMS_DEFAULT_ROTATION_DAYS = 365
+
+
+def pab_attrs(config: dict[str, Any] | None) -> dict[str, bool] | None:
+    return None if config is None else {a: bool(config.get(k)) for k, a in zip(PAB_KEYS, PAB_ATTRS, strict=True)}
+
+
+def _statements(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not policy or not policy.get("Policy"):
+        return []
+    try:
+        doc = json.loads(policy["Policy"])
+    except (TypeError, ValueError):
+        return []
+    st = doc.get("Statement", []) if isinstance(doc, dict) else []
+    return [s for s in ([st] if isinstance(st, dict) else st) if isinstance(s, dict)]
+
+
+def denies_insecure_transport(policy: dict[str, Any] | None) -> bool:
+    """True when a Deny statement applies to requests with ``aws:SecureTransport`` false."""
+    for st in _statements(policy):
+        if st.get("Effect") != "Deny":
+            continue
+        cond = st.get("Condition") or {}
+        for op in ("Bool", "BoolIfExists"):
+            value = (cond.get(op) or {}).get("aws:SecureTransport")
+            values = value if isinstance(value, list) else [value]
+            if any(str(v).lower() == "false" for v in values if v is not None):
+                return True
+    return False
+
+
+def _allows_anyone(policy: dict[str, Any] | None) -> bool:
+    for st in _statements(policy):
+        principal = st.get("Principal")
+        anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"]))
+        if st.get("Effect") == "Allow" and anyone and not st.get("Condition"):
+            return True
+    return False
+
+
+def _s3_encryption(idx: Index, out: Out, rid: str, b: dict[str, Any]) -> dict[str, Any]:
+    if "encryption" in b["_unread"]:
+        return unread_encryption()
+    config = b.get("encryption")
+    rules = ((config or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    default = (rules[0] if rules else {}).get("ApplyServerSideEncryptionByDefault")
+    if not default:
+        # No configuration: S3 has applied SSE-S3 to every new object since 2023-01-05 (real S3 even
+        # reports it; moto raises ServerSideEncryptionConfigurationNotFoundError).
+        return provider_default("s3.bucket")
+    if default.get("SSEAlgorithm") == "AES256":
+        return encryption(True, algorithm="AES-256", key_manager="provider", basis="explicit")
+    return kms_encryption(idx, out, rid, default.get("KMSMasterKeyID"), b["_account"], b["Region"])
+
+
+def s3(idx: Index, out: Out) -> None:
+    """Buckets: encryption (explicit or SSE-S3 default), public access, TLS-only policy, versioning."""
+    account_pab = {r["_account"]: pab_attrs(r["config"]) for r in idx.records("s3.account_public_access_block")}
+    for b in idx.records("s3.bucket"):
+        rid = f"arn:aws:s3:::{b['Name']}"
+        unread = set(b["_unread"])
+        bucket_pab = UNKNOWN if "public_access_block" in unread else pab_attrs(
+            (b.get("public_access_block") or {}).get("PublicAccessBlockConfiguration"))
+        acct_pab = account_pab.get(b["_account"], UNKNOWN)
+        blocked = [p is not UNKNOWN and p is not None and all(p.values()) for p in (bucket_pab, acct_pab)]
+        if any(blocked):
+            public: Any = False
+        elif "policy" not in unread and _allows_anyone(b.get("policy")):
+            public = True
+        else:
+            public = UNKNOWN  # ACLs are not evaluated: never claim "not public" without a block
+        versioning = UNKNOWN if "versioning" in unread else (b.get("versioning") or {}).get("Status") == "Enabled"
+        attrs = {
+            "store_type": "object_storage",
+            "encryption": _s3_encryption(idx, out, rid, b),
+            "public": public,
+            "public_access_block": bucket_pab,
+            "transport": {"tls_required": UNKNOWN if "policy" in unread else denies_insecure_transport(b.get("policy")),
+                          "min_tls_version": None},
+            "versioning": versioning,
+            "backup": {"enabled": versioning, "retention_days": None},
+        }
+        out.add(b, rid, Kind.DATASTORE, "s3.bucket", attrs, name=b["Name"], region=b["Region"])
+
+
+def kms(idx: Index, out: Out) -> None:
+    """KMS keys: manager, algorithm and size (knowledge key specs), rotation and its period."""
+    names: dict[tuple[str, str, str], str] = {}
+    for a in idx.records("kms.alias"):
+        if a.get("TargetKeyId"):
+            names.setdefault((a["_account"], a["_region"], a["TargetKeyId"]), a["AliasName"])
+    for k in idx.records("kms.key"):
+        spec_name = k.get("KeySpec") or k.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+        spec = knowledge.key_spec("aws", spec_name, "kms") or {}
+        customer = k.get("KeyManager") != "AWS"
+        supported = customer and spec_name == "SYMMETRIC_DEFAULT" and k.get("Origin", "AWS_KMS") == "AWS_KMS"
+        rotation: dict[str, Any]
+        if not customer:
+            rotation = {"enabled": True, "period_days": KMS_DEFAULT_ROTATION_DAYS, "supported": True}
+        elif not supported:
+            rotation = {"enabled": False, "period_days": None, "supported": False}
+        elif "rotation" in k["_unread"] or "Rotation" not in k:
+            rotation = {"enabled": UNKNOWN, "period_days": UNKNOWN, "supported": True}
+        else:
+            on = bool(k["Rotation"].get("KeyRotationEnabled"))
+            period = k["Rotation"].get("RotationPeriodInDays") or KMS_DEFAULT_ROTATION_DAYS
+            rotation = {"enabled": on, "period_days": period if on else None, "supported": True}
+        attrs = {
+            "manager": "customer" if customer else "provider",
+            "algorithm": spec.get("algorithm", UNKNOWN),
+            "bits": spec.get("bits", UNKNOWN),
+            "usage": _USAGE.get(k.get("KeyUsage", "ENCRYPT_DECRYPT"), str(k.get("KeyUsage")).lower()),
+            "rotation": rotation,
+            "enabled": k.get("KeyState", "Enabled") == "Enabled",
+            "expires": k.get("ValidTo"),
+            "protection": "hsm" if k.get("CustomKeyStoreId") or k.get("Origin") == "AWS_CLOUDHSM" else None,
+        }
+        name = names.get((k["_account"], k["_region"], k["KeyId"])) or k.get("Description") or k["KeyId"]
+        out.add(k, k["Arn"], Kind.KEY, "kms.key", attrs, name=name)
+
+
+def _igw_vpcs(idx: Index) -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+    """(account, region, vpc) with an internet gateway attached, and (account, region) where IGWs were read."""
+    attached = {(g["_account"], g["_region"], a["VpcId"]) for g in idx.records("ec2.internet_gateway")
+                for a in g.get("Attachments", []) if a.get("VpcId")}
+    read = {(a, r) for (t, a, r) in idx.read_ok if t == "ec2.internet_gateway"}
+    return attached, read
+
+
+def _default_public(idx: Index, db: dict[str, Any]) -> Any:
+    """PubliclyAccessible when the API response omits it (moto does when it was not set at creation).
+
+    The real DescribeDBInstances always returns it. CreateDBInstance's documented default: public
+    when the VPC of the DB subnet group (or the default VPC when there is none) has an internet
+    gateway attached, private otherwise. UNKNOWN when the gateways were not read.
+    """
+    attached, read = _igw_vpcs(idx)
+    acct, region = db["_account"], db["_region"]
+    if (acct, region) not in read:
+        return UNKNOWN
+    vpc = (db.get("DBSubnetGroup") or {}).get("VpcId")
+    if not vpc:
+        defaults = [v["VpcId"] for v in idx.records("ec2.vpc")
+                    if v.get("IsDefault") and (v["_account"], v["_region"]) == (acct, region)]
+        if not defaults:
+            return UNKNOWN if not idx.was_read("ec2.vpc", db) else False
+        vpc = defaults[0]
+    return (acct, region, vpc) in attached
+
+
+def rds(idx: Index, out: Out) -> None:
+    """DB instances and clusters: encryption and key, public access, backups, Multi-AZ, placement."""
+    for kind, rtype, arn_field, name_field in (("database", "rds.db_instance", "DBInstanceArn", "DBInstanceIdentifier"),
+                                               ("db_cluster", "rds.db_cluster", "DBClusterArn", "DBClusterIdentifier")):
+        for db in idx.records(rtype):
+            rid = db[arn_field]
+            enc = kms_encryption(idx, out, rid, db.get("KmsKeyId"), db["_account"], db["_region"]) \
+                if db.get("StorageEncrypted") else not_encrypted()
+            if "PubliclyAccessible" in db:
+                public: Any = bool(db["PubliclyAccessible"])
+            else:  # clusters: only Multi-AZ DB clusters carry it; Aurora exposure is per instance
+                public = _default_public(idx, db) if kind == "database" else False
+            retention = db.get("BackupRetentionPeriod")
+            sgs = [ec2_arn(db, "security-group", g["VpcSecurityGroupId"]) for g in db.get("VpcSecurityGroups", [])]
+            attrs = {
+                "store_type": kind, "encryption": enc, "public": public,
+                "backup": {"retention_days": retention, "enabled": bool(retention)},
+                "multi_az": bool(db.get("MultiAZ")), "engine": db.get("Engine"), "firewalls": sgs,
+            }
+            out.add(db, rid, Kind.DATASTORE, rtype, attrs, name=db.get(name_field))
+            for sg in sgs:
+                out.edge(rid, sg, EdgeKind.PROTECTED_BY)
+            for sn in (db.get("DBSubnetGroup") or {}).get("Subnets", []):
+                out.edge(ec2_arn(db, "subnet", sn["SubnetIdentifier"]), rid, EdgeKind.CONTAINS)
+
+
+def simple_stores(idx: Index, out: Out) -> None:
+    """DynamoDB tables, SQS queues, SNS topics, EFS file systems."""
+    for t in idx.records("dynamodb.table"):
+        rid = t["TableArn"]
+        sse = t.get("SSEDescription") or {}
+        if sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("SSEType") == "KMS":
+            enc = kms_encryption(idx, out, rid, sse.get("KMSMasterKeyArn"), t["_account"], t["_region"])
+        else:  # DynamoDB always encrypts; without a KMS choice it uses an AWS owned key
+            enc = provider_default("dynamodb.table")
+        pitr = ((t.get("ContinuousBackups") or {}).get("PointInTimeRecoveryDescription") or {})
+        enabled = UNKNOWN if "backups" in t["_unread"] else pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
+        attrs = {"store_type": "table", "encryption": enc, "public": False,
+                 "backup": {"enabled": enabled, "retention_days": pitr.get("RecoveryPeriodInDays")}}
+        out.add(t, rid, Kind.DATASTORE, "dynamodb.table", attrs, name=t["TableName"])
+    for q in idx.records("sqs.queue"):
+        rid = q["QueueArn"]
+        managed = q.get("SqsManagedSseEnabled")
+        if q.get("KmsMasterKeyId"):
+            enc = kms_encryption(idx, out, rid, q["KmsMasterKeyId"], q["_account"], q["_region"])
+        elif managed is None:
+            enc = unread_encryption()  # the real API always returns SqsManagedSseEnabled
+        elif str(managed).lower() == "true":
+            enc = encryption(True, algorithm="AES-256", key_manager="provider", basis="explicit")
+        else:
+            enc = not_encrypted()
+        out.add(q, rid, Kind.DATASTORE, "sqs.queue", {"store_type": "queue", "encryption": enc, "public": UNKNOWN},
+                name=rid.rsplit(":", 1)[-1])
+    for tp in idx.records("sns.topic"):
+        rid = tp["TopicArn"]
+        enc = kms_encryption(idx, out, rid, tp["KmsMasterKeyId"], tp["_account"], tp["_region"]) \
+            if tp.get("KmsMasterKeyId") else provider_default("sns.topic")
+        out.add(tp, rid, Kind.DATASTORE, "sns.topic", {"store_type": "topic", "encryption": enc, "public": UNKNOWN},
+                name=rid.rsplit(":", 1)[-1])
+    for fs in idx.records("efs.file_system"):
+        rid = fs.get("FileSystemArn") or arn("elasticfilesystem", fs["_region"], fs["_account"],
+                                              f"file-system/{fs['FileSystemId']}")
+        enc = kms_encryption(idx, out, rid, fs.get("KmsKeyId"), fs["_account"], fs["_region"]) \
+            if fs.get("Encrypted") else not_encrypted()
+        attrs = {"store_type": "file_system", "encryption": enc, "public": False}
+        out.add(fs, rid, Kind.DATASTORE, "efs.file_system", attrs, name=fs.get("Name") or fs["FileSystemId"])

@@ -1,0 +1,111 @@
+"""A small AWS estate built with boto3 (against moto): one planted fault per category and a clean twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def _arn(service: str, resource: str, region: str = REGION) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+def build_estate(session: Any) -> dict[str, Any]:
+    """Create the estate; returns ids: ``faults`` {rule id: [resource ids]}, ``twins`` [ids], and parts."""
+    ec2 = session.client("ec2", region_name=REGION)
+    kms = session.client("kms", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]
+               ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=subnets[0])
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+                                 CidrBlock="10.0.0.0/8", PortRange={"From": 443, "To": 443})
+    assoc = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnets[1]]}])
+    assoc_id = next(a["NetworkAclAssociationId"] for n in assoc["NetworkAcls"] for a in n["Associations"]
+                    if a["SubnetId"] == subnets[1])
+    ec2.replace_network_acl_association(AssociationId=assoc_id, NetworkAclId=acl)
+
+    def sg(name: str, cidr: str) -> str:
+        gid = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}])
+        return gid
+
+    open_sg, closed_sg = sg("open-ssh", "0.0.0.0/0"), sg("bastion-ssh", "10.0.0.0/8")
+
+    key_plain = kms.create_key(Description="no-rotation")["KeyMetadata"]
+    key_rot = kms.create_key(Description="rotated")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key_rot["KeyId"])
+    kms.create_alias(AliasName="alias/data", TargetKeyId=key_rot["KeyId"])
+
+    inst = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnets[0],
+                             SecurityGroupIds=[closed_sg])["Instances"][0]["InstanceId"]
+    vol_plain = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
+    vol_enc = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True,
+                                KmsKeyId=key_rot["Arn"])["VolumeId"]
+    ec2.attach_volume(VolumeId=vol_enc, InstanceId=inst, Device="/dev/sdf")
+
+    rds = session.client("rds", region_name=REGION)
+    rds.create_db_subnet_group(DBSubnetGroupName="dbs", DBSubnetGroupDescription="d", SubnetIds=subnets)
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "MasterUsername": "admin",
+              "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20, "DBSubnetGroupName": "dbs",
+              "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
+    rds.create_db_instance(DBInstanceIdentifier="db-plain", StorageEncrypted=False, **common)
+    rds.create_db_instance(DBInstanceIdentifier="db-enc", StorageEncrypted=True, KmsKeyId=key_rot["Arn"],
+                           PubliclyAccessible=False, **common)
+
+    sns = session.client("sns", region_name=REGION)
+    topic_plain = sns.create_topic(Name="plain")["TopicArn"]
+    topic_enc = sns.create_topic(Name="enc", Attributes={"KmsMasterKeyId": "alias/data"})["TopicArn"]
+
+    s3 = session.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="posture-default-sse")
+    s3.create_bucket(Bucket="posture-kms")
+    s3.put_bucket_encryption(Bucket="posture-kms", ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_rot["Arn"]}}]})
+
+    acm = session.client("acm", region_name=REGION)
+    cert = acm.request_certificate(DomainName="shop.example.com")["CertificateArn"]
+    elb = session.client("elbv2", region_name=REGION)
+    lb = elb.create_load_balancer(Name="web", Subnets=subnets, SecurityGroups=[closed_sg],
+                                  Scheme="internet-facing")["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": tg}]
+
+    def listener(port: int, protocol: str, policy: str | None) -> str:
+        kw: dict[str, Any] = {"SslPolicy": policy} if policy else {}
+        if protocol == "HTTPS":
+            kw["Certificates"] = [{"CertificateArn": cert}]
+        return elb.create_listener(LoadBalancerArn=lb, Protocol=protocol, Port=port, DefaultActions=forward,
+                                   **kw)["Listeners"][0]["ListenerArn"]
+
+    old_https = listener(443, "HTTPS", "ELBSecurityPolicy-2016-08")
+    modern_https = listener(8443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    plain_http = listener(80, "HTTP", None)  # moto still reports an SslPolicy name here
+
+    return {
+        "vpc": _arn("ec2", f"vpc/{vpc}"), "igw": _arn("ec2", f"internet-gateway/{igw}"),
+        "subnets": [_arn("ec2", f"subnet/{s}") for s in subnets], "route_table": _arn("ec2", f"route-table/{rt}"),
+        "nacl": _arn("ec2", f"network-acl/{acl}"), "instance": _arn("ec2", f"instance/{inst}"),
+        "open_sg": _arn("ec2", f"security-group/{open_sg}"), "closed_sg": _arn("ec2", f"security-group/{closed_sg}"),
+        "key_rot": key_rot["Arn"], "key_plain": key_plain["Arn"], "cert": cert, "lb": lb,
+        "vol_enc": _arn("ec2", f"volume/{vol_enc}"), "db_enc": _arn("rds", "db:db-enc"),
+        "db_plain": _arn("rds", "db:db-plain"),
+        "faults": {
+            "POSTURE-NET-001": [_arn("ec2", f"security-group/{open_sg}")],
+            "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain],
+            "POSTURE-TLS-001": [old_https],
+            "POSTURE-KEY-001": [key_plain["Arn"]],
+        },
+        "twins": [_arn("ec2", f"security-group/{closed_sg}"), _arn("rds", "db:db-enc"),
+                  _arn("ec2", f"volume/{vol_enc}"), topic_enc, modern_https, plain_http, key_rot["Arn"],
+                  "arn:aws:s3:::posture-default-sse", "arn:aws:s3:::posture-kms"],
+        "listeners": {"old": old_https, "modern": modern_https, "http": plain_http},
+    }

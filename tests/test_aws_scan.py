@@ -1,0 +1,139 @@
+"""posture.scan_aws against moto in-process: planted faults and clean twins, edges, moto caveats."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import posture
+from posture.model import UNKNOWN
+from tests.aws_estate import REGION, build_estate
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    with mock_aws():
+        session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        ids = build_estate(session)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            result = posture.scan_aws(session, regions=[REGION], executor=pool)
+    return ids, result
+
+
+def _by_id(result):
+    return {r.id: r for r in result.inventory.resources}
+
+
+def test_aws_every_planted_fault_found_and_no_twin_flagged(scanned):
+    ids, result = scanned
+    found = {(f.rule_id, f.resource.id) for f in result.findings if not f.unverified}
+    for rule_id, resources in ids["faults"].items():
+        for rid in resources:
+            assert (rule_id, rid) in found, f"{rule_id} missed {rid}"
+    # a clean twin is clean for the rule of the fault it twins; the wider packs may still report other
+    # true facts about it (an S3 bucket without a TLS-only policy, a single-AZ database)
+    flagged = {f.resource.id for f in result.findings if f.rule_id in ids["faults"]}
+    assert not flagged & set(ids["twins"]), flagged & set(ids["twins"])
+
+
+def test_aws_scan_has_no_gaps_on_a_fully_readable_account(scanned):
+    _, result = scanned
+    aws_gaps = [g for g in result.gaps if g.source == "aws"]
+    # moto does not implement a few calls; nothing else may be missing
+    assert {g.code for g in aws_gaps} <= {"not_implemented"}, aws_gaps
+    assert result.source["api_calls"] > 20
+
+
+def test_aws_reachability_edges(scanned):
+    ids, result = scanned
+    edges = {(e.src, e.dst, e.kind) for e in result.inventory.edges}
+    sub_a, sub_b = ids["subnets"]
+    assert (ids["vpc"], sub_a, "contains") in edges
+    assert (sub_a, ids["route_table"], "routes_to") in edges
+    assert (ids["route_table"], ids["igw"], "routes_to") in edges
+    assert (sub_b, ids["nacl"], "protected_by") in edges
+    assert (sub_a, ids["instance"], "contains") in edges
+    assert (ids["instance"], ids["closed_sg"], "protected_by") in edges
+    assert (ids["vol_enc"], ids["key_rot"], "encrypted_by") in edges
+    assert (ids["vol_enc"], ids["instance"], "attached_to") in edges
+    assert (ids["db_enc"], ids["key_rot"], "encrypted_by") in edges
+    assert (sub_a, ids["db_enc"], "contains") in edges
+    assert (ids["listeners"]["old"], ids["lb"], "attached_to") in edges
+    assert (ids["listeners"]["old"], ids["cert"], "serves_tls") in edges
+    ifaces = [e for e in edges if e[2] == "attached_to" and e[1] == ids["instance"] and ":network-interface/" in e[0]]
+    assert ifaces
+    assert any((e[0], ids["closed_sg"], "protected_by") in edges for e in ifaces)
+    # the graph resolved them (no dangling references among these)
+    assert result.graph.neighbours(ids["route_table"], "routes_to")[0].id == ids["igw"]
+
+
+def test_aws_normalised_vocabulary(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    sg = res[ids["open_sg"]]
+    assert sg.kind == "firewall" and sg.attrs["layer"] == "instance" and sg.attrs["stateful"] is True
+    ssh = [r for r in sg.attrs["rules"] if r["direction"] == "ingress"]
+    assert ssh == [{"direction": "ingress", "action": "allow", "protocol": "tcp", "ports": ((22, 22),),
+                    "peers": ("0.0.0.0/0",), "priority": None, "description": None, "implied": False}]
+    bucket = res["arn:aws:s3:::posture-default-sse"].attrs["encryption"]
+    assert dict(bucket) == {"at_rest": True, "algorithm": "AES-256", "key_id": None, "key_manager": "provider",
+                            "basis": "provider_default", "default_source": "aws.s3.sse_s3"}
+    kms_bucket = res["arn:aws:s3:::posture-kms"].attrs["encryption"]
+    assert kms_bucket["key_id"] == ids["key_rot"] and kms_bucket["key_manager"] == "customer"
+    topic = res[ids["faults"]["POSTURE-ENC-001"][2]].attrs["encryption"]
+    assert topic["at_rest"] is False and topic["default_source"] == "aws.sns.none"
+    old = res[ids["listeners"]["old"]].attrs["tls"]
+    assert old["policy"] == "ELBSecurityPolicy-2016-08" and "1.0" in old["versions"] and old["ciphers"]
+    assert res[ids["listeners"]["http"]].attrs["tls"] is None  # Protocol checked before SslPolicy
+    key = res[ids["key_plain"]].attrs
+    assert key["manager"] == "customer" and key["algorithm"] == "AES-256" and key["rotation"]["enabled"] is False
+    assert res[ids["key_rot"]].attrs["rotation"]["period_days"] == 365
+    cert = res[ids["cert"]].attrs
+    assert cert["key_algorithm"] == "RSA" and cert["key_bits"] == 2048 and cert["not_after"]
+    # moto omits PubliclyAccessible when unset: the VPC has an internet gateway, so the API default is public
+    assert res[ids["db_plain"]].attrs["public"] is True
+    assert res[ids["db_enc"]].attrs["public"] is False
+
+
+def test_aws_inventory_is_plain_data(scanned):
+    _, result = scanned
+    from posture.providers.snapshot import save_snapshot  # noqa: F401  (round trip below)
+
+    for r in result.inventory.resources:
+        json.dumps(r.to_dict())
+    blob = json.dumps([r.to_dict() for r in result.inventory.resources])
+    assert "testing" not in blob.replace("posture-", "")  # the fake secret key never leaks
+
+
+def test_aws_rds_public_default_without_internet_gateway():
+    with mock_aws():
+        s = boto3.Session(region_name=REGION)
+        ec2, rds = s.client("ec2"), s.client("rds")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subs = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]
+                ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+        rds.create_db_subnet_group(DBSubnetGroupName="p", DBSubnetGroupDescription="p", SubnetIds=subs)
+        rds.create_db_instance(DBInstanceIdentifier="private", DBInstanceClass="db.t3.micro", Engine="postgres",
+                               AllocatedStorage=20, DBSubnetGroupName="p", MasterUsername="u",
+                               MasterUserPassword="not-a-real-pass")
+        only_rds = posture.providers.aws.collect_aws(s, regions=[REGION], services=["rds"])
+        with_ec2 = posture.providers.aws.collect_aws(s, regions=[REGION], services=["rds", "ec2"])
+    db = next(r for r in only_rds.resources if r.name == "private")
+    assert db.attrs["public"] is UNKNOWN  # gateways not read: never guessed
+    db = next(r for r in with_ec2.resources if r.name == "private")
+    assert db.attrs["public"] is False
+
+
+def test_aws_tasks_are_picklable_with_a_session_recipe():
+    from posture.providers.aws.session import SessionSpec
+    from posture.providers.aws.tasks import TASKS, run_task
+
+    spec = SessionSpec(profile=None, region=REGION).assume("arn:aws:iam::123456789012:role/r")
+    payload = pickle.loads(pickle.dumps((run_task, "ec2_network", spec, "123456789012", REGION, None)))
+    assert payload[2] == spec and payload[2].scan_id == spec.scan_id
+    assert all(t.fn.__module__.startswith("posture.providers.aws.tasks_") for t in TASKS.values())
