@@ -1,0 +1,3 @@
+"""stub"""
+NORMALISERS = {}
+JOINED = frozenset()

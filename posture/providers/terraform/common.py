@@ -1,0 +1,380 @@
+"""Small helpers shared by the per-provider plan normalisers (pure functions, no plan I/O)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.terraform.plan import PlanIndex, RawResource, location_for
+
+ALL_PORTS = [[0, 65535]]
+
+
+def known(value: Any) -> bool:
+    """True for a value that is neither UNKNOWN nor None."""
+    return value is not UNKNOWN and value is not None
+
+
+def is_true(value: Any) -> bool:
+    """True only for a known ``True`` (UNKNOWN and None are not true)."""
+    return value is not UNKNOWN and value is True
+
+
+def tri(value: Any, default: Any = None) -> Any:
+    """A bool-ish value: UNKNOWN stays UNKNOWN, None becomes ``default``, anything else ``bool()``."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:
+    """The first element of a nested block (plan JSON renders blocks as lists); {} when absent.
+
+    UNKNOWN when the block itself is unknown at plan time.
+    """
+    values = raw_or_values.values if isinstance(raw_or_values, RawResource) else raw_or_values
+    if values is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(values, Mapping):
+        return {}
+    value = values.get(name)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, list):
+        return value[0] if value else {}
+    return value if isinstance(value, Mapping) else {}
+
+
+def blocks(values: Any, name: str) -> Any:
+    """All elements of a nested block list ([] when absent, UNKNOWN when unknown)."""
+    if values is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(values, Mapping):
+        return []
+    value = values.get(name)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        return [value]
+    return []
+
+
+def str_list(value: Any) -> Any:
+    """A list of strings (UNKNOWN elements kept as UNKNOWN); UNKNOWN for an unknown list; [] for None."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v is UNKNOWN or (isinstance(v, str) and v != "")]
+    return []
+
+
+def tags_of(values: Mapping[str, Any], key: str = "tags") -> dict[str, str]:
+    """Known string tags/labels (unknown values are left out: tags are not evidence)."""
+    tags = values.get(key)
+    if not isinstance(tags, Mapping):
+        return {}
+    return {str(k): v for k, v in tags.items() if isinstance(v, str)}
+
+
+def as_int(value: Any) -> Any:
+    """An int from an int or numeric string; UNKNOWN stays; anything else None."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_external_id(value: Any) -> bool:
+    """A literal id of something outside the plan (an ARN, Azure id, GCP self link, provider id)."""
+    return isinstance(value, str) and value != ""
+
+
+def parse_arn(value: Any) -> tuple[str, str]:
+    """(account, region) from a literal ARN, else ("", "")."""
+    if isinstance(value, str) and value.startswith("arn:"):
+        parts = value.split(":", 5)
+        if len(parts) >= 5:
+            return parts[4], parts[3]
+    return "", ""
+
+
+def resource(
+    raw: RawResource,
+    index: PlanIndex,
+    kind: Kind | str,
+    attrs: Mapping[str, Any],
+    *,
+    name: Any = None,
+    region: str | None = None,
+    account: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    rid: str | None = None,
+    native_type: str | None = None,
+) -> Resource:
+    """Build a plan resource with the common fields (id = address, source, location) filled in."""
+    return Resource(
+        id=rid or raw.address,
+        kind=kind,
+        native_type=native_type or raw.type,
+        provider=raw.provider,
+        name=name if isinstance(name, str) and name else raw.name,
+        account=account or "",
+        region=region or "",
+        tags=tags if tags is not None else tags_of(raw.values),
+        attrs=attrs,
+        source=f"terraform-plan:{index.origin}",
+        location=location_for(index),
+    )
+
+
+def edge(src: str, dst: str, kind: EdgeKind | str, **attrs: Any) -> Edge:
+    """An id-based edge."""
+    return Edge(src, dst, kind, attrs)
+
+
+# -- encryption ----------------------------------------------------------------------------------------------
+def encryption(
+    at_rest: Any,
+    *,
+    algorithm: Any = None,
+    key_id: Any = None,
+    key_manager: Any = None,
+    basis: Any = None,
+    default_source: Any = None,
+) -> dict[str, Any]:
+    """The normalised ``encryption`` object (see docs/model.md, ``datastore``)."""
+    return {
+        "at_rest": at_rest,
+        "algorithm": algorithm,
+        "key_id": key_id,
+        "key_manager": key_manager,
+        "basis": basis,
+        "default_source": default_source,
+    }
+
+
+def unencrypted() -> dict[str, Any]:
+    """Known not to be encrypted at rest."""
+    return encryption(False, basis="explicit")
+
+
+def unknown_encryption() -> dict[str, Any]:
+    """Encryption that cannot be decided from the plan."""
+    return encryption(UNKNOWN)
+
+
+def customer_key(key_id: Any, algorithm: Any = "AES-256") -> dict[str, Any]:
+    """Explicitly encrypted with a customer-managed key."""
+    return encryption(True, algorithm=algorithm, key_id=key_id, key_manager="customer", basis="explicit")
+
+
+def provider_key(algorithm: Any = "AES-256", key_id: Any = None) -> dict[str, Any]:
+    """Explicitly encrypted with a provider-managed key (e.g. SSE-S3 configured, aws/ebs key)."""
+    return encryption(True, algorithm=algorithm, key_id=key_id, key_manager="provider", basis="explicit")
+
+
+def _knowledge() -> Any:
+    try:
+        from posture import knowledge
+    except ImportError:  # the knowledge module is optional until it lands
+        return None
+    return knowledge
+
+
+def provider_default(*ids: str) -> dict[str, Any]:
+    """Encryption by provider default, from the knowledge table (first of ``ids`` that is known).
+
+    When the knowledge table has no entry the state is UNKNOWN (never guessed).
+    """
+    kb = _knowledge()
+    if kb is not None:
+        for ident in ids:
+            entry = kb.encryption_default(ident)
+            if entry:
+                at_rest = entry.get("at_rest", UNKNOWN)
+                if at_rest is False:
+                    return encryption(False, basis="provider_default", default_source=entry.get("id"))
+                return encryption(
+                    at_rest,
+                    algorithm=entry.get("algorithm"),
+                    key_manager=entry.get("key_manager") or "provider",
+                    basis="provider_default",
+                    default_source=entry.get("id"),
+                )
+    return unknown_encryption()
+
+
+# -- TLS -----------------------------------------------------------------------------------------------------
+def tls_policy(provider: str, policy: Any, family: str | None = None) -> dict[str, Any]:
+    """``tls`` for a listener using named ``policy`` (versions UNKNOWN when the name is not in the table)."""
+    if policy is UNKNOWN:
+        return {"policy": UNKNOWN, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
+    kb = _knowledge()
+    entry = kb.tls_policy(provider, policy, family) if kb is not None and isinstance(policy, str) else None
+    return _tls_from_entry(policy if isinstance(policy, str) else None, entry)
+
+
+def default_tls_policy(provider: str, family: str) -> dict[str, Any]:
+    """``tls`` for a listener with no policy set: the provider default for ``family``."""
+    kb = _knowledge()
+    entry = kb.default_tls_policy(provider, family) if kb is not None else None
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return _tls_from_entry(name, entry)
+
+
+def gcp_ssl_policy(profile: Any, min_tls_version: Any, custom_features: Any = None) -> dict[str, Any]:
+    """``tls`` for a GCP SSL policy given its profile and minimum version."""
+    if profile is UNKNOWN or min_tls_version is UNKNOWN:
+        return {"policy": None, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
+    kb = _knowledge()
+    features = list(custom_features) if isinstance(custom_features, (list, tuple)) else None
+    entry = kb.gcp_ssl_policy(profile, min_tls_version, features) if kb is not None else None
+    return _tls_from_entry(None, entry)
+
+
+def _tls_from_entry(policy: str | None, entry: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not entry:
+        return {"policy": policy, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
+    versions = entry.get("versions")
+    ciphers = entry.get("ciphers")
+    return {
+        "policy": policy,
+        "min_version": entry.get("min_version") or (min(versions, key=_version_rank) if versions else UNKNOWN),
+        "versions": list(versions) if versions else UNKNOWN,
+        "ciphers": list(ciphers) if isinstance(ciphers, (list, tuple)) else UNKNOWN,
+    }
+
+
+_VERSION_ORDER = ["ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"]
+
+
+def _version_rank(v: str) -> int:
+    return _VERSION_ORDER.index(v) if v in _VERSION_ORDER else 99
+
+
+def normalise_tls_version(value: Any) -> Any:
+    """``TLS1_2`` / ``TLSv1.2_2021`` / ``TLS_1_2`` / ``1.2`` -> ``"1.2"``; UNKNOWN/None pass through."""
+    if value is UNKNOWN or value is None:
+        return value
+    kb = _knowledge()
+    if kb is not None:
+        out = kb.normalise_tls_version(value)
+        if out:
+            return out
+    s = str(value).upper().replace("TLSV", "").replace("TLS", "").strip("_ .v")
+    s = s.split("_20")[0].replace("_", ".")
+    return s if s in _VERSION_ORDER else UNKNOWN
+
+
+def versions_from(min_version: Any) -> Any:
+    """Versions a listener accepts given only its minimum (e.g. "1.2" -> ["1.2", "1.3"])."""
+    if min_version not in _VERSION_ORDER:
+        return UNKNOWN
+    return _VERSION_ORDER[_VERSION_ORDER.index(min_version) :]
+
+
+def key_spec(provider: str, spec: Any) -> dict[str, Any]:
+    """``{algorithm, bits}`` for a key spec name, from the knowledge table when present."""
+    if spec is UNKNOWN:
+        return {"algorithm": UNKNOWN, "bits": UNKNOWN}
+    kb = _knowledge()
+    entry = kb.key_spec(provider, spec) if kb is not None and isinstance(spec, str) else None
+    if entry:
+        return {"algorithm": entry.get("algorithm"), "bits": entry.get("bits")}
+    return {"algorithm": UNKNOWN, "bits": UNKNOWN}
+
+
+# -- network -------------------------------------------------------------------------------------------------
+def port_range(from_port: Any, to_port: Any) -> Any:
+    """[[from, to]] from a pair of port values (UNKNOWN if either is unknown)."""
+    f, t = as_int(from_port), as_int(to_port)
+    if f is UNKNOWN or t is UNKNOWN:
+        return UNKNOWN
+    if f is None and t is None:
+        return ALL_PORTS
+    f = 0 if f is None else f
+    t = 65535 if t is None else t
+    return [[f, t]]
+
+
+def parse_port_spec(spec: Any) -> Any:
+    """"22" / "1000-2000" / "*" / 22 -> [[from, to]]; UNKNOWN passes; unparsable -> UNKNOWN."""
+    if spec is UNKNOWN:
+        return UNKNOWN
+    if spec is None:
+        return []
+    s = str(spec).strip()
+    if s in ("*", "", "0-65535"):
+        return ALL_PORTS
+    try:
+        if "-" in s:
+            a, b = s.split("-", 1)
+            return [[int(a), int(b)]]
+        return [[int(s), int(s)]]
+    except ValueError:
+        return UNKNOWN
+
+
+def merge_port_specs(specs: Iterable[Any]) -> Any:
+    """Concatenate several port specs; any UNKNOWN makes the whole UNKNOWN."""
+    out: list[list[int]] = []
+    for s in specs:
+        p = parse_port_spec(s)
+        if p is UNKNOWN:
+            return UNKNOWN
+        out.extend(p)
+    return out
+
+
+def is_cidr(value: Any) -> bool:
+    """True for a literal IPv4/IPv6 network or address."""
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def rule(
+    direction: str,
+    action: str,
+    protocol: Any,
+    ports: Any,
+    peers: Any,
+    *,
+    priority: Any = None,
+    description: Any = None,
+    implied: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One normalised firewall rule."""
+    out = {
+        "direction": direction,
+        "action": action,
+        "protocol": protocol,
+        "ports": ports,
+        "peers": peers,
+        "priority": priority,
+        "description": description or None,
+        "implied": implied,
+    }
+    out.update(extra)
+    return out
