@@ -21,9 +21,7 @@ from posture.providers.terraform.common import (
     default_tls_policy,
     edge,
     encryption,
-    is_true,
     key_spec,
-    known,
     parse_arn,
     port_range,
     provider_default,
@@ -48,8 +46,18 @@ LB_TYPES = ("aws_lb", "aws_alb")
 NACL_TYPES = ("aws_network_acl", "aws_default_network_acl")
 CERT_TYPES = ("aws_acm_certificate",)
 
-_PROTOCOLS = {"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp", "1": "icmp",
-              "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6"}
+_PROTOCOLS = {
+    "-1": "all",
+    "all": "all",
+    "6": "tcp",
+    "tcp": "tcp",
+    "17": "udp",
+    "udp": "udp",
+    "1": "icmp",
+    "icmp": "icmp",
+    "58": "icmpv6",
+    "icmpv6": "icmpv6",
+}
 
 
 def _region(raw: RawResource, index: PlanIndex, arn_attr: str = "arn") -> tuple[str, str]:
@@ -155,7 +163,9 @@ def _cidrs(raw: RawResource) -> list[Any]:
     v6 = raw.get("ipv6_cidr_block")
     if isinstance(v6, str) and v6:
         out.append(v6)
-    elif v6 is UNKNOWN and (raw.get("assign_generated_ipv6_cidr_block") is True or raw.is_configured("ipv6_cidr_block")):
+    elif v6 is UNKNOWN and (
+        raw.get("assign_generated_ipv6_cidr_block") is True or raw.is_configured("ipv6_cidr_block")
+    ):
         out.append(UNKNOWN)
     return out
 
@@ -203,9 +213,17 @@ _ROUTE_TARGETS = (
 def _route(values: dict[str, Any], refs: dict[str, tuple[str, ...]], flat: tuple[str, ...]) -> dict[str, Any]:
     """One route; ``refs`` are per-attribute references, ``flat`` those of an attribute-mode ``route``."""
     dest = next(
-        (values.get(k) for k in ("cidr_block", "destination_cidr_block", "ipv6_cidr_block",
-                                 "destination_ipv6_cidr_block", "destination_prefix_list_id")
-         if values.get(k) not in (None, "")),
+        (
+            values.get(k)
+            for k in (
+                "cidr_block",
+                "destination_cidr_block",
+                "ipv6_cidr_block",
+                "destination_ipv6_cidr_block",
+                "destination_prefix_list_id",
+            )
+            if values.get(k) not in (None, "")
+        ),
         None,
     )
     for attr, types, kind in _ROUTE_TARGETS:
@@ -237,7 +255,7 @@ def _route_table(raw: RawResource, index: PlanIndex) -> Out:
         flat = raw.refs.get("route", ())
         for i, r in enumerate(inline or []):
             prefix = f"route.{i}."
-            refs = {k[len(prefix):]: v for k, v in raw.refs.items() if k.startswith(prefix)}
+            refs = {k[len(prefix) :]: v for k, v in raw.refs.items() if k.startswith(prefix)}
             if len(inline) == 1 or not refs:
                 refs = {k[6:]: v for k, v in raw.refs.items() if k.count(".") == 1 and k.startswith("route.")}
             routes.append(_route(r, refs, flat if len(inline) == 1 else ()))
@@ -316,14 +334,28 @@ def _inline_sg_rules(raw: RawResource, direction: str, index: PlanIndex) -> list
         # Computed when the block is not configured (rules then come from separate resources).
         return [] if raw.is_configured(direction) is False else [UNKNOWN]
     out = []
-    blocks_with_unknown = [b for b in inline or [] if str_list(b.get("security_groups")) is UNKNOWN
-                           or UNKNOWN in (str_list(b.get("security_groups")) or [])]
+    blocks_with_unknown = [
+        b
+        for b in inline or []
+        if str_list(b.get("security_groups")) is UNKNOWN or UNKNOWN in (str_list(b.get("security_groups")) or [])
+    ]
     for b in inline or []:
-        refs = (raw.refs.get(f"{direction}.security_groups") or raw.refs.get(direction)
-                if len(blocks_with_unknown) <= 1 else None)
+        refs = (
+            raw.refs.get(f"{direction}.security_groups") or raw.refs.get(direction)
+            if len(blocks_with_unknown) <= 1
+            else None
+        )
         proto = _protocol(b.get("protocol"))
-        out.append(rule(direction, "allow", proto, _ports(proto, b.get("from_port"), b.get("to_port")),
-                        _sg_peers(index, raw.address, b, refs), description=b.get("description")))
+        out.append(
+            rule(
+                direction,
+                "allow",
+                proto,
+                _ports(proto, b.get("from_port"), b.get("to_port")),
+                _sg_peers(index, raw.address, b, refs),
+                description=b.get("description"),
+            )
+        )
     return out
 
 
@@ -332,8 +364,9 @@ def _sg_rule_resource(r: RawResource, own: str, index: PlanIndex) -> dict[str, A
     if r.type == "aws_security_group_rule":
         direction = v.get("type") if v.get("type") in ("ingress", "egress") else UNKNOWN
         proto = _protocol(v.get("protocol"))
-        peers = _sg_peers(index, own, {k: v.get(k) for k in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
-                                                              "self")}, None)
+        peers = _sg_peers(
+            index, own, {k: v.get(k) for k in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "self")}, None
+        )
         src = index.targets(r, "source_security_group_id", SG_TYPES, ("id",))
         if src:
             peers.append(f"sg:{src[0]}")
@@ -348,7 +381,10 @@ def _sg_rule_resource(r: RawResource, own: str, index: PlanIndex) -> dict[str, A
         ref = index.targets(r, "referenced_security_group_id", SG_TYPES, ("id",))
         if ref:
             peers.append(f"sg:{ref[0]}")
-        elif v.get("referenced_security_group_id") is UNKNOWN and r.is_configured("referenced_security_group_id") is not False:
+        elif (
+            v.get("referenced_security_group_id") is UNKNOWN
+            and r.is_configured("referenced_security_group_id") is not False
+        ):
             peers.append(UNKNOWN)
         elif isinstance(v.get("referenced_security_group_id"), str) and v["referenced_security_group_id"]:
             peers.append(f"sg:{v['referenced_security_group_id']}")
@@ -379,8 +415,15 @@ def _nacl_rule(v: dict[str, Any], direction: Any, action: Any, number: Any, sour
     proto = _protocol(v.get("protocol"))
     peers = [p for p in (v.get("cidr_block"), v.get("ipv6_cidr_block")) if p not in (None, "")]
     extra = {"source": source} if source else {}
-    return rule(direction, action if action in ("allow", "deny") else UNKNOWN, proto,
-                _ports(proto, v.get("from_port"), v.get("to_port")), peers, priority=as_int(number), **extra)
+    return rule(
+        direction,
+        action if action in ("allow", "deny") else UNKNOWN,
+        proto,
+        _ports(proto, v.get("from_port"), v.get("to_port")),
+        peers,
+        priority=as_int(number),
+        **extra,
+    )
 
 
 def _network_acl(raw: RawResource, index: PlanIndex) -> Out:
@@ -397,8 +440,18 @@ def _network_acl(raw: RawResource, index: PlanIndex) -> Out:
         direction = UNKNOWN if eg is UNKNOWN else ("egress" if eg else "ingress")
         rules.append(_nacl_rule(r.values, direction, r.get("rule_action"), r.get("rule_number"), r.address))
     for direction in ("ingress", "egress"):
-        rules.append(rule(direction, "deny", "all", ALL_PORTS, ["0.0.0.0/0", "::/0"], priority=32767,
-                          description="implied final deny (*)", implied=True))
+        rules.append(
+            rule(
+                direction,
+                "deny",
+                "all",
+                ALL_PORTS,
+                ["0.0.0.0/0", "::/0"],
+                priority=32767,
+                description="implied final deny (*)",
+                implied=True,
+            )
+        )
     subnets = list(index.targets(raw, "subnet_ids", SUBNET_TYPES))
     for assoc in index.referrers(raw.address, ("aws_network_acl_association",), "network_acl_id"):
         subnets += index.targets(assoc, "subnet_id", SUBNET_TYPES)
@@ -427,8 +480,12 @@ def _account_ebs_default(index: PlanIndex) -> tuple[Any, Any]:
     return enabled, key
 
 
-def _volume_encryption(index: PlanIndex, raw: RawResource, values: dict[str, Any], prefix: str,
-                       ) -> tuple[dict[str, Any], str | None]:
+def _volume_encryption(
+    index: PlanIndex,
+    raw: RawResource,
+    values: dict[str, Any],
+    prefix: str,
+) -> tuple[dict[str, Any], str | None]:
     enc = values.get("encrypted")
     path = f"{prefix}kms_key_id"
     if enc is True:
@@ -440,15 +497,23 @@ def _volume_encryption(index: PlanIndex, raw: RawResource, values: dict[str, Any
         return (customer_key(default_key) if default_key else provider_key()), None
     if enc is False:
         return encryption(False, basis="explicit"), None
-    return unknown_encryption(), None
+    if enc is UNKNOWN and (
+        prefix.startswith("root_block_device")
+        or raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False
+    ):
+        # A root volume inherits the AMI snapshot's encryption: not decidable from the plan.
+        return unknown_encryption(), None
+    return provider_default("aws_ebs_volume"), None
 
 
-def _block_volume(raw: RawResource, index: PlanIndex, rid: str, values: dict[str, Any], prefix: str,
-                  name: str) -> Out:
+def _block_volume(raw: RawResource, index: PlanIndex, rid: str, values: dict[str, Any], prefix: str, name: str) -> Out:
     enc, key = _volume_encryption(index, raw, values, prefix)
     attrs = {"store_type": "block_volume", "encryption": enc, "public": False, "attached_to": raw.address}
-    return [_res(raw, index, Kind.DATASTORE, attrs, rid=rid, name=name, tags={}), *_enc_edge(rid, key),
-            edge(rid, raw.address, EdgeKind.ATTACHED_TO)]
+    return [
+        _res(raw, index, Kind.DATASTORE, attrs, rid=rid, name=name, tags={}),
+        *_enc_edge(rid, key),
+        edge(rid, raw.address, EdgeKind.ATTACHED_TO),
+    ]
 
 
 def _role(tags: dict[str, str]) -> str | None:
@@ -463,8 +528,10 @@ def _instance(raw: RawResource, index: PlanIndex) -> Out:
     assoc = raw.get("associate_public_ip_address")
     public_ip = raw.get("public_ip")
     eips = index.referrers(raw.address, ("aws_eip",), "instance") + [
-        e for a in index.referrers(raw.address, ("aws_eip_association",), "instance_id")
-        for e in [index.by_address.get(t) for t in index.targets(a, "allocation_id", ("aws_eip",))] if e
+        e
+        for a in index.referrers(raw.address, ("aws_eip_association",), "instance_id")
+        for e in [index.by_address.get(t) for t in index.targets(a, "allocation_id", ("aws_eip",))]
+        if e
     ]
     if isinstance(public_ip, str) and public_ip:
         public_ips: Any = [public_ip]
@@ -501,16 +568,24 @@ def _instance(raw: RawResource, index: PlanIndex) -> Out:
         out.append(edge(subnet_addr, raw.address, EdgeKind.CONTAINS))
     root = block(raw, "root_block_device")
     if isinstance(root, dict):
-        out += _block_volume(raw, index, f"{raw.address}/root_block_device", root, "root_block_device.0.",
-                             f"{raw.name} root volume")
+        out += _block_volume(
+            raw, index, f"{raw.address}/root_block_device", root, "root_block_device.0.", f"{raw.name} root volume"
+        )
     elif root is UNKNOWN:
-        out += _block_volume(raw, index, f"{raw.address}/root_block_device", {"encrypted": UNKNOWN},
-                             "root_block_device.0.", f"{raw.name} root volume")
+        out += _block_volume(
+            raw,
+            index,
+            f"{raw.address}/root_block_device",
+            {"encrypted": UNKNOWN},
+            "root_block_device.0.",
+            f"{raw.name} root volume",
+        )
     ebs = blocks(raw.values, "ebs_block_device")
     for i, dev in enumerate(ebs if isinstance(ebs, list) else []):
         name = dev.get("device_name") if isinstance(dev.get("device_name"), str) else str(i)
-        out += _block_volume(raw, index, f"{raw.address}/ebs_block_device/{name}", dev, f"ebs_block_device.{i}.",
-                             f"{raw.name} {name}")
+        out += _block_volume(
+            raw, index, f"{raw.address}/ebs_block_device/{name}", dev, f"ebs_block_device.{i}.", f"{raw.name} {name}"
+        )
     return out
 
 
@@ -519,18 +594,24 @@ def _ebs_volume(raw: RawResource, index: PlanIndex) -> Out:
     attrs = {"store_type": "block_volume", "encryption": enc, "public": False, "zone": raw.get("availability_zone")}
     out: Out = [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
     for att in index.referrers(raw.address, ("aws_volume_attachment",), "volume_id"):
-        out += [edge(raw.address, i, EdgeKind.ATTACHED_TO) for i in index.targets(att, "instance_id", ("aws_instance",))]
+        out += [
+            edge(raw.address, i, EdgeKind.ATTACHED_TO) for i in index.targets(att, "instance_id", ("aws_instance",))
+        ]
     return out
 
 
 def _ebs_default(raw: RawResource, index: PlanIndex) -> Out:
     enabled = raw.get("enabled", True)
-    return [_res(raw, index, Kind.ACCOUNT, {"ebs_default_encryption": tri(enabled, True)}, name="ebs-default-encryption")]
+    return [
+        _res(raw, index, Kind.ACCOUNT, {"ebs_default_encryption": tri(enabled, True)}, name="ebs-default-encryption")
+    ]
 
 
 def _s3_account_pab(raw: RawResource, index: PlanIndex) -> Out:
-    pab = {k: tri(raw.get(k), False) for k in
-           ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")}
+    pab = {
+        k: tri(raw.get(k), False)
+        for k in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+    }
     return [_res(raw, index, Kind.ACCOUNT, {"s3_public_access_block": pab}, name="s3-public-access-block")]
 
 
@@ -559,7 +640,8 @@ def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: s
         if isinstance(algo, str) and algo.startswith("aws:kms"):
             path = f"{prefix}{i}.apply_server_side_encryption_by_default.0.kms_master_key_id"
             holder_refs = holder.refs.get(path) or holder.refs.get(
-                f"{prefix.rstrip('.0123456789')}.apply_server_side_encryption_by_default.kms_master_key_id".lstrip("."))
+                f"{prefix.rstrip('.0123456789')}.apply_server_side_encryption_by_default.kms_master_key_id".lstrip(".")
+            )
             key_id = default.get("kms_master_key_id")
             targets = [a for a in holder_refs or () if address_type(a) in KEY_TYPES]
             if len(targets) == 1:
@@ -615,8 +697,10 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
     pab_res = _bucket_related(index, raw, "aws_s3_bucket_public_access_block")
     pab = None
     if pab_res:
-        pab = {k: tri(pab_res[0].get(k), False) for k in
-               ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")}
+        pab = {
+            k: tri(pab_res[0].get(k), False)
+            for k in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+        }
     acls = [raw.get("acl")] + [a.get("acl") for a in _bucket_related(index, raw, "aws_s3_bucket_acl")]
     if any(a in ("public-read", "public-read-write") for a in acls):
         public: Any = True
@@ -652,8 +736,10 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
         "backup": {"enabled": versioning, "retention_days": None},
     }
     bucket = raw.get("bucket")
-    return [_res(raw, index, Kind.DATASTORE, attrs, name=bucket if isinstance(bucket, str) else raw.name),
-            *_enc_edge(raw.address, key)]
+    return [
+        _res(raw, index, Kind.DATASTORE, attrs, name=bucket if isinstance(bucket, str) else raw.name),
+        *_enc_edge(raw.address, key),
+    ]
 
 
 # -- databases and other datastores --------------------------------------------------------------------------
@@ -662,8 +748,10 @@ def _storage_encrypted(raw: RawResource, index: PlanIndex, flag: str, key_path: 
     value = tri(value) if isinstance(value, str) else value
     if value is True:
         return _kms_encryption(index, raw, key_path)
+    if value is False and raw.is_configured(flag):
+        return encryption(False, basis="explicit"), None
     if value is False or value is None:
-        return encryption(False, basis="explicit" if raw.is_configured(flag) else None), None
+        return provider_default(raw.type), None
     return unknown_encryption(), None
 
 
@@ -689,16 +777,23 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
                 "retention_days": retention,
                 "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0,
             },
-            "multi_az": tri(_unset_default(raw, "multi_az", False)) if raw.type == "aws_db_instance" else (
-                len(raw.get("availability_zones") or []) > 1 if isinstance(raw.get("availability_zones"), list)
-                else UNKNOWN),
+            "multi_az": tri(_unset_default(raw, "multi_az", False))
+            if raw.type == "aws_db_instance"
+            else (
+                len(raw.get("availability_zones") or []) > 1
+                if isinstance(raw.get("availability_zones"), list)
+                else UNKNOWN
+            ),
             "engine": raw.get("engine"),
         }
         sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
         attrs["firewalls"] = sgs
         name = raw.get("identifier") if raw.type == "aws_db_instance" else raw.get("cluster_identifier")
-        out: Out = [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
-                    *_enc_edge(raw.address, key), *sg_edges]
+        out: Out = [
+            _res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+            *_enc_edge(raw.address, key),
+            *sg_edges,
+        ]
         out += [edge(s, raw.address, EdgeKind.CONTAINS) for s in dict.fromkeys(_db_subnets(index, raw))]
         return out
 
@@ -707,6 +802,8 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
 
 def _dynamodb(raw: RawResource, index: PlanIndex) -> Out:
     sse = block(raw, "server_side_encryption")
+    if sse is UNKNOWN and raw.is_configured("server_side_encryption") is False:
+        sse = {}
     key = None
     if sse is UNKNOWN:
         enc = unknown_encryption()
@@ -718,8 +815,12 @@ def _dynamodb(raw: RawResource, index: PlanIndex) -> Out:
     if pitr is UNKNOWN and raw.is_configured("point_in_time_recovery") is False:
         pitr = {}
     enabled = UNKNOWN if pitr is UNKNOWN else tri(pitr.get("enabled"), False) if pitr else False
-    attrs = {"store_type": "table", "encryption": enc, "public": False,
-             "backup": {"enabled": enabled, "retention_days": None}}
+    attrs = {
+        "store_type": "table",
+        "encryption": enc,
+        "public": False,
+        "backup": {"enabled": enabled, "retention_days": None},
+    }
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
@@ -744,7 +845,7 @@ def _sns(raw: RawResource, index: PlanIndex) -> Out:
     if raw.get("kms_master_key_id") not in (None, ""):
         enc, key = _kms_encryption(index, raw, "kms_master_key_id")
     else:
-        enc = encryption(False, basis="explicit" if raw.is_configured("kms_master_key_id") else None)
+        enc = provider_default("aws_sns_topic")
     attrs = {"store_type": "topic", "encryption": enc, "public": UNKNOWN}
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
@@ -754,9 +855,10 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
     key = None
     if value is True:
         enc, key = _kms_encryption(index, raw, "kms_key_id")
+    elif value is False and raw.is_configured("encrypted"):
+        enc = encryption(False, basis="explicit")
     elif value is False or (value is UNKNOWN and raw.is_configured("encrypted") is False):
-        # The CreateFileSystem API defaults Encrypted to false.
-        enc = encryption(False, basis="explicit" if value is False else None)
+        enc = provider_default("aws_efs_file_system")  # the API defaults Encrypted to false
     else:
         enc = unknown_encryption()
     attrs = {"store_type": "file_system", "encryption": enc, "public": False}
@@ -773,8 +875,7 @@ def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
         "encryption": enc,
         "public": False,
         "transport": {"tls_required": tri(transit, False), "min_tls_version": None},
-        "backup": {"retention_days": retention,
-                   "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0},
+        "backup": {"retention_days": retention, "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0},
         "multi_az": tri(raw.get("multi_az_enabled"), False),
         "engine": raw.get("engine"),
         "firewalls": sgs,
@@ -813,15 +914,34 @@ def _classic_listeners(raw: RawResource, index: PlanIndex) -> Out:
         tls = None
         certs: list[Any] = []
         if proto in ("https", "ssl"):
-            policies = [p for p in index.referrers(raw.address, ("aws_lb_ssl_negotiation_policy",), "load_balancer")
-                        if as_int(p.get("lb_port")) == port]
+            policies = [
+                p
+                for p in index.referrers(raw.address, ("aws_lb_ssl_negotiation_policy",), "load_balancer")
+                if as_int(p.get("lb_port")) == port
+            ]
             tls = tls_policy("aws", policies[0].get("name"), "elb") if policies else default_tls_policy("aws", "elb")
             cert = index.target(raw, f"listener.{i}.ssl_certificate_id", CERT_TYPES, ("arn",))
             certs = [cert or lst.get("ssl_certificate_id")]
-        attrs = {"protocol": proto, "port": port, "tls": tls, "redirects_to_https": False,
-                 "load_balancer": raw.address, "certificates": certs}
-        out.append(_res(raw, index, Kind.LISTENER, attrs, rid=rid, name=f"{raw.name}:{port}", tags={},
-                        native_type="aws_elb.listener"))
+        attrs = {
+            "protocol": proto,
+            "port": port,
+            "tls": tls,
+            "redirects_to_https": False,
+            "load_balancer": raw.address,
+            "certificates": certs,
+        }
+        out.append(
+            _res(
+                raw,
+                index,
+                Kind.LISTENER,
+                attrs,
+                rid=rid,
+                name=f"{raw.name}:{port}",
+                tags={},
+                native_type="aws_elb.listener",
+            )
+        )
         out.append(edge(rid, raw.address, EdgeKind.ATTACHED_TO))
         out += [edge(rid, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     return out
@@ -845,7 +965,7 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
     lb = index.target(raw, "load_balancer_arn", LB_TYPES, ("arn", "id"))
     policy = raw.get("ssl_policy")
     if proto in ("https", "tls"):
-        if policy is UNKNOWN and raw.is_configured("ssl_policy") is False or policy in (None, ""):
+        if (policy is UNKNOWN and raw.is_configured("ssl_policy") is False) or policy in (None, ""):
             tls = default_tls_policy("aws", "elbv2")
         else:
             tls = tls_policy("aws", policy, "elbv2")
@@ -856,8 +976,10 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
     cert = index.target(raw, "certificate_arn", CERT_TYPES, ("arn",))
     cert_value = cert or raw.get("certificate_arn")
     certs = [cert_value] if cert_value not in (None, "") else []
-    certs += [index.target(c, "certificate_arn", CERT_TYPES, ("arn",)) or c.get("certificate_arn")
-              for c in index.referrers(raw.address, ("aws_lb_listener_certificate",), "listener_arn", ("arn",))]
+    certs += [
+        index.target(c, "certificate_arn", CERT_TYPES, ("arn",)) or c.get("certificate_arn")
+        for c in index.referrers(raw.address, ("aws_lb_listener_certificate",), "listener_arn", ("arn",))
+    ]
     attrs = {
         "protocol": proto,
         "port": as_int(raw.get("port")),
@@ -895,8 +1017,14 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     policies += [b.get("viewer_protocol_policy") for b in (ordered if isinstance(ordered, list) else [])]
     https_id = raw.address
     common = {"load_balancer": None, "certificates": certs}
-    out.append(_res(raw, index, Kind.LISTENER, {"protocol": "https", "port": 443, "tls": tls,
-                                                "redirects_to_https": False, **common}))
+    out.append(
+        _res(
+            raw,
+            index,
+            Kind.LISTENER,
+            {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common},
+        )
+    )
     out += [edge(https_id, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     if any(p is UNKNOWN for p in policies):
         http_redirect: Any = UNKNOWN
@@ -905,10 +1033,17 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     else:
         http_redirect = all(p in ("redirect-to-https", "https-only") for p in policies)
     if http_redirect is not None:
-        out.append(_res(raw, index, Kind.LISTENER, {"protocol": "http", "port": 80, "tls": None,
-                                                    "redirects_to_https": http_redirect, **common},
-                        rid=f"{raw.address}/http", name=f"{raw.name}:80",
-                        native_type="aws_cloudfront_distribution.http"))
+        out.append(
+            _res(
+                raw,
+                index,
+                Kind.LISTENER,
+                {"protocol": "http", "port": 80, "tls": None, "redirects_to_https": http_redirect, **common},
+                rid=f"{raw.address}/http",
+                name=f"{raw.name}:80",
+                native_type="aws_cloudfront_distribution.http",
+            )
+        )
     return out
 
 
@@ -942,13 +1077,27 @@ def _acm_spec(algo: str) -> dict[str, Any]:
     return {"algorithm": UNKNOWN, "bits": UNKNOWN}
 
 
-_KEY_USAGE = {"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac",
-              "KEY_AGREEMENT": "key_agreement"}
-_KMS_SPECS = {"SYMMETRIC_DEFAULT": ("AES-256", 256), "HMAC_224": ("HMAC", 224), "HMAC_256": ("HMAC", 256),
-              "HMAC_384": ("HMAC", 384), "HMAC_512": ("HMAC", 512), "RSA_2048": ("RSA", 2048),
-              "RSA_3072": ("RSA", 3072), "RSA_4096": ("RSA", 4096), "ECC_NIST_P256": ("EC", 256),
-              "ECC_NIST_P384": ("EC", 384), "ECC_NIST_P521": ("EC", 521), "ECC_SECG_P256K1": ("EC", 256),
-              "SM2": ("SM2", 256)}
+_KEY_USAGE = {
+    "ENCRYPT_DECRYPT": "encrypt",
+    "SIGN_VERIFY": "sign",
+    "GENERATE_VERIFY_MAC": "mac",
+    "KEY_AGREEMENT": "key_agreement",
+}
+_KMS_SPECS = {
+    "SYMMETRIC_DEFAULT": ("AES-256", 256),
+    "HMAC_224": ("HMAC", 224),
+    "HMAC_256": ("HMAC", 256),
+    "HMAC_384": ("HMAC", 384),
+    "HMAC_512": ("HMAC", 512),
+    "RSA_2048": ("RSA", 2048),
+    "RSA_3072": ("RSA", 3072),
+    "RSA_4096": ("RSA", 4096),
+    "ECC_NIST_P256": ("EC", 256),
+    "ECC_NIST_P384": ("EC", 384),
+    "ECC_NIST_P521": ("EC", 521),
+    "ECC_SECG_P256K1": ("EC", 256),
+    "SM2": ("SM2", 256),
+}
 
 
 def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
@@ -1009,8 +1158,10 @@ def _iam_user(raw: RawResource, index: PlanIndex) -> Out:
         privileged = UNKNOWN  # policy contents are not evaluated here
     else:
         privileged = False
-    keys = [{"id_suffix": UNKNOWN, "created": UNKNOWN, "active": k.get("status", "Active") != "Inactive"}
-            for k in index.referrers(raw.address, ("aws_iam_access_key",), "user", ("name",))]
+    keys = [
+        {"id_suffix": UNKNOWN, "created": UNKNOWN, "active": k.get("status", "Active") != "Inactive"}
+        for k in index.referrers(raw.address, ("aws_iam_access_key",), "user", ("name",))
+    ]
     attrs = {"user_type": "user", "mfa": UNKNOWN, "privileged": privileged, "access_keys": keys}
     return [_res(raw, index, Kind.IDENTITY, attrs)]
 

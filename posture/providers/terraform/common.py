@@ -67,6 +67,16 @@ def blocks(values: Any, name: str) -> Any:
     return []
 
 
+def listed(value: Any) -> list[Any]:
+    """``value`` if it is a list, else [] (for iterating blocks that may be UNKNOWN or absent)."""
+    return value if isinstance(value, list) else []
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else {} (UNKNOWN and None read as "nothing known here")."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def str_list(value: Any) -> Any:
     """A list of strings (UNKNOWN elements kept as UNKNOWN); UNKNOWN for an unknown list; [] for None."""
     if value is UNKNOWN:
@@ -314,7 +324,7 @@ def port_range(from_port: Any, to_port: Any) -> Any:
 
 
 def parse_port_spec(spec: Any) -> Any:
-    """"22" / "1000-2000" / "*" / 22 -> [[from, to]]; UNKNOWN passes; unparsable -> UNKNOWN."""
+    """ "22" / "1000-2000" / "*" / 22 -> [[from, to]]; UNKNOWN passes; unparsable -> UNKNOWN."""
     if spec is UNKNOWN:
         return UNKNOWN
     if spec is None:

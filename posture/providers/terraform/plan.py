@@ -99,7 +99,9 @@ def dig(value: Any, path: str, default: Any = None) -> Any:
 _REF_RE = re.compile(
     r"^(?P<data>data\.)?(?P<type>[a-z][a-z0-9_]*)\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?P<index>\[[^\]]*\])?"
 )
-_MODULE_REF_RE = re.compile(r"^module\.(?P<call>[A-Za-z_][A-Za-z0-9_-]*)(?P<key>\[[^\]]*\])?(?:\.(?P<out>[A-Za-z0-9_-]+))?")
+_MODULE_REF_RE = re.compile(
+    r"^module\.(?P<call>[A-Za-z_][A-Za-z0-9_-]*)(?P<key>\[[^\]]*\])?(?:\.(?P<out>[A-Za-z0-9_-]+))?"
+)
 _MODULE_SEG_RE = re.compile(r"module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?")
 _NON_RESOURCE_ROOTS = {"var", "local", "module", "each", "count", "path", "self", "terraform"}
 
@@ -221,7 +223,9 @@ class PlanIndex:
         }
         return aliases.get(target_type, (target_type,))
 
-    def ref_or_value(self, raw: RawResource, path: str, types: Iterable[str], literal_attrs: Iterable[str] = ("id",)) -> Any:
+    def ref_or_value(
+        self, raw: RawResource, path: str, types: Iterable[str], literal_attrs: Iterable[str] = ("id",)
+    ) -> Any:
         """The referenced address when known, else the literal value (an external id), UNKNOWN or None."""
         t = self.target(raw, path, types, literal_attrs)
         return t if t is not None else raw.get(path)
@@ -514,9 +518,7 @@ def parse_plan(data: Any, origin: str) -> Inventory:
     if not m:
         raise chk.fail("$.format_version", f"not a version number: {fmt!r}")
     if int(m.group(1)) not in SUPPORTED_MAJOR_VERSIONS:
-        raise InputError(
-            f"unsupported plan format_version {fmt!r} (supported: 0.x and 1.x)", origin
-        )
+        raise InputError(f"unsupported plan format_version {fmt!r} (supported: 0.x and 1.x)", origin)
     tf_version = chk.get(data, "terraform_version", "$", str) or ""
 
     config = chk.get(data, "configuration", "$", dict)
@@ -632,7 +634,7 @@ def _provider_of(rtype: str) -> str:
 
 
 def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:
-    module, mode, rtype, name = split_address(entry["address"])
+    module, mode, _rtype, name = split_address(entry["address"])
     refs: dict[str, list[str]] = defaultdict(list)
     configured: frozenset[str] | None = None
     provider_key = ""
