@@ -61,11 +61,16 @@ def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
     return evaluate(graph, inventory=inventory, **options)
 
 
-def scan_terraform(path: PathLike, **options: Any) -> ScanResult:
-    """Scan a Terraform plan JSON (``terraform show -json``) file."""
+def scan_terraform(path: PathLike, *, var_files: Iterable[PathLike] = (), **options: Any) -> ScanResult:
+    """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
+
+    ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
+    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
+    ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
+    """
     from posture.providers.terraform import load_terraform
 
-    inventory = load_terraform(path)
+    inventory = load_terraform(path, var_files)
     source = {"type": "terraform", "target": str(path)}
     return scan_inventory(inventory, source=options.pop("source", source), **options)
 

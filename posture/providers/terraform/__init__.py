@@ -1,22 +1,39 @@
-"""Terraform as a source: plan JSON (``terraform show -json``) and, later, HCL."""
+"""Terraform as a source: plan JSON (``terraform show -json``), ``.tf`` files and directories of them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from posture.errors import InputError
 from posture.model import Inventory
 
 
-def load_terraform(path: str | os.PathLike[str]) -> Inventory:
-    """Load a Terraform plan JSON file into an Inventory."""
+def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+    """Load a plan JSON file, a ``.tf`` file or a directory of Terraform code into an Inventory.
+
+    ``var_files`` (``.tfvars`` / ``.tfvars.json``) only apply to HCL; a plan already holds its values.
+    Plan resources point to their ``.tf`` block when the plan's directory holds the configuration.
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
     if p.is_dir() or p.suffix == ".tf":
-        raise InputError("HCL directories and .tf files are not supported yet; pass a plan JSON "
-                         "(terraform show -json plan.out > plan.json)", where=str(p))
+        from posture.providers.terraform.hcl import load_hcl
+
+        return load_hcl(p, var_files)
+    from posture.providers.terraform.locate import plan_config_locations, relocate
     from posture.providers.terraform.plan import load_plan
 
-    return load_plan(p)
+    inv = load_plan(p)
+    found = plan_config_locations(p)
+    if found is None:
+        return inv
+    locations, directory = found
+    try:
+        base = directory.relative_to(Path.cwd())
+    except ValueError:
+        base = directory
+    prefixed = {k: type(v)(str(base / v.file) if v.file else None, v.line) for k, v in locations.items()}
+    return relocate(inv, prefixed, by_config=True)

@@ -1,0 +1,66 @@
+"""Source locations for Terraform resources: ``.tf`` file and line per address.
+
+HCL resources get the line of their block; plan resources get the ``.tf`` block of their address when the
+plan's directory holds the configuration (instance keys are ignored for the match), else the plan file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from posture.model import Inventory, Location, Resource
+
+_INDEX_RE = re.compile(r"\[(?:\"(?:[^\"\\]|\\.)*\"|[^\]]*)\]")
+
+
+def strip_keys(address: str) -> str:
+    """``module.a["x"].aws_vpc.v[0]`` -> ``module.a.aws_vpc.v``."""
+    return _INDEX_RE.sub("", address)
+
+
+def _lookup(rid: str, locations: Mapping[str, Location]) -> Location | None:
+    loc = locations.get(rid)
+    while loc is None and "/" in rid:  # derived ids: "<address>/listener/443"
+        rid = rid.rsplit("/", 1)[0]
+        loc = locations.get(rid)
+    return loc
+
+
+def relocate(inv: Inventory, locations: Mapping[str, Location], *, source: str | None = None,
+             by_config: bool = False) -> Inventory:
+    """A copy of ``inv`` whose resources carry ``locations`` (by address, or by index-free address)."""
+    out: list[Resource] = []
+    changed = False
+    for r in inv.resources:
+        loc = _lookup(strip_keys(r.id) if by_config else r.id, locations)
+        if loc is None and source is None:
+            out.append(r)
+            continue
+        out.append(dataclasses.replace(r, location=loc or r.location, source=source or r.source))
+        changed = True
+    if not changed:
+        return inv
+    return Inventory(tuple(out), inv.edges, inv.gaps, inv.meta)
+
+
+def plan_config_locations(plan_path: str | Path) -> tuple[dict[str, Location], Path] | None:
+    """Index-free address -> block location from the ``.tf`` files next to a plan, or None without any.
+
+    File names in the locations are relative to the plan's directory.
+    """
+    directory = Path(plan_path).resolve().parent
+    if not any(directory.glob("*.tf")):
+        return None
+    from posture.providers.terraform.hcl import load_hcl_sources
+
+    try:
+        loaded = load_hcl_sources(directory)
+    except Exception:  # the plan is the source of truth; the .tf files only add line numbers
+        return None
+    locations: dict[str, Location] = {}
+    for address, loc in loaded.locations.items():
+        locations.setdefault(strip_keys(address), loc)
+    return locations, directory
