@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Compare posture and Checkov on the same generated Terraform plans: seconds, peak memory, ratios.
+
+Checkov is installed into its own virtual environment (benchmarks/.venvs/checkov) on first use: it pins
+old networkx/boto3 that must not touch the project's environment. Each tool runs in a fresh process;
+peak memory is that process's own maximum RSS (os.wait4), not the maximum over all children.
+
+    python benchmarks/checkov_compare.py                 # 5,000 and 20,000 resources, both tools
+    python benchmarks/checkov_compare.py 1000 5000 --posture-only
+    python benchmarks/checkov_compare.py --sizes-posture 5000 10000 20000 40000   # linearity check
+
+Targets (issue 3): at 5,000 resources posture >= 20x faster and >= 4x less memory than Checkov;
+20,000 resources in < 5 s; time growing linearly with the plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venvs" / "checkov"
+sys.path.insert(0, str(HERE))
+
+from gen_plan import generate  # noqa: E402
+
+
+def checkov_bin() -> Path:
+    """The Checkov executable in its own venv, installing it (pip install checkov) when missing."""
+    exe = VENV / "bin" / "checkov"
+    if not exe.exists():
+        print(f"installing checkov into {VENV} (one time)...", file=sys.stderr, flush=True)
+        venv.create(VENV, with_pip=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "checkov"], check=True)
+    return exe
+
+
+def run(cmd: list[str], ok_codes: tuple[int, ...] = (0, 1)) -> dict[str, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = code
+    if code not in ok_codes:
+        raise SystemExit(f"{cmd[0]} failed ({code}): {err.strip()[-400:]}")
+    return {"seconds": round(elapsed, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def posture_cmd(plan: Path) -> list[str]:
+    return [sys.executable, "-m", "posture", "scan", "terraform", str(plan), "--format", "json", "-q",
+            "-o", os.devnull, "--fail-on", "none"]
+
+
+def checkov_cmd(plan: Path) -> list[str]:
+    return [str(checkov_bin()), "--skip-download", "--quiet", "--compact", "-o", "json",
+            "-f", str(plan), "--framework", "terraform_plan"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sizes", type=int, nargs="*", default=[5000, 20000])
+    ap.add_argument("--posture-only", action="store_true", help="skip Checkov")
+    ap.add_argument("--sizes-posture", type=int, nargs="*", default=[],
+                    help="extra sizes measured for posture only (linearity)")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sorted(set(args.sizes) | set(args.sizes_posture)):
+            plan = Path(tmp) / f"plan-{n}.json"
+            plan.write_text(json.dumps(generate(n)))
+            row: dict[str, object] = {"resources": n, "posture": run(posture_cmd(plan))}
+            p = row["posture"]
+            line = f"resources={n:>7}  posture {p['seconds']:>7.2f} s {p['peak_mib']:>8.1f} MiB"  # type: ignore[index]
+            if not args.posture_only and n in args.sizes:
+                c = run(checkov_cmd(plan))
+                row["checkov"] = c
+                row["speedup"] = round(c["seconds"] / max(p["seconds"], 0.01), 1)  # type: ignore[index]
+                row["memory_ratio"] = round(c["peak_mib"] / max(p["peak_mib"], 1), 1)  # type: ignore[index]
+                line += (f"  |  checkov {c['seconds']:>8.2f} s {c['peak_mib']:>8.1f} MiB"
+                         f"  |  {row['speedup']}x faster, {row['memory_ratio']}x less memory")
+            print(line, flush=True)
+            rows.append(row)
+    posture_rows = [(r["resources"], r["posture"]["seconds"]) for r in rows]  # type: ignore[index]
+    if len(posture_rows) > 1:
+        (n0, t0), (n1, t1) = posture_rows[0], posture_rows[-1]
+        print(f"posture growth: {n1 / n0:.1f}x resources -> {t1 / max(t0, 0.01):.1f}x time", flush=True)
+    print(json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
