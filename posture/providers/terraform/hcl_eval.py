@@ -699,7 +699,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "flatten": _flatten,
     "floor": lambda x: math.floor(_num(x)),
     "format": _format,
-    "formatlist": lambda f, *a: [_format(f, *xs) for xs in zip(*[x if isinstance(x, list) else [x] for x in a], strict=False)],
+    "formatlist": lambda f, *a: [_format(f, *xs)
+                                 for xs in zip(*[x if isinstance(x, list) else [x] for x in a], strict=False)],
     "index": lambda v, x: v.index(x),
     "join": lambda sep, *ls: sep.join(_to_str(x) for lst in ls for x in lst),
     "jsondecode": lambda s: json.loads(s),
