@@ -8,6 +8,9 @@ from pathlib import Path
 
 from posture.errors import InputError
 from posture.model import Inventory
+from posture.providers.terraform.plan import load_plan, parse_plan
+
+__all__ = ["load_hcl", "load_plan", "load_terraform", "parse_plan"]
 
 
 def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
@@ -24,7 +27,6 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
 
         return load_hcl(p, var_files)
     from posture.providers.terraform.locate import plan_config_locations, relocate
-    from posture.providers.terraform.plan import load_plan
 
     inv = load_plan(p)
     found = plan_config_locations(p)
@@ -37,3 +39,10 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
         base = directory
     prefixed = {k: type(v)(str(base / v.file) if v.file else None, v.line) for k, v in locations.items()}
     return relocate(inv, prefixed, by_config=True)
+
+
+def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+    """Load a ``.tf`` file or a directory of Terraform code (see :mod:`.hcl`)."""
+    from posture.providers.terraform.hcl import load_hcl as _load
+
+    return _load(path, var_files)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posture.errors import InputError
-from posture.model import UNKNOWN, Edge, Inventory, Location, Resource, freeze
+from posture.model import UNKNOWN, Edge, Gap, Inventory, Location, Resource, freeze
 
 SUPPORTED_MAJOR_VERSIONS = (0, 1)
 """Plan ``format_version`` majors understood: 0.1/0.2 (Terraform 0.12-0.15) and 1.x (Terraform 1.0+)."""
@@ -689,6 +689,7 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
     seen: Counter[str] = Counter()
     normalised: Counter[str] = Counter()
     unsupported: Counter[str] = Counter()
+    gaps: list[Gap] = []
     for raw in index.raws:
         if raw.mode != "managed":
             continue  # data sources describe existing infrastructure, read elsewhere
@@ -700,8 +701,22 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
             else:
                 unsupported[raw.type] += 1
             continue
+        try:
+            items = list(fn(raw, index))
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            # A value of an unexpected shape: report a coverage gap for this resource, never crash the
+            # scan, and never echo the value itself (only the error class) into the output.
+            gaps.append(
+                Gap(
+                    "terraform",
+                    f"{raw.address}: attributes of an unexpected shape could not be normalised ({type(exc).__name__})",
+                    "normalise_error",
+                    target=raw.address,
+                )
+            )
+            continue
         normalised[raw.type] += 1
-        for item in fn(raw, index):
+        for item in items:
             if isinstance(item, Resource):
                 resources.append(item)
             else:
@@ -718,7 +733,7 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
             "unsupported_types": dict(sorted(unsupported.items())),
         }
     )
-    return Inventory(tuple(resources), tuple(dict.fromkeys(edges)), (), freeze(meta))
+    return Inventory(tuple(resources), tuple(dict.fromkeys(edges)), tuple(gaps), freeze(meta))
 
 
 def location_for(index: PlanIndex) -> Location:
