@@ -35,7 +35,9 @@ def _from_internet(rule: Mapping[str, Any]) -> bool | None:
     peers = rule.get("peers")
     if peers is UNKNOWN:
         return None
-    return any(str(p).strip().lower() in INTERNET_PEERS for p in peers or ())
+    if any(p is not UNKNOWN and str(p).strip().lower() in INTERNET_PEERS for p in peers or ()):
+        return True
+    return None if any(p is UNKNOWN for p in peers or ()) else False  # an unknown peer may be the internet
 
 
 def internet_ingress(
@@ -56,9 +58,15 @@ def internet_ingress(
     for port in sorted(set(ports)):
         decision: bool | None = False
         for r in ordered:
-            if not _protocol_matches(r.get("protocol", "all"), protocol) or not _covers_port(r, port):
+            if r.get("protocol") is UNKNOWN or r.get("ports") is UNKNOWN:
+                matches: bool | None = None  # protocol/ports unknown until apply
+            elif not _protocol_matches(r.get("protocol", "all"), protocol) or not _covers_port(r, port):
                 continue
+            else:
+                matches = True
             internet = _from_internet(r)
+            if matches is None and internet is not False:
+                internet = None
             if internet is None:
                 decision = None
                 if prioritised:
