@@ -49,7 +49,8 @@ def internet_ingress(
     """
     if rules is UNKNOWN:
         return [], sorted(set(ports)), []
-    ingress = [r for r in rules or () if r.get("direction") == "ingress" and not r.get("disabled")]
+    unknown_rule = any(r is UNKNOWN for r in rules or ())  # e.g. a dynamic block over an unknown list
+    ingress = [r for r in rules or () if r is not UNKNOWN and r.get("direction") == "ingress" and not r.get("disabled")]
     ordered = sorted(ingress, key=lambda r: (r.get("priority") is None, r.get("priority") or 0))
     prioritised = any(r.get("priority") is not None for r in ingress)
     open_ports: list[int] = []
@@ -83,6 +84,8 @@ def internet_ingress(
             if r not in proof:
                 proof.append(r)
             break
+        if decision is False and unknown_rule:
+            decision = None
         if decision is True:
             open_ports.append(port)
         elif decision is None:
