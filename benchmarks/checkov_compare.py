@@ -43,7 +43,7 @@ def checkov_bin() -> Path:
 
 
 def run(cmd: list[str], ok_codes: tuple[int, ...] = (0, 1)) -> dict[str, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+    """Wall seconds, CPU seconds (user+sys: robust on a shared machine) and peak RSS (MiB) of one child."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -53,7 +53,8 @@ def run(cmd: list[str], ok_codes: tuple[int, ...] = (0, 1)) -> dict[str, float]:
     proc.returncode = code
     if code not in ok_codes:
         raise SystemExit(f"{cmd[0]} failed ({code}): {err.strip()[-400:]}")
-    return {"seconds": round(elapsed, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+    return {"seconds": round(elapsed, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_mib": round(usage.ru_maxrss / 1024, 1)}
 
 
 def posture_cmd(plan: Path) -> list[str]:
@@ -80,14 +81,17 @@ def main() -> int:
             plan.write_text(json.dumps(generate(n)))
             row: dict[str, object] = {"resources": n, "posture": run(posture_cmd(plan))}
             p = row["posture"]
-            line = f"resources={n:>7}  posture {p['seconds']:>7.2f} s {p['peak_mib']:>8.1f} MiB"  # type: ignore[index]
+            line = (f"resources={n:>7}  posture {p['seconds']:>7.2f} s ({p['cpu_seconds']:.2f} cpu) "  # type: ignore[index]
+                    f"{p['peak_mib']:>7.1f} MiB")  # type: ignore[index]
             if not args.posture_only and n in args.sizes:
                 c = run(checkov_cmd(plan))
                 row["checkov"] = c
                 row["speedup"] = round(c["seconds"] / max(p["seconds"], 0.01), 1)  # type: ignore[index]
+                row["cpu_speedup"] = round(c["cpu_seconds"] / max(p["cpu_seconds"], 0.01), 1)  # type: ignore[index]
                 row["memory_ratio"] = round(c["peak_mib"] / max(p["peak_mib"], 1), 1)  # type: ignore[index]
-                line += (f"  |  checkov {c['seconds']:>8.2f} s {c['peak_mib']:>8.1f} MiB"
-                         f"  |  {row['speedup']}x faster, {row['memory_ratio']}x less memory")
+                line += (f"  |  checkov {c['seconds']:>8.2f} s ({c['cpu_seconds']:.2f} cpu) {c['peak_mib']:>7.1f} MiB"
+                         f"  |  {row['speedup']}x faster ({row['cpu_speedup']}x cpu), "
+                         f"{row['memory_ratio']}x less memory")
             print(line, flush=True)
             rows.append(row)
     posture_rows = [(r["resources"], r["posture"]["seconds"]) for r in rows]  # type: ignore[index]
