@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import venv
 from pathlib import Path
@@ -42,19 +43,53 @@ def checkov_bin() -> Path:
     return exe
 
 
+def _tree_rss(pid: int) -> int:
+    """Summed RSS (bytes) of ``pid`` and its descendants (Checkov runs worker processes)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
 def run(cmd: list[str], ok_codes: tuple[int, ...] = (0, 1)) -> dict[str, float]:
-    """Wall seconds, CPU seconds (user+sys: robust on a shared machine) and peak RSS (MiB) of one child."""
+    """Wall seconds, CPU seconds (user+sys, including waited-for workers: robust on a shared machine) and
+    peak memory (MiB): the larger of the process's own max RSS and the sampled RSS of its process tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not done.wait(0.05):
+            peak_tree = max(peak_tree, _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
     code = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     proc.returncode = code
     if code not in ok_codes:
         raise SystemExit(f"{cmd[0]} failed ({code}): {err.strip()[-400:]}")
+    peak = max(usage.ru_maxrss * 1024, peak_tree)
     return {"seconds": round(elapsed, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+            "peak_mib": round(peak / 2**20, 1)}
 
 
 def posture_cmd(plan: Path) -> list[str]:

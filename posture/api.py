@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from posture.engine import evaluate_rules, graph_from_inventory
+from posture.gate import (  # noqa: F401  (the CI gate is part of the Python API)
+    Suppression,
+    apply_gate,
+    load_suppressions,
+    read_baseline,
+    write_baseline,
+)
 from posture.graph import Graph
 from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult

@@ -640,7 +640,7 @@ class HclLoader:
                 body = p.body
                 alias = evaluate(body.attrs["alias"].expr, top) if "alias" in body.attrs else None
                 key = f"{p.labels[0]}.{alias}" if isinstance(alias, str) else p.labels[0]
-                vals = {}
+                vals: dict[str, str] = {}
                 for name in ("region", "project", "subscription_id", "location"):
                     if name in body.attrs:
                         v = evaluate(body.attrs[name].expr, top)

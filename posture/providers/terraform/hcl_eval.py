@@ -149,15 +149,15 @@ def _token(tok: Token) -> Any:
 
 
 def _literal_value(node: Tree, scope: Scope) -> Any:
-    return _token(node.children[0])
+    return _token(node.children[0])  # type: ignore[arg-type]
 
 
 def _int(node: Tree, scope: Scope) -> Any:
-    return int(node.children[0])
+    return int(str(node.children[0]))
 
 
 def _float(node: Tree, scope: Scope) -> Any:
-    v = float(node.children[0])
+    v = float(str(node.children[0]))
     return int(v) if v.is_integer() and "e" not in str(node.children[0]).lower() else v
 
 
