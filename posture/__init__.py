@@ -14,6 +14,7 @@ from posture.model import (
     Resource,
     Severity,
 )
+from posture.providers.azure import scan_azure
 
 __version__ = "0.1.0"
 
@@ -31,4 +32,5 @@ __all__ = [
     "Resource",
     "Severity",
     "__version__",
+    "scan_azure",
 ]

@@ -16,6 +16,7 @@ from posture.gate import (  # noqa: F401  (the CI gate is part of the Python API
     read_baseline,
     write_baseline,
 )
+from posture.errors import InputError
 from posture.graph import Graph
 from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult
@@ -30,9 +31,29 @@ def select_rules(
     *,
     rule_dirs: Iterable[PathLike] = (),
     categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
 ) -> list[Rule]:
-    """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category."""
+    """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category.
+
+    ``rule_params`` overrides parameters per rule id; ``segmentation_policy`` (a policy file, see
+    docs/segmentation.md) is the parameter of POSTURE-SEG-100.
+    """
     chosen = list(rules) if rules is not None else load_rules(list(rule_dirs))
+    overrides = {k: dict(v) for k, v in (rule_params or {}).items()}
+    if segmentation_policy is not None:
+        from posture.segmentation import load_policy
+
+        overrides.setdefault("POSTURE-SEG-100", {})["policy"] = load_policy(segmentation_policy)
+    if overrides:
+        known = {r.id for r in chosen}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise InputError(f"parameters given for unknown rule(s) {', '.join(unknown)}")
+        try:
+            chosen = [r.instantiate(r.id, overrides[r.id]) if r.id in overrides else r for r in chosen]
+        except ValueError as e:
+            raise InputError(str(e)) from None
     if categories:
         wanted = {Category(c) for c in categories}
         chosen = [r for r in chosen if r.meta.category in wanted]
@@ -45,13 +66,17 @@ def evaluate(
     *,
     rule_dirs: Iterable[PathLike] = (),
     categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
     now: datetime | None = None,
     inventory: Inventory | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
-    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories)
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now)
+    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
+                          segmentation_policy=segmentation_policy)
+    checked: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -59,6 +84,7 @@ def evaluate(
         rules=tuple(r.meta for r in chosen),
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
+        checked=freeze(checked),
     )
 
 

@@ -79,6 +79,8 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--write-baseline", metavar="FILE", help="record the current findings as a baseline")
     p.add_argument("--suppressions", action="append", default=[], metavar="FILE",
                    help="YAML suppressions (rule, resource glob, reason, expires); repeatable")
+    p.add_argument("--segmentation-policy", metavar="FILE",
+                   help="zones and forbidden flows to check (docs/segmentation.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,7 +143,8 @@ def _emit(text: str, output: str | None) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from posture.report import render
 
-    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category}
+    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
+                               "segmentation_policy": args.segmentation_policy}
     result: ScanResult = args.scan_source.run(args, options)
     result = _gate(args, result)
     if args.snapshot_out:

@@ -55,8 +55,12 @@ def evaluate_rules(
     rules: Sequence[Rule],
     *,
     now: datetime | None = None,
+    stats: dict[str, int] | None = None,
 ) -> tuple[tuple[Finding, ...], list[Gap]]:
-    """Run each rule over the resources of its kinds. A rule that crashes becomes a gap."""
+    """Run each rule over the resources of its kinds. A rule that crashes becomes a gap.
+
+    ``stats``, when given, receives per rule id the number of resources the rule applied to.
+    """
     findings: list[Finding] = []
     gaps: list[Gap] = []
     token = EVALUATION_TIME.set(now)
@@ -66,9 +70,13 @@ def evaluate_rules(
             ctx = RuleContext(graph, rule.params, meta)
             resource = None
             try:
+                checked = 0
                 for resource in graph.by_kind(*meta.kinds):
                     if meta.providers and resource.provider not in meta.providers:
                         continue
+                    if rule.applies is not None and rule.applies(resource, ctx) is False:
+                        continue
+                    checked += 1
                     for v in rule.check(resource, ctx):
                         findings.append(
                             Finding(
@@ -85,6 +93,8 @@ def evaluate_rules(
                                 unverified=v.unverified,
                             )
                         )
+                if stats is not None:
+                    stats[meta.id] = checked
             except Exception as e:
                 where = f" on {resource.id}" if resource is not None else ""
                 gaps.append(Gap("rule", f"rule {meta.id} failed{where}: {type(e).__name__}: {e}", "rule_error",

@@ -25,6 +25,9 @@ class Graph:
         self._g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._resources: dict[str, Resource] = {}
+        # adjacency by kind, so rules' one-hop queries never go through networkx views (hot path)
+        self._out: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
+        self._in: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
         self._frozen = False
         self.gaps: tuple[Gap, ...] = ()
         """Coverage gaps of the source and of graph building, carried with the graph."""
@@ -46,7 +49,11 @@ class Graph:
         for end in (edge.src, edge.dst):
             if end != INTERNET and end not in self._resources:
                 return False
+        if self._g.has_edge(edge.src, edge.dst, key=edge.kind):
+            return True  # one edge per (src, dst, kind), as in the networkx store
         self._g.add_edge(edge.src, edge.dst, key=edge.kind, edge=edge)
+        self._out[edge.src][edge.kind].append(edge)
+        self._in[edge.dst][edge.kind].append(edge)
         return True
 
     def freeze(self) -> Graph:
@@ -94,14 +101,19 @@ class Graph:
                 yield data["edge"]
 
     def out_edges(self, rid: str, kind: str | None = None) -> list[Edge]:
-        if rid not in self._g:
-            return []
-        return [d["edge"] for _, _, k, d in self._g.out_edges(rid, keys=True, data=True) if kind is None or k == kind]
+        return self._adjacent(self._out, rid, kind)
 
     def in_edges(self, rid: str, kind: str | None = None) -> list[Edge]:
-        if rid not in self._g:
+        return self._adjacent(self._in, rid, kind)
+
+    @staticmethod
+    def _adjacent(table: dict[str, dict[str, list[Edge]]], rid: str, kind: str | None) -> list[Edge]:
+        by_kind = table.get(rid)
+        if not by_kind:
             return []
-        return [d["edge"] for _, _, k, d in self._g.in_edges(rid, keys=True, data=True) if kind is None or k == kind]
+        if kind is not None:
+            return list(by_kind.get(str(getattr(kind, "value", kind)), ()))
+        return [e for edges in by_kind.values() for e in edges]
 
     def neighbours(self, rid: str, kind: str | None = None, direction: str = "out") -> list[Resource]:
         """Resources one hop away over edges of ``kind`` (``out``, ``in`` or ``both``)."""

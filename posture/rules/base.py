@@ -27,6 +27,7 @@ class RuleFixture:
     source: str
     fail: tuple[str, ...] = ()
     pass_: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=FrozenDict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +75,20 @@ class Violation:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a check may read: the (frozen) graph and the rule's parameters."""
+    """What a check may read: the (frozen) graph and the rule's parameters.
+
+    ``memo`` lives for one rule over one graph: a check may cache graph-wide work there (zones,
+    indexes) instead of recomputing it per resource. Nothing survives between evaluations.
+    """
 
     graph: Graph
     params: Mapping[str, Any]
     rule: RuleMeta
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 Check = Callable[[Resource, RuleContext], Iterable[Violation]]
+Applies = Callable[[Resource, RuleContext], "bool | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,8 @@ class Rule:
     meta: RuleMeta
     check: Check
     params: Mapping[str, Any] = field(default_factory=FrozenDict)
+    applies: Applies | None = None
+    """Which resources of ``meta.kinds`` the rule is about (False: not counted as checked)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, FrozenDict):
@@ -107,7 +116,7 @@ class Rule:
         if unknown:
             raise ValueError(f"rule {self.meta.id} has no parameter(s) {sorted(unknown)}")
         merged.update(params or {})
-        return Rule(dataclasses.replace(self.meta, id=rule_id, **meta), self.check, merged)
+        return Rule(dataclasses.replace(self.meta, id=rule_id, **meta), self.check, merged, self.applies)
 
 
 def rule(
@@ -125,6 +134,7 @@ def rule(
     params: Mapping[str, Any] | None = None,
     fixtures: Iterable[RuleFixture] = (),
     on_unknown: str = "info",
+    applies: Applies | None = None,
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a :class:`Rule` (the Python rule API).
 
@@ -153,6 +163,6 @@ def rule(
             fixtures=tuple(fixtures),
             origin=f"{fn.__module__}.{fn.__qualname__}",
         )
-        return Rule(meta, fn, params or {})
+        return Rule(meta, fn, params or {}, applies)
 
     return wrap

@@ -25,6 +25,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,7 @@ class _Compiler:
             path, verdict = _search(res.id, ctx, kinds, direction, max_hops, is_target)
             if direction == "in":
                 path = list(reversed(path))
-            return verdict, [{"reachable": sorted(kinds), "path": path}]
+            return verdict, [{"reachable": sorted(kinds), "path": _expand(path, ctx, kinds)}]
 
         return test
 
@@ -325,6 +326,15 @@ def _search(
                 parent[n] = rid
                 frontier.append((n, depth + 1))
     return [], (None if unknown else False)
+
+
+def _expand(path: list[str], ctx: RuleContext, kinds: frozenset[str]) -> list[str]:
+    """Splice in the proving path carried by derived edges (e.g. internet -> igw -> ... -> resource)."""
+    out = path[:1]
+    for a, b in pairwise(path):
+        hop = next((e for e in ctx.graph.out_edges(a) if e.dst == b and e.kind in kinds and e.attrs.get("path")), None)
+        out.extend(list(hop.attrs["path"])[1:] if hop is not None else [b])
+    return out
 
 
 _SPECIAL = {"@id", "@name", "@kind", "@native_type", "@provider", "@account", "@region"}
@@ -396,9 +406,11 @@ def _fixtures(c: _Compiler, node: Mapping[str, Any]) -> tuple[RuleFixture, ...]:
         raise c.fail(node, "fixtures", "must be a list of {source, fail, pass}")
     out = []
     for i, f in enumerate(raw):
-        if not isinstance(f, Mapping) or "source" not in f or set(f) - {"source", "fail", "pass"}:
-            raise c.fail(f if isinstance(f, Mapping) else node, f"fixtures[{i}]", "must be {source, fail, pass}")
-        out.append(RuleFixture(str(f["source"]), tuple(f.get("fail", [])), tuple(f.get("pass", []))))
+        if not isinstance(f, Mapping) or "source" not in f or set(f) - {"source", "fail", "pass", "params"}:
+            raise c.fail(f if isinstance(f, Mapping) else node, f"fixtures[{i}]",
+                         "must be {source, fail, pass, params}")
+        out.append(RuleFixture(str(f["source"]), tuple(f.get("fail", [])), tuple(f.get("pass", [])),
+                               dict(f.get("params") or {})))
     return tuple(out)
 
 
@@ -485,7 +497,10 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
         yield Violation(render(message, res, ctx.params), observed=observed, expected=ctx.rule.expected,
                         discriminator=disc, path=path)
 
-    return Rule(meta, check, params)
+    def applies(res: Resource, ctx: RuleContext) -> bool | None:
+        return when(res, res, ctx)[0]
+
+    return Rule(meta, check, params, applies if "when" in node else None)
 
 
 def _observed(witnesses: list[Witness]) -> dict[str, Any]:

@@ -1,93 +1,216 @@
-"""Firewall semantics written once: which traffic from the internet a rule list lets in.
+"""Firewall semantics written once: which traffic from (or to) the internet a rule list lets through.
 
 Normalised firewall rules (docs/model.md) carry direction, action, protocol,
 ports, peers and priority. Where priorities exist (NSG, GCP, NACL) the first
 matching rule in priority order decides; where they do not (AWS security
 groups) allow rules are a union. Provider implied rules are already in the
 list, so nothing here knows which cloud it is looking at.
+
+IPv4 and IPv6 are decided separately: a deny of ``0.0.0.0/0`` does not close
+a port that an allow of ``::/0`` opens. ``*`` / ``Internet`` / ``any`` mean both.
+Anything unknown at plan time (a rule, its peers, ports, protocol or action)
+makes the answer unknown rather than guessed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.rules.operators import INTERNET_PEERS, parse_ports
+from posture.rules.operators import INTERNET_PEERS, parse_ports, tri_all
 
 _ALL_PROTOCOLS = {"all", "*", "-1", "any"}
+_FAMILIES = ("v4", "v6")
+_FAMILY_OF = {"0.0.0.0/0": ("v4",), "::/0": ("v6",)}
+MAX_PORT = 65535
+
+Rules = Sequence[Mapping[str, Any]]
+Range = tuple[int, int]
 
 
-def _protocol_matches(rule_protocol: Any, protocol: str) -> bool:
-    p = str(rule_protocol).lower()
+def _protocol_matches(rule: Mapping[str, Any], protocol: str) -> bool | None:
+    p = rule.get("protocol", "all")
+    if p is UNKNOWN:
+        return None
+    p = str(p).lower()
     return p in _ALL_PROTOCOLS or p == protocol
 
 
-def _covers_port(rule: Mapping[str, Any], port: int) -> bool:
+def _covers_port(rule: Mapping[str, Any], port: int) -> bool | None:
     ports = rule.get("ports")
+    if ports is UNKNOWN or (isinstance(ports, (list, tuple)) and UNKNOWN in ports):
+        return None
     if ports is None or ports == ():
         # no port list: every port for tcp/udp/all (ICMP rules carry [] but never match a port)
         return str(rule.get("protocol", "all")).lower() in _ALL_PROTOCOLS | {"tcp", "udp"}
     return any(lo <= port <= hi for lo, hi in parse_ports(ports))
 
 
-def _from_internet(rule: Mapping[str, Any]) -> bool | None:
+def _peer_families(peer: Any) -> tuple[str, ...]:
+    s = str(peer).strip().lower()
+    if s in _FAMILY_OF:
+        return _FAMILY_OF[s]
+    return _FAMILIES if s in INTERNET_PEERS else ()
+
+
+def _from_internet(rule: Mapping[str, Any], family: str) -> bool | None:
+    """The rule's peers include the whole internet of ``family`` (None: some peer is unknown)."""
     peers = rule.get("peers")
     if peers is UNKNOWN:
         return None
-    if any(p is not UNKNOWN and str(p).strip().lower() in INTERNET_PEERS for p in peers or ()):
-        return True
-    return None if any(p is UNKNOWN for p in peers or ()) else False  # an unknown peer may be the internet
+    unknown = False
+    for p in peers or ():
+        if p is UNKNOWN:
+            unknown = True
+        elif family in _peer_families(p):
+            return True
+    return None if unknown else False
+
+
+def _relevant(rules: Rules | Any, direction: str) -> tuple[list[Any], bool]:
+    """Enabled rules of ``direction`` (unknown rules kept as UNKNOWN) in evaluation order, and whether
+    they are prioritised (first match wins) rather than a union of allows."""
+    out: list[Any] = []
+    for r in rules or ():
+        if r is UNKNOWN or r.get("direction") is UNKNOWN:
+            out.append(UNKNOWN)
+        elif r.get("direction") == direction and r.get("disabled") is not True:
+            out.append(r)
+    known = [r for r in out if r is not UNKNOWN]
+    prioritised = any(r.get("priority") is not None for r in known)
+    if prioritised:
+        # an unknown rule has no known place in the order: it is put first, so it can only add doubt
+        known.sort(key=lambda r: (r.get("priority") is None, r.get("priority") or 0))
+        return [r for r in out if r is UNKNOWN] + known, True
+    return out, False
+
+
+def _decide(ordered: list[Any], prioritised: bool, port: int, protocol: str, family: str
+            ) -> tuple[bool | None, Mapping[str, Any] | None]:
+    """Is ``port`` open to the internet of ``family``? With the rule that opens it."""
+    doubt = False
+    for r in ordered:
+        if r is UNKNOWN:
+            matches: bool | None = None
+        else:
+            matches = tri_all([_protocol_matches(r, protocol), _covers_port(r, port), _from_internet(r, family)])
+        if matches is False:
+            continue
+        action = None if r is UNKNOWN else r.get("action", "allow")
+        if matches is None or action is UNKNOWN:
+            doubt = True
+            if prioritised:
+                break
+            continue
+        if action == "deny":
+            if prioritised:
+                return (None if doubt else False), None
+            continue
+        return (None if doubt and prioritised else True), r
+    return (None if doubt else False), None
+
+
+def _port_verdict(ordered: list[Any], prioritised: bool, port: int, protocol: str
+                  ) -> tuple[bool | None, list[Mapping[str, Any]]]:
+    verdicts = [_decide(ordered, prioritised, port, protocol, f) for f in _FAMILIES]
+    proof = [r for v, r in verdicts if v is True and r is not None]
+    if proof:
+        return True, proof
+    return (None if any(v is None for v, _ in verdicts) else False), []
 
 
 def internet_ingress(
-    rules: Sequence[Mapping[str, Any]] | Any, ports: Iterable[int], protocol: str = "tcp"
+    rules: Rules | Any, ports: Iterable[int], protocol: str = "tcp", direction: str = "ingress"
 ) -> tuple[list[int], list[int], list[Mapping[str, Any]]]:
     """Ports (of ``ports``) open to the whole internet, ports undecidable, and the allowing rules.
 
-    Returns ``(open_ports, unknown_ports, proving_rules)``.
+    Returns ``(open_ports, unknown_ports, proving_rules)``. ``direction="egress"`` asks the same question
+    for traffic *to* the internet.
     """
     if rules is UNKNOWN:
         return [], sorted(set(ports)), []
-    unknown_rule = any(r is UNKNOWN for r in rules or ())  # e.g. a dynamic block over an unknown list
-    ingress = [r for r in rules or () if r is not UNKNOWN and r.get("direction") == "ingress" and not r.get("disabled")]
-    ordered = sorted(ingress, key=lambda r: (r.get("priority") is None, r.get("priority") or 0))
-    prioritised = any(r.get("priority") is not None for r in ingress)
+    ordered, prioritised = _relevant(rules, direction)
     open_ports: list[int] = []
     unknown_ports: list[int] = []
     proof: list[Mapping[str, Any]] = []
     for port in sorted(set(ports)):
-        decision: bool | None = False
-        for r in ordered:
-            if r.get("protocol") is UNKNOWN or r.get("ports") is UNKNOWN:
-                matches: bool | None = None  # protocol/ports unknown until apply
-            elif not _protocol_matches(r.get("protocol", "all"), protocol) or not _covers_port(r, port):
-                continue
-            else:
-                matches = True
-            internet = _from_internet(r)
-            if matches is None and internet is not False:
-                internet = None
-            if internet is None:
-                decision = None
-                if prioritised:
-                    break
-                continue
-            if not internet:
-                continue  # a rule for a narrower source neither opens nor closes the internet path
-            if r.get("action", "allow") == "deny":
-                decision = False if decision is not None else None
-                if prioritised:
-                    break
-                continue
-            decision = True
-            if r not in proof:
-                proof.append(r)
-            break
-        if decision is False and unknown_rule:
-            decision = None
-        if decision is True:
+        verdict, rs = _port_verdict(ordered, prioritised, port, protocol)
+        if verdict is True:
             open_ports.append(port)
-        elif decision is None:
+            proof.extend(r for r in rs if r not in proof)
+        elif verdict is None:
             unknown_ports.append(port)
     return open_ports, unknown_ports, proof
+
+
+def _breakpoints(ordered: list[Any]) -> list[int]:
+    points = {0, MAX_PORT + 1}
+    for r in ordered:
+        ports = None if r is UNKNOWN else r.get("ports")
+        if isinstance(ports, (list, tuple)) and UNKNOWN not in ports:
+            for lo, hi in parse_ports(ports):
+                points.update((max(lo, 0), min(hi, MAX_PORT) + 1))
+    return sorted(p for p in points if 0 <= p <= MAX_PORT + 1)
+
+
+def internet_open_ranges(
+    rules: Rules | Any, protocol: str = "tcp", direction: str = "ingress"
+) -> tuple[list[Range], list[Range], list[Mapping[str, Any]]]:
+    """Every port range open to the whole internet (not just chosen ports), ranges undecidable, proof.
+
+    The port space is cut at every rule boundary; each piece is decided once with the same
+    semantics as :func:`internet_ingress`, so 65,536 ports cost a handful of evaluations.
+    """
+    if rules is UNKNOWN:
+        return [], [(0, MAX_PORT)], []
+    ordered, prioritised = _relevant(rules, direction)
+    points = _breakpoints(ordered)
+    open_r: list[Range] = []
+    unknown_r: list[Range] = []
+    proof: list[Mapping[str, Any]] = []
+    for lo, nxt in pairwise(points):
+        verdict, rs = _port_verdict(ordered, prioritised, lo, protocol)
+        target = open_r if verdict is True else unknown_r if verdict is None else None
+        if target is None:
+            continue
+        proof.extend(r for r in rs if r not in proof)
+        if target and target[-1][1] == lo - 1:
+            target[-1] = (target[-1][0], nxt - 1)
+        else:
+            target.append((lo, nxt - 1))
+    return open_r, unknown_r, proof
+
+
+def intersect_ranges(a: Sequence[Range], b: Sequence[Range]) -> list[Range]:
+    """Intersection of two sorted lists of inclusive port ranges."""
+    out: list[Range] = []
+    for alo, ahi in a:
+        for blo, bhi in b:
+            lo, hi = max(alo, blo), min(ahi, bhi)
+            if lo <= hi:
+                out.append((lo, hi))
+    return sorted(out)
+
+
+def port_count(ranges: Iterable[Range]) -> int:
+    """How many ports the inclusive ranges cover."""
+    return sum(hi - lo + 1 for lo, hi in ranges)
+
+
+def broad_public_peers(peers: Any, max_prefix_v4: int, max_prefix_v6: int) -> list[str]:
+    """Public CIDRs at least as wide as /max_prefix (but not the whole internet, which other rules report)."""
+    out: list[str] = []
+    for p in peers or () if peers is not UNKNOWN else ():
+        if p is UNKNOWN or _peer_families(p):
+            continue
+        try:
+            net = ipaddress.ip_network(str(p).strip(), strict=False)
+        except ValueError:
+            continue
+        limit = max_prefix_v4 if net.version == 4 else max_prefix_v6
+        if net.prefixlen <= limit and not (net.is_private or net.is_reserved or net.is_loopback):
+            out.append(str(p))
+    return out

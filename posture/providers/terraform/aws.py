@@ -867,7 +867,7 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
 
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
-    transit = raw.get("transit_encryption_enabled")
+    transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
     retention = as_int(raw.get("snapshot_retention_limit"))
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {
@@ -1120,8 +1120,10 @@ def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
         "algorithm": spec["algorithm"],
         "bits": spec["bits"],
         "usage": UNKNOWN if usage is UNKNOWN else _KEY_USAGE.get(usage or "ENCRYPT_DECRYPT", str(usage).lower()),
-        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None},
-        "rotatable": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN,
+        # KMS rotates only symmetric encryption keys automatically
+        # (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html).
+        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None,
+                     "supported": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN},
         "enabled": tri(raw.get("is_enabled"), True),
         "expires": None,
         "protection": "hsm" if raw.get("custom_key_store_id") not in (None, "", UNKNOWN) else None,

@@ -1,0 +1,182 @@
+"""Internet reachability, computed once per graph.
+
+A resource is reachable from the internet on a port when every layer lets the packet through:
+
+    internet -> internet gateway -> route table -> subnet -> subnet firewall (NACL / subnet NSG)
+             -> instance firewall (security groups / NIC NSG / GCP rules) -> resource with a public address
+
+The result is a derived ``reachable_from_internet`` edge from the INTERNET pseudo-node to the resource,
+carrying the open TCP port ranges and the path that proves it. Rules read those edges; they never
+recompute reachability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from posture.engine import ENRICHERS
+from posture.graph import INTERNET, Graph
+from posture.model import UNKNOWN, Edge, EdgeKind, Resource
+from posture.rules.netlogic import internet_open_ranges, intersect_ranges
+
+PROVIDER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    # What applies when the estate does not describe a layer. Each value is documented provider behaviour.
+    "aws": {
+        # Every ENI has a security group; without one named, the VPC's default group applies, which admits
+        # inbound traffic only from its own members.
+        # https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
+        "no_instance_firewall": "deny",
+        # A subnet with no explicit association uses the VPC main route table, which has only the local
+        # route unless changed; default VPCs route 0.0.0.0/0 to their internet gateway.
+        # https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html
+        "route_without_table": "default_network_only",
+    },
+    "azure": {
+        # With no NSG on the subnet or NIC, all traffic to a public IP is allowed.
+        # https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+        "no_instance_firewall": "allow",
+        # Azure system routes send 0.0.0.0/0 to the Internet next hop by default.
+        # https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#default
+        "route_without_table": "always",
+    },
+    "gcp": {
+        # The implied ingress rule denies everything not allowed by a firewall rule.
+        # https://cloud.google.com/firewall/docs/firewalls#default_firewall_rules
+        "no_instance_firewall": "deny",
+        # A default route to the default internet gateway exists for every VPC network unless deleted.
+        # https://cloud.google.com/vpc/docs/routes#default-route
+        "route_without_table": "always",
+    },
+}
+
+_TARGET_KINDS = ("compute", "datastore", "load_balancer")
+_NETWORK_STORES = frozenset({"database", "db_cluster", "cache", "search", "sql_server"})
+"""Datastores reached over the network path (the others are reached through their service API)."""
+_ALL_PORTS = [(0, 65535)]
+
+
+def _has_public_address(r: Resource) -> bool | None:
+    if r.kind == "load_balancer":
+        scheme = r.get("scheme")
+        return None if scheme is UNKNOWN else scheme == "internet-facing"
+    if r.kind == "datastore":
+        if r.get("store_type") not in _NETWORK_STORES:
+            return False  # disks, buckets, queues... are not reached through the network path
+        public = r.get("public")
+        return None if public is UNKNOWN else public is True
+    ips = r.get("public_ips")
+    if ips is UNKNOWN:
+        return None
+    return bool(ips)
+
+
+def _subnets(graph: Graph, r: Resource) -> list[Resource]:
+    subnets = [s for s in graph.neighbours(r.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
+    for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
+        if iface.kind == "interface":
+            subnets += [s for s in graph.neighbours(iface.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
+    return list({s.id: s for s in subnets}.values())
+
+
+def _network_of(graph: Graph, subnet: Resource) -> Resource | None:
+    nets = [n for n in graph.neighbours(subnet.id, EdgeKind.CONTAINS, "in") if n.kind == "network"]
+    return nets[0] if nets else None
+
+
+def _internet_route(graph: Graph, subnet: Resource, provider: str) -> list[str] | None:
+    """Path [gateway, route_table, subnet] when the subnet routes to an internet gateway, else None."""
+    tables = [t for t in graph.neighbours(subnet.id, EdgeKind.ROUTES_TO) if t.kind == "route_table"]
+    for table in tables:
+        for gw in graph.neighbours(table.id, EdgeKind.ROUTES_TO):
+            if gw.kind == "gateway" and gw.get("gateway_type") == "internet":
+                return [gw.id, table.id, subnet.id]
+    if tables:
+        return None
+    rule = PROVIDER_DEFAULTS.get(provider, {}).get("route_without_table", "always")
+    if rule == "always":
+        return [subnet.id]
+    net = _network_of(graph, subnet)
+    return [subnet.id] if net is not None and net.get("is_default") is True else None
+
+
+def _gcp_applicable(graph: Graph, r: Resource, network_ids: set[str]) -> list[Resource]:
+    """GCP firewall rules apply by network + target tags / service accounts, not by attachment."""
+    tags = set(r.get("network_tags") or ())
+    accounts = set(r.get("service_accounts") or ())
+    out = []
+    for fw in graph.by_kind("firewall"):
+        targets = fw.get("targets")
+        if not isinstance(targets, Mapping) or fw.get("network") not in network_ids:
+            continue
+        if (targets.get("all") or tags & set(targets.get("tags") or ())
+                or accounts & set(targets.get("service_accounts") or ())):
+            out.append(fw)
+    return out
+
+
+def _instance_firewalls(graph: Graph, r: Resource, subnets: list[Resource]) -> list[Resource]:
+    fws = [f for f in graph.neighbours(r.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
+    for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
+        fws += [f for f in graph.neighbours(iface.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
+    if r.provider == "gcp":
+        nets = {n.id for s in subnets if (n := _network_of(graph, s)) is not None}
+        nets |= {str(r.get("network"))} if r.get("network") else set()
+        fws += _gcp_applicable(graph, r, nets)
+    return [f for f in {f.id: f for f in fws}.values() if f.get("layer", "instance") != "subnet"]
+
+
+def _open(firewalls: list[Resource]) -> tuple[list[tuple[int, int]], bool]:
+    """Ports open to the internet through the merged rule list; second value: undecidable."""
+    rules: list[Mapping[str, Any]] = []
+    for f in firewalls:
+        fr = f.get("rules")
+        if fr is UNKNOWN:
+            return [], True
+        rules.extend(fr or ())
+    opened, unknown, _ = internet_open_ranges(rules)
+    return opened, bool(unknown)
+
+
+def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
+    """Derived edges INTERNET -> resource with ``ports`` ([[from, to]], TCP) and the proving ``path``."""
+    for r in graph.by_kind(*_TARGET_KINDS):
+        if _has_public_address(r) is not True:
+            continue
+        subnets = _subnets(graph, r)
+        route: list[str] | None = None
+        subnet_fws: list[Resource] = []
+        if subnets:
+            for s in subnets:
+                route = _internet_route(graph, s, r.provider)
+                if route is not None:
+                    subnet_fws = [f for f in graph.neighbours(s.id, EdgeKind.PROTECTED_BY)
+                                  if f.kind == "firewall" and f.get("layer") == "subnet"]
+                    break
+            if route is None:
+                continue
+        else:
+            route = []  # placement unknown: a public address is routable by definition
+        instance_fws = _instance_firewalls(graph, r, subnets)
+        if instance_fws:
+            ports, undecided = _open(instance_fws)
+        else:
+            # Managed databases sit behind a service firewall that denies by default (RDS default security
+            # group, Azure SQL server firewall, Cloud SQL authorised networks) whatever the provider.
+            default = ("deny" if r.kind == "datastore"
+                       else PROVIDER_DEFAULTS.get(r.provider, {}).get("no_instance_firewall", "deny"))
+            ports, undecided = (list(_ALL_PORTS) if default == "allow" else []), False
+        for fw in subnet_fws:
+            if not ports:
+                break
+            fw_ports, fw_undecided = _open([fw])
+            ports = intersect_ranges(ports, fw_ports)
+            undecided = undecided or fw_undecided
+        if not ports:
+            continue
+        path = [INTERNET, *route, *(f.id for f in subnet_fws), *(f.id for f in instance_fws), r.id]
+        yield Edge(INTERNET, r.id, EdgeKind.REACHABLE_FROM_INTERNET,
+                   {"ports": [list(p) for p in ports], "protocol": "tcp", "path": path, "partial": undecided})
+
+
+ENRICHERS.register("reachability", reachable_from_internet, origin=__name__)
