@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.engine import evaluate_rules, graph_from_inventory
+from posture.errors import InputError
 from posture.gate import (  # noqa: F401  (the CI gate is part of the Python API)
     Suppression,
     apply_gate,
@@ -16,7 +17,6 @@ from posture.gate import (  # noqa: F401  (the CI gate is part of the Python API
     read_baseline,
     write_baseline,
 )
-from posture.errors import InputError
 from posture.graph import Graph
 from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult
