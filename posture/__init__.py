@@ -15,6 +15,7 @@ from posture.model import (
     Severity,
 )
 from posture.providers.azure import scan_azure
+from posture.providers.gcp import scan_gcp
 
 __version__ = "0.1.0"
 
@@ -33,4 +34,5 @@ __all__ = [
     "Severity",
     "__version__",
     "scan_azure",
+    "scan_gcp",
 ]

@@ -35,6 +35,11 @@ FAULTS = {
     ("POSTURE-TLS-001", "app-legacy:443"),
     ("POSTURE-ENC-001", "db-tde-off"),
     ("POSTURE-KEY-001", "key-norotation"),
+    # the same planted resources, seen by the wider packs: the storage account's own minimum TLS setting,
+    # the legacy app's plain-HTTP endpoint without redirect, and the legacy gateway policy's weak ciphers
+    ("POSTURE-TLS-001", "satls10"),
+    ("POSTURE-TLS-003", "app-legacy:80"),
+    ("POSTURE-TLS-005", "agw-legacy/https"),
 }
 TWINS = {"nsg-deny-first", "nsg-web", "vm-app", "satls12", "satls12:443", "agw-modern/https", "agw-modern",
          "app-good", "app-good:443", "app-good:80", "sql-prod", "sql-prod:1433", "db-tde-on", "vm-jump-os",

@@ -48,6 +48,7 @@ class RuleMeta:
     fixtures: tuple[RuleFixture, ...] = ()
     origin: str = ""  # file (and line) or module the rule came from
     tags: tuple[str, ...] = ()
+    enabled: bool = True  # False: opt-in (a strict profile, --enable RULE_ID, or a statement profile)
 
     def frameworks(self) -> set[str]:
         """Lower-case framework prefixes of the controls (``soc2``, ``iso27001``, ``cis-aws``...)."""

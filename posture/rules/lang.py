@@ -385,11 +385,11 @@ def render(template: str, res: Resource, params: Mapping[str, Any]) -> str:
 _RULE_KEYS = {
     "id", "title", "severity", "category", "kinds", "providers", "params", "when", "fails_when",
     "message", "expected", "discriminator", "rationale", "remediation", "controls", "fixtures",
-    "on_unknown", "tags",
+    "on_unknown", "tags", "enabled",
 }
 _REQUIRED = ("id", "title", "severity", "category", "kinds", "fails_when", "message")
 _INSTANCE_KEYS = {"of", "id", "params", "title", "severity", "rationale", "remediation",
-                  "controls", "expected", "fixtures", "tags"}
+                  "controls", "expected", "fixtures", "tags", "enabled"}
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
 
@@ -449,7 +449,15 @@ def _meta(c: _Compiler, node: Mapping[str, Any], origin: str) -> RuleMeta:
         fixtures=_fixtures(c, node),
         origin=origin,
         tags=_str_list(c, node, "tags"),
+        enabled=_bool(c, node, "enabled"),
     )
+
+
+def _bool(c: _Compiler, node: Mapping[str, Any], key: str, default: bool = True) -> bool:
+    v = node.get(key, default)
+    if not isinstance(v, bool):
+        raise c.fail(node, key, "must be true or false")
+    return v
 
 
 def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
@@ -584,6 +592,8 @@ def _instance(c: _Compiler, node: Any, by_id: Mapping[str, Rule]) -> Rule:
             overrides[key] = _str_list(c, node, key)
     if "fixtures" in node:
         overrides["fixtures"] = _fixtures(c, node)
+    if "enabled" in node:
+        overrides["enabled"] = _bool(c, node, "enabled")
     params = node.get("params", {})
     if not isinstance(params, Mapping):
         raise c.fail(node, "params", "must be a mapping")

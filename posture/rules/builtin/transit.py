@@ -43,8 +43,11 @@ def weak_ciphers(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         return
     ciphers = tls.get("ciphers")
     if ciphers is UNKNOWN:
-        yield Violation(f"cannot verify: cipher suites of policy {tls.get('policy')} are not known",
-                        observed={"policy": tls.get("policy")}, unverified=True)
+        # Only a named policy whose suites we cannot resolve is worth an "info"; platform-managed endpoints
+        # (a minimum-TLS setting and no policy) have no configurable suites to check.
+        if tls.get("policy") not in (None, ""):
+            yield Violation(f"cannot verify: cipher suites of policy {tls.get('policy')} are not known",
+                            observed={"policy": tls.get("policy")}, unverified=True)
         return
     forbidden = set(ctx.params["strengths"])
     bad = [c for c in ciphers or () if cipher_strength(str(c)) in forbidden]
