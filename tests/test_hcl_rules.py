@@ -18,7 +18,7 @@ RULES_DIR = Path(__file__).parent / "fixtures" / "hcl" / "rules"
 CASES = {
     "net": "POSTURE-NET-001", "net2": "POSTURE-NET-002", "net3": "POSTURE-NET-003", "net4": "POSTURE-NET-004",
     "net5": "POSTURE-NET-005", "net6": "POSTURE-NET-006",
-    "enc": "POSTURE-ENC-001", "enc4": "POSTURE-ENC-004", "enc5": "POSTURE-ENC-005",
+    "enc": "POSTURE-ENC-001", "enc3": "POSTURE-ENC-003", "enc4": "POSTURE-ENC-004", "enc5": "POSTURE-ENC-005",
     "keys": "POSTURE-KEY-001", "keys_period": "POSTURE-KEY-002", "key4": "POSTURE-KEY-004",
     "tls": "POSTURE-TLS-001", "tls2": "POSTURE-TLS-002", "tls3": "POSTURE-TLS-003", "tls4": "POSTURE-TLS-004",
     "tls5": "POSTURE-TLS-005",
@@ -27,15 +27,16 @@ CASES = {
     "seg1": "POSTURE-SEG-001", "seg2": "POSTURE-SEG-002", "seg3": "POSTURE-SEG-003", "seg4": "POSTURE-SEG-004",
 }
 # Rules Terraform cannot exercise: account/identity state that only live sources see (IAM-001..003,
-# KEY-003, KEY-005/006, LOG-006), an off-by-default parameter (ENC-003), a policy file (SEG-100),
+# KEY-003, KEY-005/006, LOG-006), a policy file (SEG-100),
 # GCP/Azure audit configuration (LOG-005) and ENC-002 (no Terraform-configurable non-AES-256 store).
 ONLY_BAD = {"enc4"}  # an account-wide setting: one per configuration
+PARAMS = {"POSTURE-ENC-003": {"store_types": ["queue"]}}  # opt-in rules get enabled (and parameters) here
 _LABEL = re.compile(r"(?:^|\.)(bad|good|unk)_[A-Za-z0-9_-]+")
 
 
 @pytest.fixture(scope="module")
 def scans():
-    return {d: scan_terraform(RULES_DIR / d) for d in CASES}
+    return {d: scan_terraform(RULES_DIR / d, enable=[rule], rule_params=PARAMS) for d, rule in CASES.items()}
 
 
 def test_every_fixture_directory_is_a_case():
