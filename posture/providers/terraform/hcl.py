@@ -32,11 +32,11 @@ from posture.model import UNKNOWN, Gap, Location
 from posture.providers.terraform.hcl_eval import (
     EvalError,
     Scope,
-    _kids,
-    _unwrap,
     evaluate,
     flatten_traversal,
+    kids,
     references,
+    unwrap,
 )
 from posture.providers.terraform.plan import RawResource
 
@@ -71,7 +71,7 @@ class Body:
 
 
 def _name_of(node: Any) -> str:
-    node = _unwrap(node)
+    node = unwrap(node)
     if isinstance(node, Token):
         return str(node)
     if node.data == "string":
@@ -86,7 +86,7 @@ def _body(tree: Tree, file: str) -> Body:
         if not isinstance(node, Tree):
             continue
         if node.data == "attribute":
-            ks = _kids(node)
+            ks = kids(node)
             name = _name_of(ks[0])
             out.attrs[name] = Attr(name, ks[-1], node.meta.line)
         elif node.data == "block":
@@ -453,26 +453,26 @@ class ModuleInstance(Scope):
 
     def _module_targets(self, steps: list[tuple[str, Any]]) -> list[tuple[ModuleInstance, str]]:
         name = steps[0][1]
-        kids = self.children().get(name, [])
+        children_ = self.children().get(name, [])
         rest = steps[1:]
         if rest and rest[0][0] == "index":
-            kids = [(k, m) for k, m in kids if k == rest[0][1]]
+            children_ = [(k, m) for k, m in children_ if k == rest[0][1]]
             rest = rest[1:]
         elif rest and rest[0][0] == "splat":
             rest = rest[0][1]
         if not rest or rest[0][0] != "attr":
             return []
-        return [(m, rest[0][1]) for _, m in kids]
+        return [(m, rest[0][1]) for _, m in children_]
 
     def _module_output(self, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
         if not steps or steps[0][0] != "attr":
             return UNKNOWN, len(steps)
-        kids = self.children().get(steps[0][1], [])
+        children_ = self.children().get(steps[0][1], [])
         if len(steps) > 2 and steps[1][0] == "index" and steps[2][0] == "attr":
-            match = [m for k, m in kids if k == steps[1][1]]
+            match = [m for k, m in children_ if k == steps[1][1]]
             return (self._output(match[0], steps[2][1]) if match else UNKNOWN), 3
-        if len(kids) == 1 and kids[0][0] is None and len(steps) > 1 and steps[1][0] == "attr":
-            return self._output(kids[0][1], steps[1][1]), 2
+        if len(children_) == 1 and children_[0][0] is None and len(steps) > 1 and steps[1][0] == "attr":
+            return self._output(children_[0][1], steps[1][1]), 2
         return UNKNOWN, len(steps)
 
     @staticmethod
@@ -484,8 +484,8 @@ class ModuleInstance(Scope):
 
     def walk(self) -> Iterator[ModuleInstance]:
         yield self
-        for kids in self.children().values():
-            for _, child in kids:
+        for children_ in self.children().values():
+            for _, child in children_:
                 yield from child.walk()
 
 

@@ -30,8 +30,8 @@ class EvalError(Exception):
     """A type or lookup error while evaluating (caught by ``try``/``can``; UNKNOWN elsewhere)."""
 
 
-def _kids(node: Tree) -> list[Any]:
-    """Children that carry meaning (no punctuation tokens, no newline/comment trees)."""
+def kids(node: Tree) -> list[Any]:
+    """Children of a parse-tree node that carry meaning (no punctuation tokens, no newline/comment trees)."""
     out = []
     for c in node.children:
         if isinstance(c, Token):
@@ -43,9 +43,10 @@ def _kids(node: Tree) -> list[Any]:
     return out
 
 
-def _unwrap(node: Any) -> Any:
+def unwrap(node: Any) -> Any:
+    """The expression inside (possibly nested) ``expr_term`` wrappers."""
     while isinstance(node, Tree) and node.data == "expr_term":
-        ks = _kids(node)
+        ks = kids(node)
         if len(ks) != 1:
             break
         node = ks[0]
@@ -125,13 +126,13 @@ def evaluate(node: Any, scope: Scope) -> Any:
 
 
 def _ev(node: Any, scope: Scope) -> Any:
-    node = _unwrap(node)
+    node = unwrap(node)
     if isinstance(node, Token):
         return _token(node)
     kind = node.data
     fn = _NODES.get(kind)
     if fn is None:
-        ks = _kids(node)
+        ks = kids(node)
         if len(ks) == 1:
             return _ev(ks[0], scope)
         raise EvalError(f"unsupported expression {kind}")
@@ -200,7 +201,7 @@ def _string(node: Tree, scope: Scope) -> Any:
             else:
                 parts.append(_unescape(str(inner)))
         elif isinstance(inner, Tree) and inner.data == "interpolation":
-            value = _ev(_kids(inner)[0], scope)
+            value = _ev(kids(inner)[0], scope)
             if value is UNKNOWN:
                 return UNKNOWN
             parts.append(_to_str(value))
@@ -239,14 +240,14 @@ def _heredoc(node: Tree, scope: Scope) -> Any:
 
 
 def _tuple(node: Tree, scope: Scope) -> Any:
-    return [_ev(k, scope) for k in _kids(node)]
+    return [_ev(k, scope) for k in kids(node)]
 
 
 def _object(node: Tree, scope: Scope) -> Any:
     out: dict[str, Any] = {}
-    for elem in _kids(node):
-        ks = _kids(elem)
-        key_node = _unwrap(ks[0].children[0]) if ks[0].children else ks[0]
+    for elem in kids(node):
+        ks = kids(elem)
+        key_node = unwrap(ks[0].children[0]) if ks[0].children else ks[0]
         if isinstance(key_node, Tree) and key_node.data == "identifier":
             key: Any = str(key_node.children[0])
         elif isinstance(key_node, Tree) and key_node.data == "keyword":
@@ -260,7 +261,7 @@ def _object(node: Tree, scope: Scope) -> Any:
 
 
 def _conditional(node: Tree, scope: Scope) -> Any:
-    cond, a, b = _kids(node)
+    cond, a, b = kids(node)
     c = _ev(cond, scope)
     if c is UNKNOWN:
         return UNKNOWN
@@ -278,8 +279,8 @@ def _truthy(value: Any) -> bool:
 
 
 def _binary_op(node: Tree, scope: Scope) -> Any:
-    left_node, term = _kids(node)
-    op_node, right_node = _kids(term)
+    left_node, term = kids(node)
+    op_node, right_node = kids(term)
     op = str(op_node.children[0])
     left = _ev(left_node, scope)
     if op == "&&" and left is False:
@@ -363,24 +364,24 @@ def flatten_traversal(node: Any, scope: Scope | None) -> tuple[str | None, list[
     splats appear as ("splat", [steps applied to each element]).
     """
     steps: list[tuple[str, Any]] = []
-    node = _unwrap(node)
+    node = unwrap(node)
     while isinstance(node, Tree) and node.data in _TRAVERSALS:
         base, op = node.children[0], node.children[1]
         if node.data == "get_attr_expr_term":
-            steps.insert(0, ("attr", str(_kids(op)[0].children[0])))
+            steps.insert(0, ("attr", str(kids(op)[0].children[0])))
         elif node.data == "index_expr_term":
             steps.insert(0, ("index", _index_key(op, scope)))
         else:
             sub = []
-            for s in _kids(op):
+            for s in kids(op):
                 if isinstance(s, Token):
                     continue
                 if s.data == "get_attr":
-                    sub.append(("attr", str(_kids(s)[0].children[0])))
+                    sub.append(("attr", str(kids(s)[0].children[0])))
                 else:
                     sub.append(("index", _index_key(s, scope)))
             steps = [("splat", sub + steps)]
-        node = _unwrap(base)
+        node = unwrap(base)
     if isinstance(node, Tree) and node.data == "identifier":
         return str(node.children[0]), steps, None
     return None, steps, node
@@ -388,10 +389,10 @@ def flatten_traversal(node: Any, scope: Scope | None) -> tuple[str | None, list[
 
 def _index_key(op: Tree, scope: Scope | None) -> Any:
     if op.data == "short_index":
-        return int(_kids(op)[0])
+        return int(kids(op)[0])
     if scope is None:
         return None
-    return evaluate(_kids(op)[0], scope)
+    return evaluate(kids(op)[0], scope)
 
 
 def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
@@ -436,15 +437,15 @@ def _identifier(node: Tree, scope: Scope) -> Any:
 
 # -- for expressions -----------------------------------------------------------------------------------------
 def _for_parts(node: Tree) -> tuple[list[str], Any, list[Any], Any]:
-    ks = [k for k in _kids(node) if not (isinstance(k, Token))]
+    ks = [k for k in kids(node) if not (isinstance(k, Token))]
     intro = ks[0]
-    ik = _kids(intro)
+    ik = kids(intro)
     names = [str(k.children[0]) for k in ik if isinstance(k, Tree) and k.data == "identifier"]
     coll = [k for k in ik if not (isinstance(k, Tree) and k.data == "identifier")][-1]
     rest = ks[1:]
     cond = None
     if rest and isinstance(rest[-1], Tree) and rest[-1].data == "for_cond":
-        cond = _kids(rest[-1])[-1]
+        cond = kids(rest[-1])[-1]
         rest = rest[:-1]
     return names, coll, rest, cond
 
@@ -504,11 +505,11 @@ def _for_object(node: Tree, scope: Scope) -> Any:
 
 # -- functions -----------------------------------------------------------------------------------------------
 def _function_call(node: Tree, scope: Scope) -> Any:
-    ks = _kids(node)
+    ks = kids(node)
     names = [str(k.children[0]) for k in ks if isinstance(k, Tree) and k.data == "identifier"]
     name = names[-1]
     args_node = next((k for k in ks if isinstance(k, Tree) and k.data == "arguments"), None)
-    arg_nodes = _kids(args_node) if args_node is not None else []
+    arg_nodes = kids(args_node) if args_node is not None else []
     expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
     if name in ("try", "can"):
         for a in arg_nodes:
@@ -764,7 +765,7 @@ _NODES: dict[str, Callable[[Tree, Scope], Any]] = {
     "for_tuple_expr": _for_tuple,
     "for_object_expr": _for_object,
     "function_call": _function_call,
-    "interpolation": lambda n, s: _ev(_kids(n)[0], s),
+    "interpolation": lambda n, s: _ev(kids(n)[0], s),
 }
 
 
@@ -779,7 +780,7 @@ def references(node: Any, scope: Scope) -> list[str]:
 
 
 def _collect(node: Any, scope: Scope, out: list[str]) -> None:
-    node = _unwrap(node)
+    node = unwrap(node)
     if not isinstance(node, Tree):
         return
     if node.data in _TRAVERSALS or node.data == "identifier":
@@ -797,14 +798,14 @@ def _collect(node: Any, scope: Scope, out: list[str]) -> None:
         _collect(_for_parts(node)[1], scope, out)
         return
     if node.data == "function_call":
-        for k in _kids(node):
+        for k in kids(node):
             if isinstance(k, Tree) and k.data == "arguments":
-                for a in _kids(k):
+                for a in kids(k):
                     _collect(a, scope, out)
         return
     if node.data == "object":
-        for elem in _kids(node):
-            _collect(_kids(elem)[1], scope, out)
+        for elem in kids(node):
+            _collect(kids(elem)[1], scope, out)
         return
     for c in node.children:
         if isinstance(c, Tree):
@@ -812,9 +813,9 @@ def _collect(node: Any, scope: Scope, out: list[str]) -> None:
 
 
 def _collect_index_exprs(node: Any, scope: Scope, out: list[str]) -> None:
-    node = _unwrap(node)
+    node = unwrap(node)
     while isinstance(node, Tree) and node.data in _TRAVERSALS:
         op = node.children[1]
         if isinstance(op, Tree) and op.data == "braces_index":
-            _collect(_kids(op)[0], scope, out)
-        node = _unwrap(node.children[0])
+            _collect(kids(op)[0], scope, out)
+        node = unwrap(node.children[0])
