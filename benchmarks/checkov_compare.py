@@ -16,6 +16,7 @@ Targets (issue 3): at 5,000 resources posture >= 20x faster and >= 4x less memor
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -131,7 +132,7 @@ def main() -> int:
             rows.append(row)
     # growth on CPU seconds: wall time on a shared machine mostly measures the neighbours
     posture_rows = [(r["resources"], r["posture"]["cpu_seconds"]) for r in rows]  # type: ignore[index]
-    for (n0, t0), (n1, t1) in zip(posture_rows, posture_rows[1:], strict=False):
+    for (n0, t0), (n1, t1) in itertools.pairwise(posture_rows):
         print(f"posture growth {n0} -> {n1}: {n1 / n0:.1f}x resources -> {t1 / max(t0, 0.01):.1f}x CPU time",
               flush=True)
     print(json.dumps(rows))
