@@ -45,9 +45,14 @@ class Suppression:
     reason: str
     expires: dt.date | None = None
     origin: str = ""  # "file:line" of the comment or YAML entry
+    by_config: bool = False  # match index-free ids (comments in .tf files next to a plan)
 
     def matches(self, finding: Finding) -> bool:
         rid = finding.resource.id
+        if self.by_config:
+            from posture.providers.terraform.locate import strip_keys
+
+            rid = strip_keys(rid)
         if not fnmatch.fnmatchcase(finding.rule_id, self.rule):
             return False
         if fnmatch.fnmatchcase(rid, self.resource) or rid == self.resource:
@@ -76,7 +81,8 @@ def inline_suppressions(result: ScanResult) -> list[Suppression]:
     out = []
     for s in result.inventory.meta.get("suppressions") or ():
         where = f"{s.get('file')}:{s.get('line')}"
-        out.append(Suppression(s["rule"], s["resource"], s["reason"], _date(s.get("expires"), where), where))
+        out.append(Suppression(s["rule"], s["resource"], s["reason"], _date(s.get("expires"), where), where,
+                               bool(s.get("by_config"))))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,18 @@ def test_module_call_suppression_covers_its_resources(tmp_path):
     gated, _ = apply_gate(scan_terraform(tmp_path))
     assert [(f.resource.id, f.status) for f in gated.findings] == [("module.sg.aws_security_group.this[0]",
                                                                    "suppressed")]
+
+
+def test_comments_in_tf_files_next_to_a_plan_suppress_plan_findings(tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "plans" / "aws" / "network"
+    (tmp_path / "plan.json").write_bytes((fixture / "plan.json").read_bytes())
+    text = (fixture / "main.tf").read_text()
+    marker = 'resource "aws_security_group" "app" {'
+    assert marker in text
+    (tmp_path / "main.tf").write_text(text.replace(
+        marker, "# posture:ignore POSTURE-NET-* app tier reviewed in SEC-42\n" + marker))
+    result = scan_terraform(tmp_path / "plan.json")
+    gated, _ = apply_gate(result)
+    app = [f for f in gated.findings if f.resource.id == "aws_security_group.app"]
+    assert app and all(f.status == "suppressed" and "SEC-42" in f.status_reason for f in app)
+    assert all(f.status == "open" for f in gated.findings if f.resource.id != "aws_security_group.app")

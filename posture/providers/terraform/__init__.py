@@ -26,19 +26,21 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
         from posture.providers.terraform.hcl import load_hcl
 
         return load_hcl(p, var_files)
-    from posture.providers.terraform.locate import plan_config_locations, relocate
+    from posture.providers.terraform.locate import plan_config, relocate
 
     inv = load_plan(p)
-    found = plan_config_locations(p)
+    found = plan_config(p)
     if found is None:
         return inv
-    locations, directory = found
+    locations, suppressions, directory = found
     try:
         base = directory.relative_to(Path.cwd())
     except ValueError:
         base = directory
     prefixed = {k: type(v)(str(base / v.file) if v.file else None, v.line) for k, v in locations.items()}
-    return relocate(inv, prefixed, by_config=True)
+    for s in suppressions:
+        s["file"] = str(base / s["file"])
+    return relocate(inv, prefixed, by_config=True, meta={"suppressions": suppressions})
 
 
 def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from posture.model import Inventory, Location, Resource
+from posture.errors import InputError
+from posture.model import Inventory, Location, Resource, freeze
 
 _INDEX_RE = re.compile(r"\[(?:\"(?:[^\"\\]|\\.)*\"|[^\]]*)\]")
 
@@ -30,7 +31,7 @@ def _lookup(rid: str, locations: Mapping[str, Location]) -> Location | None:
 
 
 def relocate(inv: Inventory, locations: Mapping[str, Location], *, source: str | None = None,
-             by_config: bool = False) -> Inventory:
+             by_config: bool = False, meta: Mapping[str, object] | None = None) -> Inventory:
     """A copy of ``inv`` whose resources carry ``locations`` (by address, or by index-free address)."""
     out: list[Resource] = []
     changed = False
@@ -41,15 +42,18 @@ def relocate(inv: Inventory, locations: Mapping[str, Location], *, source: str |
             continue
         out.append(dataclasses.replace(r, location=loc or r.location, source=source or r.source))
         changed = True
+    new_meta = freeze({**inv.meta, **meta}) if meta else inv.meta
     if not changed:
-        return inv
-    return Inventory(tuple(out), inv.edges, inv.gaps, inv.meta)
+        return Inventory(inv.resources, inv.edges, inv.gaps, new_meta) if meta else inv
+    return Inventory(tuple(out), inv.edges, inv.gaps, new_meta)
 
 
-def plan_config_locations(plan_path: str | Path) -> tuple[dict[str, Location], Path] | None:
-    """Index-free address -> block location from the ``.tf`` files next to a plan, or None without any.
+def plan_config(plan_path: str | Path) -> tuple[dict[str, Location], list[dict], Path] | None:
+    """Locations and ``posture:ignore`` comments of the ``.tf`` files next to a plan, or None without any.
 
-    File names in the locations are relative to the plan's directory.
+    Locations are keyed by index-free address; suppressions match index-free resource ids
+    (``by_config``), since a plan may expand a ``count`` the HCL evaluation could not. File names are
+    relative to the plan's directory. A ``posture:ignore`` without a reason is an InputError as for HCL.
     """
     directory = Path(plan_path).resolve().parent
     if not any(directory.glob("*.tf")):
@@ -58,9 +62,12 @@ def plan_config_locations(plan_path: str | Path) -> tuple[dict[str, Location], P
 
     try:
         loaded = load_hcl_sources(directory)
-    except Exception:  # the plan is the source of truth; the .tf files only add line numbers
+    except InputError:
+        raise
+    except Exception:  # the plan is the source of truth; the .tf files only add lines and suppressions
         return None
     locations: dict[str, Location] = {}
     for address, loc in loaded.locations.items():
         locations.setdefault(strip_keys(address), loc)
-    return locations, directory
+    suppressions = [{**s, "resource": strip_keys(s["resource"]), "by_config": True} for s in loaded.suppressions]
+    return locations, suppressions, directory
