@@ -10,6 +10,13 @@ from typing import Any
 
 from posture.engine import evaluate_rules, graph_from_inventory
 from posture.errors import InputError
+from posture.gate import (  # noqa: F401  (the CI gate is part of the Python API)
+    Suppression,
+    apply_gate,
+    load_suppressions,
+    read_baseline,
+    write_baseline,
+)
 from posture.graph import Graph
 from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult
@@ -99,11 +106,16 @@ def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
     return evaluate(graph, inventory=inventory, **options)
 
 
-def scan_terraform(path: PathLike, **options: Any) -> ScanResult:
-    """Scan a Terraform plan JSON (``terraform show -json``) file."""
+def scan_terraform(path: PathLike, *, var_files: Iterable[PathLike] = (), **options: Any) -> ScanResult:
+    """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
+
+    ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
+    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
+    ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
+    """
     from posture.providers.terraform import load_terraform
 
-    inventory = load_terraform(path)
+    inventory = load_terraform(path, var_files)
     source = {"type": "terraform", "target": str(path)}
     return scan_inventory(inventory, source=options.pop("source", source), **options)
 

@@ -77,6 +77,11 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
                    help="run an opt-in rule, e.g. the strict TLS 1.3 check (repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE_ID", help="do not run this rule (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="findings recorded in this baseline stay visible as 'baselined' and do not fail the gate")
+    p.add_argument("--write-baseline", metavar="FILE", help="record the current findings as a baseline")
+    p.add_argument("--suppressions", action="append", default=[], metavar="FILE",
+                   help="YAML suppressions (rule, resource glob, reason, expires); repeatable")
     p.add_argument("--segmentation-policy", metavar="FILE",
                    help="zones and forbidden flows to check (docs/segmentation.md)")
     p.add_argument("--history", metavar="PATH_OR_URL",
@@ -147,6 +152,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
                                "segmentation_policy": args.segmentation_policy,
                                "enable": args.enable, "skip": args.skip}
     result: ScanResult = args.scan_source.run(args, options)
+    result = _gate(args, result)
     if args.snapshot_out:
         from posture.api import save_snapshot
 
@@ -173,6 +179,20 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if not recorded:
         return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:
+    """Suppressions (inline and --suppressions), --baseline, then --write-baseline."""
+    from posture import gate
+
+    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path)]
+    baseline = gate.read_baseline(args.baseline) if args.baseline else set()
+    result, warnings = gate.apply_gate(result, suppressions=suppressions, baseline=baseline)
+    for line in warnings:
+        print(line, file=sys.stderr)
+    if args.write_baseline:
+        gate.write_baseline(result, args.write_baseline)
+    return result
 
 
 def _cmd_rules_list(args: argparse.Namespace) -> int:

@@ -142,18 +142,29 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         return hash(tuple(sorted(self.items(), key=lambda kv: kv[0])))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """Recursively turn dicts into FrozenDict and lists/sets into tuples.
 
     Values under keys that name a secret (see :mod:`posture.redact`) are replaced
     by ``<redacted>``: this is the last door before anything is stored.
     """
-    if isinstance(value, FrozenDict):
+    t = type(value)
+    if t in _SCALARS or t is FrozenDict:  # fast paths: most values are scalars (hot on big plans)
         return value
-    if isinstance(value, Mapping):
-        return FrozenDict(
-            {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else freeze(v)) for k, v in value.items()}
-        )
+    if t is dict or isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            k = k if type(k) is str else str(k)
+            if v is not None and is_secret_key(k):
+                out[k] = REDACTED
+            else:
+                out[k] = v if type(v) in _SCALARS else freeze(v)
+        return FrozenDict(out)
+    if t is list or t is tuple:
+        return tuple(v if type(v) in _SCALARS else freeze(v) for v in value)
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, (set, frozenset)):

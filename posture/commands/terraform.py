@@ -10,13 +10,17 @@ from posture.result import ScanResult
 
 
 def _terraform_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json)")
+    p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json), a .tf file or a "
+                   "directory of Terraform code (scanned recursively, modules followed)")
+    p.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                   help="a .tfvars file for HCL scans (repeatable; terraform.tfvars and *.auto.tfvars are read "
+                   "automatically)")
 
 
 def _terraform_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     from posture.api import scan_terraform
 
-    return scan_terraform(args.path, **options)
+    return scan_terraform(args.path, var_files=args.var_file, **options)
 
 
 def _snapshot_args(p: argparse.ArgumentParser) -> None:
@@ -30,6 +34,6 @@ def _snapshot_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResu
 
 
 SCAN_SOURCES = {
-    "terraform": ScanSource("scan a Terraform plan JSON", _terraform_args, _terraform_run),
+    "terraform": ScanSource("scan a Terraform plan JSON, .tf file or directory", _terraform_args, _terraform_run),
     "snapshot": ScanSource("scan a saved snapshot (JSON Lines)", _snapshot_args, _snapshot_run),
 }

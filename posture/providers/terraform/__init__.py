@@ -1,27 +1,50 @@
-"""Terraform sources: plan JSON (``terraform show -json``) and, later, HCL.
-
-``load_terraform(path)`` dispatches on the input; ``load_plan(path)`` / ``parse_plan(data, origin)``
-return an :class:`~posture.model.Inventory` for plans.
-"""
+"""Terraform as a source: plan JSON (``terraform show -json``), ``.tf`` files and directories of them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from posture.errors import InputError
 from posture.model import Inventory
 from posture.providers.terraform.plan import load_plan, parse_plan
 
-__all__ = ["load_plan", "load_terraform", "parse_plan"]
+__all__ = ["load_hcl", "load_plan", "load_terraform", "parse_plan"]
 
 
-def load_terraform(path: str | os.PathLike[str]) -> Inventory:
-    """Load a Terraform plan JSON file into an Inventory."""
+def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+    """Load a plan JSON file, a ``.tf`` file or a directory of Terraform code into an Inventory.
+
+    ``var_files`` (``.tfvars`` / ``.tfvars.json``) only apply to HCL; a plan already holds its values.
+    Plan resources point to their ``.tf`` block when the plan's directory holds the configuration.
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
     if p.is_dir() or p.suffix == ".tf":
-        raise InputError("HCL directories and .tf files are not supported yet; pass a plan JSON "
-                         "(terraform show -json plan.out > plan.json)", where=str(p))
-    return load_plan(p)
+        from posture.providers.terraform.hcl import load_hcl
+
+        return load_hcl(p, var_files)
+    from posture.providers.terraform.locate import plan_config, relocate
+
+    inv = load_plan(p)
+    found = plan_config(p)
+    if found is None:
+        return inv
+    locations, suppressions, directory = found
+    try:
+        base = directory.relative_to(Path.cwd())
+    except ValueError:
+        base = directory
+    prefixed = {k: type(v)(str(base / v.file) if v.file else None, v.line) for k, v in locations.items()}
+    for s in suppressions:
+        s["file"] = str(base / s["file"])
+    return relocate(inv, prefixed, by_config=True, meta={"suppressions": suppressions})
+
+
+def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+    """Load a ``.tf`` file or a directory of Terraform code (see :mod:`.hcl`)."""
+    from posture.providers.terraform.hcl import load_hcl as _load
+
+    return _load(path, var_files)

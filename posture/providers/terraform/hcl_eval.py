@@ -1,0 +1,821 @@
+"""Static evaluation of HCL expressions (python-hcl2's Lark parse tree) and reference collection.
+
+Only what is knowable without running Terraform is computed: literals, variables, locals, module
+inputs/outputs, resource attributes that are themselves literal, operators, conditionals, ``for``
+expressions, splats and a set of pure built-in functions. Everything else (data sources, computed
+attributes, ``file()``, unknown functions, type errors) is :data:`UNKNOWN` — never a guess.
+
+A :class:`Scope` answers the roots of a traversal (``var``, ``local``, ``module``, resources, ``each``,
+``count``, iterators); :func:`evaluate` computes a value and :func:`references` the Terraform addresses
+an expression refers to (through variables, locals, module outputs and iterators).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lark import Token, Tree
+
+from posture.model import UNKNOWN
+
+_SKIP_TOKENS = {"LPAR", "RPAR", "NL_OR_COMMENT", "LSQB", "RSQB", "LBRACE", "RBRACE", "COMMA", "EQ", "COLON",
+                "DBLQUOTE", "QMARK", "INTERP_START", "FOR_OBJECT_ARROW", "DOT", "FOR", "IN", "IF"}
+
+
+class EvalError(Exception):
+    """A type or lookup error while evaluating (caught by ``try``/``can``; UNKNOWN elsewhere)."""
+
+
+def kids(node: Tree) -> list[Any]:
+    """Children of a parse-tree node that carry meaning (no punctuation tokens, no newline/comment trees)."""
+    out = []
+    for c in node.children:
+        if isinstance(c, Token):
+            if c.type in _SKIP_TOKENS:
+                continue
+        elif isinstance(c, Tree) and c.data == "new_line_or_comment":
+            continue
+        out.append(c)
+    return out
+
+
+def unwrap(node: Any) -> Any:
+    """The expression inside (possibly nested) ``expr_term`` wrappers."""
+    while isinstance(node, Tree) and node.data == "expr_term":
+        ks = kids(node)
+        if len(ks) != 1:
+            break
+        node = ks[0]
+    return node
+
+
+def has_unknown(value: Any) -> bool:
+    """True when ``value`` is or contains UNKNOWN."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
+# ----------------------------------------------------------------------------------------------------------
+# scopes
+# ----------------------------------------------------------------------------------------------------------
+class Scope:
+    """Resolves traversal roots. Subclassed by the module loader; ``locals_`` holds iterator/for variables.
+
+    ``lookup(root, steps)`` returns ``(value, consumed)`` where ``consumed`` is how many steps the root used
+    (``var.x`` consumes 1, ``aws_vpc.main[0].cidr_block`` consumes 3); ``refs(root, steps)`` returns the
+    resource addresses the traversal points to.
+    """
+
+    def __init__(self, parent: Scope | None = None, names: dict[str, tuple[Any, list[str]]] | None = None):
+        self.parent = parent
+        self.names = names or {}
+
+    def child(self, names: dict[str, tuple[Any, list[str]]]) -> Scope:
+        return Scope(self, names)
+
+    def _local(self, root: str) -> tuple[Any, list[str]] | None:
+        s: Scope | None = self
+        while s is not None:
+            if root in s.names:
+                return s.names[root]
+            s = s.parent
+        return None
+
+    def _base(self) -> Scope:
+        s = self
+        while s.parent is not None:
+            s = s.parent
+        return s
+
+    def lookup(self, root: str, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
+        hit = self._local(root)
+        if hit is not None:
+            return hit[0], 0
+        base = self._base()
+        if base is self:
+            return UNKNOWN, len(steps)
+        return base.lookup(root, steps)
+
+    def refs(self, root: str, steps: list[tuple[str, Any]]) -> list[str]:
+        hit = self._local(root)
+        if hit is not None:
+            return hit[1]
+        base = self._base()
+        return [] if base is self else base.refs(root, steps)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# evaluation
+# ----------------------------------------------------------------------------------------------------------
+def evaluate(node: Any, scope: Scope) -> Any:
+    """The static value of an expression node; UNKNOWN where it cannot be known."""
+    try:
+        return _ev(node, scope)
+    except (EvalError, RecursionError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
+            OverflowError):
+        return UNKNOWN
+
+
+def _ev(node: Any, scope: Scope) -> Any:
+    node = unwrap(node)
+    if isinstance(node, Token):
+        return _token(node)
+    kind = node.data
+    fn = _NODES.get(kind)
+    if fn is None:
+        ks = kids(node)
+        if len(ks) == 1:
+            return _ev(ks[0], scope)
+        raise EvalError(f"unsupported expression {kind}")
+    return fn(node, scope)
+
+
+def _token(tok: Token) -> Any:
+    if tok.type == "INT_LITERAL":
+        return int(tok)
+    if tok.type == "FLOAT_LITERAL":
+        return float(tok)
+    if tok.type in ("TRUE", "FALSE", "NULL"):
+        return {"TRUE": True, "FALSE": False, "NULL": None}[tok.type]
+    return str(tok)
+
+
+def _literal_value(node: Tree, scope: Scope) -> Any:
+    return _token(node.children[0])  # type: ignore[arg-type]
+
+
+def _int(node: Tree, scope: Scope) -> Any:
+    return int(str(node.children[0]))
+
+
+def _float(node: Tree, scope: Scope) -> Any:
+    v = float(str(node.children[0]))
+    return int(v) if v.is_integer() and "e" not in str(node.children[0]).lower() else v
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(s: str) -> str:
+    if "\\" not in s:
+        return s
+    out, i = [], 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            nxt = s[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u" and i + 5 < len(s) + 1:
+                try:
+                    out.append(chr(int(s[i + 2 : i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _string(node: Tree, scope: Scope) -> Any:
+    parts: list[Any] = []
+    for part in node.children:
+        if isinstance(part, Token):
+            continue
+        inner = part.children[0] if part.children else ""
+        if isinstance(inner, Token):
+            if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
+                parts.append(str(inner)[1:])
+            else:
+                parts.append(_unescape(str(inner)))
+        elif isinstance(inner, Tree) and inner.data == "interpolation":
+            value = _ev(kids(inner)[0], scope)
+            if value is UNKNOWN:
+                return UNKNOWN
+            parts.append(_to_str(value))
+        else:
+            return UNKNOWN  # template directives (%{if}/%{for})
+    return "".join(parts)
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    if value is None:
+        raise EvalError("null in a string template")
+    raise EvalError(f"cannot use a {type(value).__name__} in a string template")
+
+
+def _heredoc(node: Tree, scope: Scope) -> Any:
+    raw = str(node.children[0])
+    first, _, rest = raw.partition("\n")
+    marker = first[2:].lstrip("-").strip()
+    body = rest.rstrip("\n")
+    body = body[: body.rfind("\n") + 1] if "\n" in body else ""
+    if node.data == "heredoc_template_trim":
+        lines = body.split("\n")
+        indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
+        cut = min(indents) if indents else 0
+        body = "\n".join(ln[cut:] for ln in lines)
+    if "${" in body.replace("$${", "") or "%{" in body.replace("%%{", ""):
+        return UNKNOWN
+    del marker
+    return body.replace("$${", "${").replace("%%{", "%{")
+
+
+def _tuple(node: Tree, scope: Scope) -> Any:
+    return [_ev(k, scope) for k in kids(node)]
+
+
+def _object(node: Tree, scope: Scope) -> Any:
+    out: dict[str, Any] = {}
+    for elem in kids(node):
+        ks = kids(elem)
+        key_node = unwrap(ks[0].children[0]) if ks[0].children else ks[0]
+        if isinstance(key_node, Tree) and key_node.data == "identifier":
+            key: Any = str(key_node.children[0])
+        elif isinstance(key_node, Tree) and key_node.data == "keyword":
+            key = str(key_node.children[0])
+        else:
+            key = _ev(key_node, scope)
+        if key is UNKNOWN:
+            return UNKNOWN
+        out[_to_str(key)] = _ev(ks[1], scope)
+    return out
+
+
+def _conditional(node: Tree, scope: Scope) -> Any:
+    cond, a, b = kids(node)
+    c = _ev(cond, scope)
+    if c is UNKNOWN:
+        return UNKNOWN
+    return _ev(a, scope) if _truthy(c) else _ev(b, scope)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise EvalError("condition is not a bool")
+
+
+def _binary_op(node: Tree, scope: Scope) -> Any:
+    left_node, term = kids(node)
+    op_node, right_node = kids(term)
+    op = str(op_node.children[0])
+    left = _ev(left_node, scope)
+    if op == "&&" and left is False:
+        return False
+    if op == "||" and left is True:
+        return True
+    right = _ev(right_node, scope)
+    if op in ("&&", "||"):
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        return (_truthy(left) and _truthy(right)) if op == "&&" else (_truthy(left) or _truthy(right))
+    if op in ("==", "!="):
+        if has_unknown(left) or has_unknown(right):
+            return UNKNOWN
+        eq = _norm_eq(left) == _norm_eq(right)
+        return eq if op == "==" else not eq
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    a, b = _num(left), _num(right)
+    if op == "+":
+        return _clean_num(a + b)
+    if op == "-":
+        return _clean_num(a - b)
+    if op == "*":
+        return _clean_num(a * b)
+    if op == "/":
+        return _clean_num(a / b)
+    if op == "%":
+        return _clean_num(math.fmod(a, b))
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    if op == ">=":
+        return a >= b
+    raise EvalError(f"operator {op}")
+
+
+def _norm_eq(v: Any) -> Any:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _num(v: Any) -> float | int:
+    if isinstance(v, bool):
+        raise EvalError("bool is not a number")
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            return float(v)
+    raise EvalError("not a number")
+
+
+def _clean_num(v: float | int) -> float | int:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _unary_op(node: Tree, scope: Scope) -> Any:
+    op = node.children[0]
+    value = _ev(node.children[1], scope)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if str(op) == "!":
+        return not _truthy(value)
+    return _clean_num(-_num(value))
+
+
+# -- traversals ----------------------------------------------------------------------------------------------
+_TRAVERSALS = {"get_attr_expr_term", "index_expr_term", "attr_splat_expr_term", "full_splat_expr_term"}
+
+
+def flatten_traversal(node: Any, scope: Scope | None) -> tuple[str | None, list[tuple[str, Any]], Any]:
+    """``a.b[0].c`` -> ("a", [("attr","b"), ("index",0), ("attr","c")], None).
+
+    Returns (root identifier or None, steps, base expression when the chain does not start at an
+    identifier). Index steps hold the evaluated key (UNKNOWN when unknown; None without a scope);
+    splats appear as ("splat", [steps applied to each element]).
+    """
+    steps: list[tuple[str, Any]] = []
+    node = unwrap(node)
+    while isinstance(node, Tree) and node.data in _TRAVERSALS:
+        base, op = node.children[0], node.children[1]
+        if node.data == "get_attr_expr_term":
+            steps.insert(0, ("attr", str(kids(op)[0].children[0])))
+        elif node.data == "index_expr_term":
+            steps.insert(0, ("index", _index_key(op, scope)))
+        else:
+            sub = []
+            for s in kids(op):
+                if isinstance(s, Token):
+                    continue
+                if s.data == "get_attr":
+                    sub.append(("attr", str(kids(s)[0].children[0])))
+                else:
+                    sub.append(("index", _index_key(s, scope)))
+            steps = [("splat", sub + steps)]
+        node = unwrap(base)
+    if isinstance(node, Tree) and node.data == "identifier":
+        return str(node.children[0]), steps, None
+    return None, steps, node
+
+
+def _index_key(op: Tree, scope: Scope | None) -> Any:
+    if op.data == "short_index":
+        return int(kids(op)[0])
+    if scope is None:
+        return None
+    return evaluate(kids(op)[0], scope)
+
+
+def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
+    """Follow attribute/index/splat steps through a value (UNKNOWN propagates; bad steps raise)."""
+    for kind, arg in steps:
+        if value is UNKNOWN:
+            return UNKNOWN
+        if kind == "splat":
+            if value is None:
+                return []
+            items = value if isinstance(value, list) else [value]
+            return [apply_steps(v, arg) for v in items]
+        if arg is UNKNOWN:
+            return UNKNOWN
+        if isinstance(value, dict):
+            key = _to_str(arg) if not isinstance(arg, str) else arg
+            if key not in value:
+                raise EvalError(f"no attribute {key!r}")
+            value = value[key]
+        elif isinstance(value, list):
+            try:
+                value = value[int(arg)]
+            except (ValueError, TypeError, IndexError):
+                raise EvalError(f"bad index {arg!r}") from None
+        else:
+            raise EvalError("cannot index a primitive")
+    return value
+
+
+def _traversal(node: Tree, scope: Scope) -> Any:
+    root, steps, base = flatten_traversal(node, scope)
+    if root is None:
+        return apply_steps(_ev(base, scope), steps)
+    value, used = scope.lookup(root, steps)
+    return apply_steps(value, steps[used:])
+
+
+def _identifier(node: Tree, scope: Scope) -> Any:
+    value, _ = scope.lookup(str(node.children[0]), [])
+    return value
+
+
+# -- for expressions -----------------------------------------------------------------------------------------
+def _for_parts(node: Tree) -> tuple[list[str], Any, list[Any], Any]:
+    ks = [k for k in kids(node) if not (isinstance(k, Token))]
+    intro = ks[0]
+    ik = kids(intro)
+    names = [str(k.children[0]) for k in ik if isinstance(k, Tree) and k.data == "identifier"]
+    coll = [k for k in ik if not (isinstance(k, Tree) and k.data == "identifier")][-1]
+    rest = ks[1:]
+    cond = None
+    if rest and isinstance(rest[-1], Tree) and rest[-1].data == "for_cond":
+        cond = kids(rest[-1])[-1]
+        rest = rest[:-1]
+    return names, coll, rest, cond
+
+
+def _items(coll: Any) -> list[tuple[Any, Any]]:
+    if isinstance(coll, dict):
+        return list(coll.items())
+    if isinstance(coll, list):
+        return list(enumerate(coll))
+    raise EvalError("for over a non-collection")
+
+
+def _for_iter(node: Tree, scope: Scope) -> Any:
+    names, coll_node, body, cond = _for_parts(node)
+    coll = _ev(coll_node, scope)
+    if coll is UNKNOWN:
+        return UNKNOWN, None, None
+    refs = references(coll_node, scope)
+    out = []
+    for k, v in _items(coll):
+        bind = {names[0]: (k, refs), names[1]: (v, refs)} if len(names) == 2 else {names[0]: (v, refs)}
+        inner = scope.child(bind)
+        if cond is not None:
+            c = _ev(cond, inner)
+            if c is UNKNOWN:
+                return UNKNOWN, None, None
+            if not _truthy(c):
+                continue
+        out.append(inner)
+    return out, body, node
+
+
+def _for_tuple(node: Tree, scope: Scope) -> Any:
+    scopes, body, _ = _for_iter(node, scope)
+    if scopes is UNKNOWN:
+        return UNKNOWN
+    return [_ev(body[0], s) for s in scopes]
+
+
+def _for_object(node: Tree, scope: Scope) -> Any:
+    scopes, body, _ = _for_iter(node, scope)
+    if scopes is UNKNOWN:
+        return UNKNOWN
+    grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+    out: dict[str, Any] = {}
+    for s in scopes:
+        k = _ev(body[0], s)
+        if k is UNKNOWN:
+            return UNKNOWN
+        v = _ev(body[1], s)
+        if grouping:
+            out.setdefault(_to_str(k), []).append(v)
+        else:
+            out[_to_str(k)] = v
+    return out
+
+
+# -- functions -----------------------------------------------------------------------------------------------
+def _function_call(node: Tree, scope: Scope) -> Any:
+    ks = kids(node)
+    names = [str(k.children[0]) for k in ks if isinstance(k, Tree) and k.data == "identifier"]
+    name = names[-1]
+    args_node = next((k for k in ks if isinstance(k, Tree) and k.data == "arguments"), None)
+    arg_nodes = kids(args_node) if args_node is not None else []
+    expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
+    if name in ("try", "can"):
+        for a in arg_nodes:
+            try:
+                v = _ev(a, scope)
+            except (EvalError, TypeError, ValueError, KeyError, IndexError):
+                if name == "can":
+                    return False
+                continue
+            if name == "can":
+                return UNKNOWN if has_unknown(v) else True
+            return v
+        if name == "try":
+            raise EvalError("no try() argument succeeded")
+    fn = FUNCTIONS.get(name)
+    if fn is None:
+        return UNKNOWN
+    args = [_ev(a, scope) for a in arg_nodes]
+    if expand and args:
+        last = args.pop()
+        if last is UNKNOWN:
+            return UNKNOWN
+        args.extend(last if isinstance(last, list) else list(last.values()))
+    if name not in _UNKNOWN_TOLERANT and any(a is UNKNOWN for a in args):
+        return UNKNOWN
+    return fn(*args)
+
+
+def _flatten(v: Any) -> list[Any]:
+    out: list[Any] = []
+    for x in v:
+        if isinstance(x, list):
+            out.extend(_flatten(x))
+        else:
+            out.append(x)
+    return out
+
+
+def _merge(*maps: Any) -> Any:
+    out: dict[str, Any] = {}
+    for m in maps:
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise EvalError("merge of a non-map")
+        out.update(m)
+    return out
+
+
+def _lookup(m: Any, key: Any, *default: Any) -> Any:
+    if not isinstance(m, dict):
+        raise EvalError("lookup on a non-map")
+    if key in m:
+        return m[key]
+    if default:
+        return default[0]
+    raise EvalError(f"no key {key!r}")
+
+
+def _coalesce(*args: Any) -> Any:
+    for a in args:
+        if a is UNKNOWN:
+            return UNKNOWN
+        if a is not None and a != "":
+            return a
+    raise EvalError("coalesce: no non-null argument")
+
+
+def _element(lst: Any, i: Any) -> Any:
+    if not lst:
+        raise EvalError("element of an empty list")
+    return lst[int(i) % len(lst)]
+
+
+def _distinct(lst: Any) -> list[Any]:
+    out: list[Any] = []
+    for x in lst:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def _toset(v: Any) -> Any:
+    if has_unknown(v):
+        return UNKNOWN
+    return sorted(_distinct(v), key=lambda x: json.dumps(x, sort_keys=True)) if isinstance(v, list) else v
+
+
+def _format(fmt: str, *args: Any) -> str:
+    out, ai, i = [], 0, 0
+    while i < len(fmt):
+        c = fmt[i]
+        if c == "%" and i + 1 < len(fmt):
+            j = i + 1
+            while j < len(fmt) and fmt[j] in "0123456789.+-# ":
+                j += 1
+            verb = fmt[j] if j < len(fmt) else ""
+            if verb == "%":
+                out.append("%")
+            elif verb in "sdvtfgqx":
+                arg = args[ai]
+                ai += 1
+                if verb == "d":
+                    out.append(str(int(_num(arg))))
+                elif verb == "q":
+                    out.append(json.dumps(arg))
+                elif verb in "fg":
+                    out.append(f"%{fmt[i + 1 : j]}{verb}" % float(_num(arg)))
+                elif verb == "x":
+                    out.append(f"{int(_num(arg)):x}")
+                else:
+                    out.append(_to_str(arg) if not isinstance(arg, (list, dict)) else json.dumps(arg))
+            else:
+                raise EvalError(f"format verb {verb!r}")
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
+    net = ipaddress.ip_network(prefix, strict=False)
+    sub = net.prefixlen + int(newbits)
+    size = net.max_prefixlen
+    base = int(net.network_address) + (int(netnum) << (size - sub))
+    return str(ipaddress.ip_network((base, sub)))
+
+
+def _cidrhost(prefix: str, host: Any) -> str:
+    net = ipaddress.ip_network(prefix, strict=False)
+    h = int(host)
+    return str(net.network_address + h if h >= 0 else net.broadcast_address + h + 1)
+
+
+def _range(*a: Any) -> list[int]:
+    n = [int(_num(x)) for x in a]
+    return list(range(*n))
+
+
+def _tobool(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if v in ("true", "false"):
+        return v == "true"
+    raise EvalError("not a bool")
+
+
+def _tonumber(v: Any) -> Any:
+    return None if v is None else _clean_num(_num(v))
+
+
+def _tostring(v: Any) -> Any:
+    return None if v is None else _to_str(v)
+
+
+def _one(v: Any) -> Any:
+    if not v:
+        return None
+    if len(v) == 1:
+        return v[0]
+    raise EvalError("one() of several elements")
+
+
+def _replace(s: str, old: str, new: str) -> str:
+    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+        raise EvalError("regex replace")
+    return s.replace(old, new)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": lambda x: abs(_num(x)),
+    "alltrue": lambda v: all(_truthy(x) for x in v),
+    "anytrue": lambda v: any(_truthy(x) for x in v),
+    "base64encode": lambda s: __import__("base64").b64encode(s.encode()).decode(),
+    "ceil": lambda x: math.ceil(_num(x)),
+    "chomp": lambda s: s.rstrip("\r\n"),
+    "cidrhost": _cidrhost,
+    "cidrsubnet": _cidrsubnet,
+    "coalesce": _coalesce,
+    "coalescelist": lambda *ls: next((x for x in ls if x), []),
+    "compact": lambda v: [x for x in v if x not in (None, "")],
+    "concat": lambda *ls: [x for lst in ls for x in (lst or [])],
+    "contains": lambda v, x: x in v,
+    "distinct": _distinct,
+    "element": _element,
+    "endswith": lambda s, x: s.endswith(x),
+    "flatten": _flatten,
+    "floor": lambda x: math.floor(_num(x)),
+    "format": _format,
+    "formatlist": lambda f, *a: [_format(f, *xs)
+                                 for xs in zip(*[x if isinstance(x, list) else [x] for x in a], strict=False)],
+    "index": lambda v, x: v.index(x),
+    "join": lambda sep, *ls: sep.join(_to_str(x) for lst in ls for x in lst),
+    "jsondecode": lambda s: json.loads(s),
+    "jsonencode": lambda v: UNKNOWN if has_unknown(v) else json.dumps(v, separators=(",", ":")),
+    "keys": lambda m: sorted(m.keys()),
+    "length": lambda v: len(v),
+    "lookup": _lookup,
+    "lower": lambda s: s.lower(),
+    "max": lambda *a: _clean_num(max(_num(x) for x in a)),
+    "merge": _merge,
+    "min": lambda *a: _clean_num(min(_num(x) for x in a)),
+    "one": _one,
+    "range": _range,
+    "replace": _replace,
+    "reverse": lambda v: list(reversed(v)),
+    "setintersection": lambda a, *o: [x for x in _distinct(a) if all(x in b for b in o)],
+    "setunion": lambda *ls: _toset([x for lst in ls for x in lst]),
+    "slice": lambda v, a, b: v[int(a):int(b)],
+    "sort": lambda v: sorted(v),
+    "split": lambda sep, s: s.split(sep),
+    "startswith": lambda s, x: s.startswith(x),
+    "substr": lambda s, o, n: s[int(o):] if int(n) < 0 else s[int(o):int(o) + int(n)],
+    "sum": lambda v: _clean_num(sum(_num(x) for x in v)),
+    "title": lambda s: s.title(),
+    "tobool": _tobool,
+    "tolist": lambda v: list(v),
+    "tomap": lambda v: dict(v),
+    "tonumber": _tonumber,
+    "toset": _toset,
+    "tostring": _tostring,
+    "transpose": lambda m: {v: sorted(k for k, vs in m.items() if v in vs) for vs in m.values() for v in vs},
+    "trimspace": lambda s: s.strip(),
+    "trimprefix": lambda s, p: s[len(p):] if s.startswith(p) else s,
+    "trimsuffix": lambda s, p: s[: -len(p)] if p and s.endswith(p) else s,
+    "upper": lambda s: s.upper(),
+    "values": lambda m: [m[k] for k in sorted(m)],
+    "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=False)),
+}
+_UNKNOWN_TOLERANT = {"coalesce", "concat", "compact", "merge", "length", "flatten", "tolist", "jsonencode",
+                     "distinct", "toset", "lookup", "element", "keys", "values"}
+
+
+_NODES: dict[str, Callable[[Tree, Scope], Any]] = {
+    "literal_value": _literal_value,
+    "int_lit": _int,
+    "float_lit": _float,
+    "string": _string,
+    "template_string": lambda n, s: UNKNOWN,
+    "heredoc_template": _heredoc,
+    "heredoc_template_trim": _heredoc,
+    "tuple": _tuple,
+    "object": _object,
+    "conditional": _conditional,
+    "binary_op": _binary_op,
+    "unary_op": _unary_op,
+    "identifier": _identifier,
+    "get_attr_expr_term": _traversal,
+    "index_expr_term": _traversal,
+    "attr_splat_expr_term": _traversal,
+    "full_splat_expr_term": _traversal,
+    "for_tuple_expr": _for_tuple,
+    "for_object_expr": _for_object,
+    "function_call": _function_call,
+    "interpolation": lambda n, s: _ev(kids(n)[0], s),
+}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# references
+# ----------------------------------------------------------------------------------------------------------
+def references(node: Any, scope: Scope) -> list[str]:
+    """Resource addresses an expression refers to, followed through variables, locals, outputs, iterators."""
+    out: list[str] = []
+    _collect(node, scope, out)
+    return list(dict.fromkeys(out))
+
+
+def _collect(node: Any, scope: Scope, out: list[str]) -> None:
+    node = unwrap(node)
+    if not isinstance(node, Tree):
+        return
+    if node.data in _TRAVERSALS or node.data == "identifier":
+        root, steps, base = flatten_traversal(node, scope)
+        if root is not None:
+            try:
+                out.extend(scope.refs(root, steps))
+            except (EvalError, RecursionError):
+                pass
+        else:
+            _collect(base, scope, out)
+        _collect_index_exprs(node, scope, out)
+        return
+    if node.data in ("for_tuple_expr", "for_object_expr"):
+        _collect(_for_parts(node)[1], scope, out)
+        return
+    if node.data == "function_call":
+        for k in kids(node):
+            if isinstance(k, Tree) and k.data == "arguments":
+                for a in kids(k):
+                    _collect(a, scope, out)
+        return
+    if node.data == "object":
+        for elem in kids(node):
+            _collect(kids(elem)[1], scope, out)
+        return
+    for c in node.children:
+        if isinstance(c, Tree):
+            _collect(c, scope, out)
+
+
+def _collect_index_exprs(node: Any, scope: Scope, out: list[str]) -> None:
+    node = unwrap(node)
+    while isinstance(node, Tree) and node.data in _TRAVERSALS:
+        op = node.children[1]
+        if isinstance(op, Tree) and op.data == "braces_index":
+            _collect(kids(op)[0], scope, out)
+        node = unwrap(node.children[0])

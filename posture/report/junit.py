@@ -1,0 +1,78 @@
+"""``--format junit``: JUnit XML for CI test report views (one test suite per rule).
+
+An open finding is a ``<failure>``; suppressed, baselined and "cannot verify" findings are ``<skipped>``
+with the reason; a rule without findings is one passing test case. Coverage gaps are a separate
+``coverage`` suite of skipped cases, so they are visible but never pass silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from posture.model import Finding
+from posture.result import ScanResult
+
+FORMAT = "junit"
+
+
+def _case(suite: ET.Element, f: Finding) -> None:
+    loc = f.location
+    case = ET.SubElement(suite, "testcase", name=f.resource.id, classname=f.rule_id)
+    if loc is not None and loc.file:
+        case.set("file", loc.file)
+        if loc.line:
+            case.set("line", str(loc.line))
+    if f.status != "open":
+        ET.SubElement(case, "skipped", message=f"{f.status}: {f.status_reason}".rstrip(": "))
+    elif f.unverified:
+        ET.SubElement(case, "skipped", message=f"cannot verify: {f.message}")
+    else:
+        failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.value)
+        where = f"{loc.file}:{loc.line}" if loc is not None and loc.file and loc.line else (loc.file if loc else "")
+        failure.text = "\n".join(x for x in (f"{f.severity.value.upper()} {f.title}", f.message,
+                                             f"at {where}" if where else "",
+                                             f"remediation: {f.remediation}" if f.remediation else "",
+                                             f"fingerprint: {f.fingerprint}") if x)
+
+
+def render(result: ScanResult, options: Mapping[str, Any]) -> str:
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        by_rule[f.rule_id].append(f)
+    titles = {m.id: m.title for m in result.rules}
+    root = ET.Element("testsuites", name="posture")
+    total = failures = skipped = 0
+    for rule_id in sorted(set(titles) | set(by_rule)):
+        findings = by_rule.get(rule_id, [])
+        suite = ET.SubElement(root, "testsuite", name=rule_id)
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="title", value=titles.get(rule_id, ""))
+        if not findings:
+            ET.SubElement(suite, "testcase", name="no findings", classname=rule_id)
+        for f in findings:
+            _case(suite, f)
+        n_fail = sum(1 for f in findings if f.status == "open" and not f.unverified)
+        n_skip = len(findings) - n_fail
+        suite.set("tests", str(max(len(findings), 1)))
+        suite.set("failures", str(n_fail))
+        suite.set("errors", "0")
+        suite.set("skipped", str(n_skip))
+        total += max(len(findings), 1)
+        failures += n_fail
+        skipped += n_skip
+    if result.gaps:
+        suite = ET.SubElement(root, "testsuite", name="coverage", tests=str(len(result.gaps)), failures="0",
+                              errors="0", skipped=str(len(result.gaps)))
+        for g in result.gaps:
+            case = ET.SubElement(suite, "testcase", name=g.target or g.source, classname=f"coverage.{g.code or 'gap'}")
+            ET.SubElement(case, "skipped", message=f"not checked: {g.reason}")
+        total += len(result.gaps)
+        skipped += len(result.gaps)
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    root.set("skipped", str(skipped))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
