@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from posture.redact import REDACTED, is_secret_key
@@ -142,19 +143,23 @@ class FrozenDict(dict):  # type: ignore[type-arg]
         return hash(tuple(sorted(self.items(), key=lambda kv: kv[0])))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def freeze(value: Any) -> Any:
     """Recursively turn dicts into FrozenDict and lists/sets into tuples.
 
     Values under keys that name a secret (see :mod:`posture.redact`) are replaced
     by ``<redacted>``: this is the last door before anything is stored.
     """
-    if isinstance(value, FrozenDict):
+    t = type(value)
+    if t in _SCALARS or t is FrozenDict:  # fast paths first: most values are plain (hot at 1M resources)
         return value
-    if isinstance(value, Mapping):
+    if t is dict or isinstance(value, Mapping):
         return FrozenDict(
             {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else freeze(v)) for k, v in value.items()}
         )
-    if isinstance(value, (list, tuple)):
+    if t is list or t is tuple or isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(freeze(v) for v in value))
@@ -194,14 +199,15 @@ def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
     An UNKNOWN anywhere on the way yields UNKNOWN; a missing key yields ``default``.
     """
     cur: Any = attrs
-    for part in path.split("."):
+    for part in _split_path(path):
         if cur is UNKNOWN:
             return UNKNOWN
-        if isinstance(cur, Mapping):
-            if part not in cur:
+        t = type(cur)
+        if t is FrozenDict or t is dict or isinstance(cur, Mapping):  # exact types first: ABC checks are slow
+            cur = cur.get(part, _MISSING)
+            if cur is _MISSING:
                 return default
-            cur = cur[part]
-        elif isinstance(cur, (list, tuple)) and part.isdigit():
+        elif (t is tuple or t is list or isinstance(cur, (list, tuple))) and part.isdigit():
             idx = int(part)
             if idx >= len(cur):
                 return default
@@ -209,6 +215,14 @@ def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
         else:
             return default
     return cur
+
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=4096)
+def _split_path(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,11 +260,14 @@ class _Compiler:
             to_where = self.cond(to["where"], f"{field}.to.where") if "where" in to else _true
             direction = node.get("direction", "out")
 
+            memo_key = f"reachable-targets:{field}"  # one verdict per node per rule evaluation: targets are shared
+
             def is_target(rid: str, ctx: RuleContext) -> bool | None:
-                r = ctx.graph.resource(rid)
-                if r is None or (to_kind and r.kind != to_kind):
-                    return False
-                return to_where(r, r, ctx)[0]
+                seen = ctx.memo.setdefault(memo_key, {})
+                if rid not in seen:
+                    r = ctx.graph.resource(rid)
+                    seen[rid] = False if r is None or (to_kind and r.kind != to_kind) else to_where(r, r, ctx)[0]
+                return seen[rid]
 
         def test(scope: Any, res: Resource, ctx: RuleContext) -> Outcome:
             path, verdict = _search(res.id, ctx, kinds, direction, max_hops, is_target)
@@ -316,12 +319,7 @@ def _search(
                 unknown = True
         if depth >= max_hops:
             continue
-        nexts: list[str] = []
-        if direction in ("out", "both"):
-            nexts.extend(e.dst for e in ctx.graph.out_edges(rid) if e.kind in kinds)
-        if direction in ("in", "both"):
-            nexts.extend(e.src for e in ctx.graph.in_edges(rid) if e.kind in kinds)
-        for n in nexts:
+        for n in ctx.graph.step(rid, kinds, direction):
             if n not in parent:
                 parent[n] = rid
                 frontier.append((n, depth + 1))

@@ -19,24 +19,44 @@ from posture.rules.operators import INTERNET_PEERS, parse_ports
 _ALL_PROTOCOLS = {"all", "*", "-1", "any"}
 
 
-def _protocol_matches(rule_protocol: Any, protocol: str) -> bool:
-    p = str(rule_protocol).lower()
-    return p in _ALL_PROTOCOLS or p == protocol
+class _Compiled:
+    """One ingress rule with protocol, ports and peers decoded once (not once per port asked about)."""
+
+    __slots__ = ("deny", "error", "internet", "protocols", "ranges", "rule")
+
+    def __init__(self, rule: Mapping[str, Any]) -> None:
+        self.rule = rule
+        p = str(rule.get("protocol", "all")).lower()
+        self.protocols = None if p in _ALL_PROTOCOLS else p  # None: every protocol
+        ports = rule.get("ports")
+        self.error: Exception | None = None
+        self.ranges: list[tuple[int, int]] | None
+        if ports is None or ports == ():
+            # no port list: every port for tcp/udp/all (ICMP rules carry [] but never match a port)
+            self.ranges = None if p in _ALL_PROTOCOLS | {"tcp", "udp"} else []
+        else:
+            try:
+                self.ranges = parse_ports(ports)
+            except (TypeError, ValueError) as e:  # raised when a port is asked about, as before compiling
+                self.ranges, self.error = [], e
+        peers = rule.get("peers")
+        self.internet = None if peers is UNKNOWN else any(
+            str(x).strip().lower() in INTERNET_PEERS for x in peers or ())
+        self.deny = rule.get("action", "allow") == "deny"
+
+    def covers(self, protocol: str, port: int) -> bool:
+        if self.protocols is not None and self.protocols != protocol:
+            return False
+        if self.error is not None:
+            raise self.error
+        return self.ranges is None or any(lo <= port <= hi for lo, hi in self.ranges)
 
 
-def _covers_port(rule: Mapping[str, Any], port: int) -> bool:
-    ports = rule.get("ports")
-    if ports is None or ports == ():
-        # no port list: every port for tcp/udp/all (ICMP rules carry [] but never match a port)
-        return str(rule.get("protocol", "all")).lower() in _ALL_PROTOCOLS | {"tcp", "udp"}
-    return any(lo <= port <= hi for lo, hi in parse_ports(ports))
-
-
-def _from_internet(rule: Mapping[str, Any]) -> bool | None:
-    peers = rule.get("peers")
-    if peers is UNKNOWN:
-        return None
-    return any(str(p).strip().lower() in INTERNET_PEERS for p in peers or ())
+def _compile(rules: Sequence[Mapping[str, Any]] | Any) -> tuple[list[_Compiled], bool]:
+    """Enabled ingress rules in evaluation order, and whether priorities decide (first match wins)."""
+    ingress = [r for r in rules or () if r.get("direction") == "ingress" and not r.get("disabled")]
+    ordered = sorted(ingress, key=lambda r: (r.get("priority") is None, r.get("priority") or 0))
+    return [_Compiled(r) for r in ordered], any(r.get("priority") is not None for r in ingress)
 
 
 def internet_ingress(
@@ -48,33 +68,30 @@ def internet_ingress(
     """
     if rules is UNKNOWN:
         return [], sorted(set(ports)), []
-    ingress = [r for r in rules or () if r.get("direction") == "ingress" and not r.get("disabled")]
-    ordered = sorted(ingress, key=lambda r: (r.get("priority") is None, r.get("priority") or 0))
-    prioritised = any(r.get("priority") is not None for r in ingress)
+    ordered, prioritised = _compile(rules)
     open_ports: list[int] = []
     unknown_ports: list[int] = []
     proof: list[Mapping[str, Any]] = []
     for port in sorted(set(ports)):
         decision: bool | None = False
-        for r in ordered:
-            if not _protocol_matches(r.get("protocol", "all"), protocol) or not _covers_port(r, port):
+        for c in ordered:
+            if not c.covers(protocol, port):
                 continue
-            internet = _from_internet(r)
-            if internet is None:
+            if c.internet is None:
                 decision = None
                 if prioritised:
                     break
                 continue
-            if not internet:
+            if not c.internet:
                 continue  # a rule for a narrower source neither opens nor closes the internet path
-            if r.get("action", "allow") == "deny":
+            if c.deny:
                 decision = False if decision is not None else None
                 if prioritised:
                     break
                 continue
             decision = True
-            if r not in proof:
-                proof.append(r)
+            if c.rule not in proof:
+                proof.append(c.rule)
             break
         if decision is True:
             open_ports.append(port)
