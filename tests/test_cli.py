@@ -142,3 +142,15 @@ def test_extra_rules_dir_runs_custom_rule(capsys, snap, tmp_path):
 def test_console_entry_point_runs_as_module():
     proc = subprocess.run([sys.executable, "-m", "posture", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("posture ")
+
+
+@pytest.mark.parametrize("plan", ["aws/data", "aws/s3", "azure", "gcp"])
+def test_sensitive_values_never_reach_any_output(capsys, tmp_path, plan):
+    src = Path(__file__).parent / "fixtures/plans" / plan / "plan.json"
+    assert "SENSITIVE-MARKER" in src.read_text()
+    snap = tmp_path / "s.jsonl"
+    for fmt in ("json", "table"):
+        main(["scan", "terraform", str(src), "--format", fmt, "--snapshot-out", str(snap)])
+        out, err = capsys.readouterr()
+        assert "SENSITIVE-MARKER" not in out + err
+    assert "SENSITIVE-MARKER" not in snap.read_text()

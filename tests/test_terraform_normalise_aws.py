@@ -165,10 +165,11 @@ def test_queue_topic_table_defaults():
 
 def test_kms_keys_rotation_and_specs():
     data = res("data", "aws_kms_key.data").attrs
-    assert data["rotation"] == {"enabled": True, "period_days": 180}
+    assert data["rotation"] == {"enabled": True, "period_days": 180, "supported": True}
     assert res("data", "aws_kms_key.norotate").attrs["rotation"]["enabled"] is False
     signing = res("data", "aws_kms_key.signing").attrs
     assert (signing["algorithm"], signing["bits"], signing["usage"]) == ("RSA", 2048, "sign")
+    assert signing["rotation"]["supported"] is False  # asymmetric KMS keys cannot rotate automatically
     assert res("s3", "aws_kms_key.s3").attrs["rotation"]["period_days"] == 365  # AWS default period
 
 

@@ -92,8 +92,10 @@ def test_sql_instance_ssl_public_and_backup():
 
 
 def test_crypto_key_rotation():
-    assert res("google_kms_crypto_key.rotated").attrs["rotation"] == {"enabled": True, "period_days": 90}
-    assert res("google_kms_crypto_key.static").attrs["rotation"] == {"enabled": False, "period_days": None}
+    assert res("google_kms_crypto_key.rotated").attrs["rotation"] == {"enabled": True, "period_days": 90,
+                                                                      "supported": True}
+    assert res("google_kms_crypto_key.static").attrs["rotation"] == {"enabled": False, "period_days": None,
+                                                                     "supported": True}
 
 
 @pytest.mark.parametrize(("value", "days"), [("7776000s", 90), ("86400.5s", 1), ("90d", None), (None, None)])

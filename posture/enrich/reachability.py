@@ -51,6 +51,8 @@ PROVIDER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
 }
 
 _TARGET_KINDS = ("compute", "datastore", "load_balancer")
+_NETWORK_STORES = frozenset({"database", "db_cluster", "cache", "search", "sql_server"})
+"""Datastores reached over the network path (the others are reached through their service API)."""
 _ALL_PORTS = [(0, 65535)]
 
 
@@ -59,6 +61,8 @@ def _has_public_address(r: Resource) -> bool | None:
         scheme = r.get("scheme")
         return None if scheme is UNKNOWN else scheme == "internet-facing"
     if r.kind == "datastore":
+        if r.get("store_type") not in _NETWORK_STORES:
+            return False  # disks, buckets, queues... are not reached through the network path
         public = r.get("public")
         return None if public is UNKNOWN else public is True
     ips = r.get("public_ips")
@@ -185,7 +189,10 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
         if instance_fws:
             ports, undecided = index.open(instance_fws)
         else:
-            default = PROVIDER_DEFAULTS.get(r.provider, {}).get("no_instance_firewall", "deny")
+            # Managed databases sit behind a service firewall that denies by default (RDS default security
+            # group, Azure SQL server firewall, Cloud SQL authorised networks) whatever the provider.
+            default = ("deny" if r.kind == "datastore"
+                       else PROVIDER_DEFAULTS.get(r.provider, {}).get("no_instance_firewall", "deny"))
             ports, undecided = (list(_ALL_PORTS) if default == "allow" else []), False
         for fw in subnet_fws:
             if not ports:

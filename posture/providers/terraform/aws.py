@@ -1120,8 +1120,10 @@ def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
         "algorithm": spec["algorithm"],
         "bits": spec["bits"],
         "usage": UNKNOWN if usage is UNKNOWN else _KEY_USAGE.get(usage or "ENCRYPT_DECRYPT", str(usage).lower()),
-        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None},
-        "rotatable": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN,
+        # KMS rotates only symmetric encryption keys automatically
+        # (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html).
+        "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None,
+                     "supported": spec_name == "SYMMETRIC_DEFAULT" if isinstance(spec_name, str) else UNKNOWN},
         "enabled": tri(raw.get("is_enabled"), True),
         "expires": None,
         "protection": "hsm" if raw.get("custom_key_store_id") not in (None, "", UNKNOWN) else None,

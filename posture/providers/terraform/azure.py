@@ -29,6 +29,7 @@ from posture.providers.terraform.common import (
     str_list,
     tls_policy,
     tri,
+    unencrypted,
     unknown_encryption,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource
@@ -486,6 +487,29 @@ def _managed_disk(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+def _mssql_database(raw: RawResource, index: PlanIndex) -> Out:
+    """A database: TDE is on unless ``transparent_data_encryption_enabled = false`` (azurerm default true)."""
+    tde = raw.get("transparent_data_encryption_enabled")
+    if tde is False:
+        enc = unencrypted()
+    elif tde is UNKNOWN:
+        enc = unknown_encryption()
+    else:
+        enc = provider_default("azure.sql.tde")
+    server = _one(index, raw, "server_id", ("azurerm_mssql_server",))
+    backup = block(raw, "short_term_retention_policy")
+    days = backup.get("retention_days") if isinstance(backup, dict) else None
+    attrs = {
+        "store_type": "database",
+        "encryption": enc,
+        "engine": "mssql",
+        "server": server,
+        "backup": {"retention_days": days if isinstance(days, int) else None, "enabled": True},
+        "multi_az": tri(raw.get("zone_redundant"), False),
+    }
+    return [_res(raw, index, Kind.DATASTORE, attrs)]
+
+
 def _mssql_server(raw: RawResource, index: PlanIndex) -> Out:
     tde = index.referrers(raw.address, ("azurerm_mssql_server_transparent_data_encryption",), "server_id")
     key = None
@@ -771,6 +795,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_storage_account": _storage_account,
     "azurerm_managed_disk": _managed_disk,
     "azurerm_mssql_server": _mssql_server,
+    "azurerm_mssql_database": _mssql_database,
     "azurerm_key_vault_key": _key_vault_key,
     "azurerm_application_gateway": _app_gateway,
     "azurerm_linux_web_app": _web_app_listeners,

@@ -495,7 +495,10 @@ def _crypto_key(raw: RawResource, index: PlanIndex) -> Out:
         "algorithm": spec.get("algorithm") if spec else UNKNOWN,
         "bits": spec.get("bits") if spec else UNKNOWN,
         "usage": UNKNOWN if purpose is UNKNOWN else _PURPOSE.get(purpose or "ENCRYPT_DECRYPT", str(purpose).lower()),
-        "rotation": {"enabled": UNKNOWN if period is UNKNOWN else period is not None, "period_days": period},
+        # Cloud KMS rotates only symmetric encryption keys automatically
+        # (https://cloud.google.com/kms/docs/key-rotation#automatic_rotation).
+        "rotation": {"enabled": UNKNOWN if period is UNKNOWN else period is not None, "period_days": period,
+                     "supported": UNKNOWN if purpose is UNKNOWN else purpose in (None, "ENCRYPT_DECRYPT")},
         "enabled": True,
         "expires": None,
         "protection": UNKNOWN if protection is UNKNOWN else str(protection or "SOFTWARE").lower(),

@@ -23,11 +23,14 @@ ADMIN_PORTS = [22, 3389]
     "session managers (SSM, Azure Bastion, IAP) over open SSH/RDP.",
     expected="no ingress from 0.0.0.0/0 or ::/0 to the administrative ports",
     params={"ports": ADMIN_PORTS},
-    fixtures=[RuleFixture("admin_ports/plan.json",
-                          fail=("aws_security_group.open_ssh", "azurerm_network_security_group.open_rdp",
-                                "google_compute_firewall.open_ssh"),
-                          pass_=("aws_security_group.bastion_only", "azurerm_network_security_group.deny_first",
-                                 "google_compute_firewall.internal_ssh"))],
+    fixtures=[
+        RuleFixture("../plans/aws/network/plan.json", fail=("aws_security_group.app",),
+                    pass_=("aws_security_group.web", "aws_default_security_group.default")),
+        RuleFixture("../plans/legacy-0.1/plan.json", fail=("aws_security_group.existing",), pass_=()),
+        RuleFixture("../../../examples/multicloud/plan.json",
+                    fail=("azurerm_network_security_group.app", "google_compute_firewall.ssh_world"),
+                    pass_=("google_compute_firewall.internal", "google_compute_firewall.disabled")),
+    ],
 )
 def admin_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     """SSH and RDP reachable from anywhere are the first thing internet-wide scanners brute-force."""

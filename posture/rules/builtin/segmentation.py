@@ -164,7 +164,7 @@ class _Zones:
 
 
 def _admits(rules: Any, zone_cidrs: list[Any], zone_groups: set[str]) -> list[Mapping[str, Any]]:
-    hits = []
+    hits: list[Mapping[str, Any]] = []
     if rules is UNKNOWN:
         return hits
     for r in rules or ():
