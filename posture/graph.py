@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 import networkx as nx
 
+from posture.gcpause import gc_paused
 from posture.model import Edge, Gap, Resource
 
 INTERNET = "internet"
@@ -170,6 +171,12 @@ def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[G
     """
     graph = Graph()
     gaps: list[Gap] = []
+    with gc_paused():
+        _fill(graph, gaps, resources, edges)
+    return graph, gaps
+
+
+def _fill(graph: Graph, gaps: list[Gap], resources: Iterable[Resource], edges: Iterable[Edge]) -> None:
     for r in resources:
         if r.id in graph:
             gaps.append(Gap("graph", f"resource id {r.id!r} described twice; first kept", "duplicate_id", target=r.id))
@@ -186,4 +193,3 @@ def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[G
                     target=missing,
                 )
             )
-    return graph, gaps

@@ -1,0 +1,28 @@
+"""``posture scan snapshots``: many snapshot files (e.g. one per account) merged into one estate."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from posture.cli import ScanSource
+from posture.result import ScanResult
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    from posture.fanout import add_arguments
+
+    p.add_argument("paths", nargs="+", metavar="PATH", help="snapshot files, or directories of *.jsonl files")
+    add_arguments(p)
+
+
+def _run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.providers.shards import scan_shards
+
+    return scan_shards(args.paths, dask_scheduler=args.dask_scheduler, max_workers=args.workers,
+                       previous=args.previous, progress=None if not args.quiet else False, **options)
+
+
+SCAN_SOURCES = {
+    "snapshots": ScanSource("merge and scan many snapshots (one task each; threads or Dask)", _args, _run),
+}

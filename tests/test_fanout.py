@@ -1,0 +1,131 @@
+"""Fan-out: shard tasks on a thread pool and on a real Dask LocalCluster, gaps, deterministic merge, reuse."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from benchmarks.gen_estate import account_estate, combine
+from posture.api import scan_inventory
+from posture.fanout import Task, open_executor, run_tasks, task_outputs
+from posture.model import Inventory
+from posture.providers.shards import collect_shards, read_shard, scan_shards, shard_tasks
+from posture.providers.snapshot import read_snapshot, save_snapshot
+
+ACCOUNTS = 6  # aws, aws, gcp, aws, aws, azure: peering between aws accounts 0-1 and 3-4
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory) -> list[Path]:
+    d = tmp_path_factory.mktemp("shards")
+    out = []
+    for a in range(ACCOUNTS):
+        p = d / f"account-{a}.jsonl"
+        save_snapshot(account_estate(a, stacks=3), p)
+        out.append(p)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _report(result) -> list[tuple]:
+    return [json.dumps(f.to_dict(), sort_keys=True) for f in result.findings]
+
+
+def test_thread_pool_merge_matches_one_estate_and_resolves_cross_account_edges(shards):
+    whole = combine([account_estate(a, stacks=3) for a in range(ACCOUNTS)])
+    expected = scan_inventory(whole)
+    got = scan_shards(shards, max_workers=4)
+    assert got.findings and _report(got) == _report(expected)
+    assert len(got.graph) == len(whole.resources)
+    # account 1's first VPC peers with account 0's, in both directions, although each shard holds one end
+    a0 = "arn:aws:ec2:eu-west-1:100000000000:vpc/vpc-0-0"
+    a1 = "arn:aws:ec2:eu-west-1:100000000001:vpc/vpc-1-0"
+    assert a0 in {r.id for r in got.graph.neighbours(a1, "peers_with")}
+    assert a1 in {r.id for r in got.graph.neighbours(a0, "peers_with")}
+    # GCP service project instances sit in the host project's subnet (shared VPC), across shards
+    assert not [g for g in got.gaps if g.code == "dangling_reference"]
+    alone = scan_shards(shards[1:2])
+    assert any(g.code == "dangling_reference" and g.target == a0 for g in alone.gaps)
+
+
+def test_dask_cluster_and_thread_pool_give_identical_findings(shards, dask_client):
+    threads = scan_shards(shards)
+    on_dask = scan_shards(shards, client=dask_client)
+    assert on_dask.findings and _report(on_dask) == _report(threads)
+    by_address = collect_shards(shards, dask_scheduler=dask_client.scheduler.address)
+    assert by_address.inventory == collect_shards(shards).inventory
+
+
+def test_failed_tasks_become_gaps_and_the_rest_merges(shards, tmp_path, dask_client):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"posture_snapshot": 1}\n{"type": "resource", "kind": "network"}\n')
+    denied = tmp_path / "denied.jsonl"  # listed, then gone before collection: like a denied account
+    denied.write_text("")
+    tasks = shard_tasks([*shards[:2], broken, denied])
+    denied.unlink()
+    for executor in (None, dask_client.get_executor()):
+        got = run_tasks(tasks, executor)
+        assert got.failed == sorted([str(broken), str(denied)])
+        gaps = {g.target: g for g in got.inventory.gaps if g.source == "snapshot"}
+        assert gaps[str(denied)].code == "FileNotFoundError"
+        assert "missing field 'id'" in gaps[str(broken)].reason and gaps[str(broken)].code == "InputError"
+        assert len(got.inventory.resources) == sum(len(read_snapshot(s).resources) for s in shards[:2])
+
+
+def _slow_read(path: str, delay: float) -> str:
+    time.sleep(delay)
+    return read_shard(path)
+
+
+def test_merge_is_deterministic_whatever_the_completion_order(shards):
+    def tasks(order):  # the first submitted task finishes last
+        return [Task(str(shards[i]), _slow_read, shard_tasks([shards[i]])[0].normalise,
+                     (str(shards[i]), 0.02 * (len(order) - n)), source="snapshot") for n, i in enumerate(order)]
+
+    n = len(shards)
+    first = run_tasks(tasks(list(range(n))), ThreadPoolExecutor(n))
+    second = run_tasks(tasks(list(reversed(range(n)))), ThreadPoolExecutor(n))
+    assert first.inventory == second.inventory
+    assert _report(scan_inventory(first.inventory)) == _report(scan_inventory(second.inventory))
+
+
+def test_unchanged_tasks_reuse_the_previous_snapshot(shards, tmp_path):
+    first = collect_shards(shards)
+    saved = save_snapshot(first.inventory, tmp_path / "previous.jsonl")
+    assert set(task_outputs(read_snapshot(saved))) == {str(s) for s in shards}
+
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    copies = []
+    for s in shards:
+        copies.append(changed / s.name)
+        copies[-1].write_text(s.read_text())
+    inv = read_snapshot(copies[2])
+    save_snapshot(Inventory(inv.resources[:-1], inv.edges, inv.gaps), copies[2])  # one resource deleted
+    # the previous run was keyed by the old paths: rekey it to the copies' paths
+    prev = read_snapshot(saved)
+    table = {str(changed / Path(k).name): v for k, v in prev.meta["tasks"].items()}
+    prev = Inventory(prev.resources, prev.edges, prev.gaps, {**prev.meta, "tasks": table})
+
+    again = collect_shards(copies, previous=prev)
+    assert again.reused == sorted(str(c) for i, c in enumerate(copies) if i != 2)
+    assert again.inventory == collect_shards(copies).inventory
+    assert len(again.inventory.resources) == len(first.inventory.resources) - 1
+
+
+def test_thread_pool_is_the_default_and_bounded():
+    with open_executor(max_workers=3) as pool:
+        assert isinstance(pool, ThreadPoolExecutor) and pool._max_workers == 3
