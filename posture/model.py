@@ -160,7 +160,7 @@ def freeze(value: Any) -> Any:
             {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else freeze(v)) for k, v in value.items()}
         )
     if t is list or t is tuple or isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) for v in value])
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(freeze(v) for v in value))
     return value
@@ -191,6 +191,24 @@ def revive(value: Any) -> Any:
     if isinstance(value, list):
         return [revive(v) for v in value]
     return value
+
+
+def revive_frozen(value: Any) -> Any:
+    """``freeze(revive(value))`` in one pass, for JSON-decoded data (snapshots): the hot path of loading."""
+    t = type(value)
+    if t is dict:
+        if len(value) == 1 and value == _UNKNOWN_MARK:
+            return UNKNOWN
+        return FrozenDict(
+            {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else revive_frozen(v))
+             for k, v in value.items()}
+        )
+    if t is list:
+        return tuple([revive_frozen(v) for v in value])
+    return value if t in _SCALARS else freeze(revive(value))
+
+
+_UNKNOWN_MARK = {"$unknown": True}
 
 
 def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
@@ -308,7 +326,7 @@ class Resource:
             account=data.get("account", ""),
             region=data.get("region", ""),
             tags=data.get("tags") or {},
-            attrs=revive(data.get("attrs") or {}),
+            attrs=revive_frozen(data.get("attrs") or {}),
             source=data.get("source", ""),
             location=Location(loc.get("file"), loc.get("line")) if loc else None,
         )
@@ -333,7 +351,7 @@ class Edge:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Edge:
-        return cls(data["src"], data["dst"], data["kind"], revive(data.get("attrs") or {}))
+        return cls(data["src"], data["dst"], data["kind"], revive_frozen(data.get("attrs") or {}))
 
 
 @dataclass(frozen=True, slots=True)
