@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +108,7 @@ def main() -> int:
         print("  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     key = "seconds" if args.plan else "graph_and_evaluate_s"
     k = exponent(rows, key)
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in pairwise(rows):
         step = exponent([a, b], key)
         print(f"growth {a['resources']} -> {b['resources']}: time ~ n^{step}")
     print(f"growth exponent ({key}, all sizes): {k}")

@@ -12,7 +12,8 @@ import pytest
 from benchmarks.gen_estate import account_estate, combine
 from posture.api import scan_inventory
 from posture.fanout import Task, open_executor, run_tasks, task_outputs
-from posture.model import Inventory
+from posture.incremental import state_path
+from posture.model import Inventory, Resource
 from posture.providers.shards import collect_shards, read_shard, scan_shards, shard_tasks
 from posture.providers.snapshot import read_snapshot, save_snapshot
 
@@ -129,3 +130,57 @@ def test_unchanged_tasks_reuse_the_previous_snapshot(shards, tmp_path):
 def test_thread_pool_is_the_default_and_bounded():
     with open_executor(max_workers=3) as pool:
         assert isinstance(pool, ThreadPoolExecutor) and pool._max_workers == 3
+
+
+def _copy_shards(shards, directory: Path) -> list[Path]:
+    directory.mkdir()
+    out = []
+    for s in shards:
+        out.append(directory / s.name)
+        out[-1].write_text(s.read_text())
+    return out
+
+
+def test_incremental_rescan_reuses_unchanged_tasks_and_matches_a_full_scan(shards, tmp_path):
+    copies = _copy_shards(shards, tmp_path / "estate")
+    prev = tmp_path / "prev.jsonl"
+    first = scan_shards(copies, state_out=state_path(prev))
+    save_snapshot(first.inventory, prev)
+
+    same = scan_shards(copies, previous=prev)
+    assert same.source["tasks_reused"] == len(copies)
+    assert same.source["rule_task_pairs_reused"] > 0 and _report(same) == _report(first)
+
+    inv = read_snapshot(copies[0])  # account 0: open SSH on one more security group
+    sg = next(r for r in inv.resources if r.native_type == "aws_security_group" and "sg-db-0-1" in r.id)
+    opened = Resource(**{**{f: getattr(sg, f) for f in sg.__slots__}, "attrs": {
+        **sg.attrs, "rules": [*sg.attrs["rules"], {"direction": "ingress", "action": "allow", "protocol": "tcp",
+                                                  "ports": [[22, 22]], "peers": ["0.0.0.0/0"], "priority": None}]}})
+    save_snapshot(Inventory(tuple(opened if r is sg else r for r in inv.resources), inv.edges), copies[0])
+    changed = scan_shards(copies, previous=prev)
+    full = scan_shards(copies)
+    assert changed.source["tasks_reused"] == len(copies) - 1
+    assert _report(changed) == _report(full) != _report(first)
+    assert any(f.resource.id == sg.id and f.rule_id == "POSTURE-NET-001" for f in changed.findings)
+
+    # a rule whose parameters changed is evaluated in full, not served from the cache
+    params = {"POSTURE-NET-001": {"ports": [5432]}}
+    narrowed = scan_shards(copies, previous=prev, rule_params=params)
+    assert _report(narrowed) == _report(scan_shards(copies, rule_params=params))
+
+
+def test_rule_locality_is_derived_from_the_condition(tmp_path):
+    from posture.rules.lang import load_rule_file
+
+    f = tmp_path / "r.yaml"
+    f.write_text("""
+rules:
+  - {id: T-LOCAL-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
+     fails_when: {any_of: rotation, where: {attr: enabled, eq: false}}}
+  - {id: T-GRAPH-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
+     fails_when: {related: {edge: encrypted_by, direction: in}}}
+  - {id: T-CLOCK-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
+     fails_when: {attr: created, age_gt_days: 90}}
+""")
+    assert {r.id: r.meta.local for r in load_rule_file(f)} == {"T-LOCAL-1": True, "T-GRAPH-1": False,
+                                                               "T-CLOCK-1": False}

@@ -17,10 +17,13 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.incremental import state_path
     from posture.providers.shards import scan_shards
 
+    state_out = state_path(args.snapshot_out) if args.snapshot_out else None
     return scan_shards(args.paths, dask_scheduler=args.dask_scheduler, max_workers=args.workers,
-                       previous=args.previous, progress=None if not args.quiet else False, **options)
+                       previous=args.previous, state_out=state_out, progress=None if not args.quiet else False,
+                       **options)
 
 
 SCAN_SOURCES = {

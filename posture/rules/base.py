@@ -48,6 +48,9 @@ class RuleMeta:
     fixtures: tuple[RuleFixture, ...] = ()
     origin: str = ""  # file (and line) or module the rule came from
     tags: tuple[str, ...] = ()
+    local: bool = False
+    """The check reads only the resource and the parameters (no graph, no clock): an incremental re-scan
+    may reuse its violations for a resource whose collection task is unchanged (docs/scale.md)."""
 
     def frameworks(self) -> set[str]:
         """Lower-case framework prefixes of the controls (``soc2``, ``iso27001``, ``cis-aws``...)."""
@@ -131,6 +134,7 @@ def rule(
     params: Mapping[str, Any] | None = None,
     fixtures: Iterable[RuleFixture] = (),
     on_unknown: str = "info",
+    local: bool = False,
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a :class:`Rule` (the Python rule API).
 
@@ -158,6 +162,7 @@ def rule(
             on_unknown=on_unknown,
             fixtures=tuple(fixtures),
             origin=f"{fn.__module__}.{fn.__qualname__}",
+            local=local,
         )
         return Rule(meta, fn, params or {})
 

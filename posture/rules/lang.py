@@ -20,6 +20,7 @@ Condition grammar (``when`` selects the resources a rule applies to,
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections import deque
@@ -450,6 +451,18 @@ def _meta(c: _Compiler, node: Mapping[str, Any], origin: str) -> RuleMeta:
     )
 
 
+_NON_LOCAL = frozenset({"related", "reachable", "age_gt_days", "expires_within_days"})
+"""Condition keys that read beyond the resource: the graph, or the clock."""
+
+
+def _is_local(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return not (_NON_LOCAL & set(node)) and all(_is_local(v) for v in node.values())
+    if isinstance(node, list):
+        return all(_is_local(v) for v in node)
+    return True
+
+
 def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     """Compile one YAML rule mapping into a :class:`Rule`."""
     probe = _Compiler(file, {})
@@ -468,7 +481,8 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     if not isinstance(params, Mapping):
         raise probe.fail(node, "params", "must be a mapping of parameter defaults")
     c = _Compiler(file, dict(params))
-    meta = _meta(c, node, f"{file}:{_line(node)}")
+    meta = dataclasses.replace(_meta(c, node, f"{file}:{_line(node)}"),
+                               local=_is_local(node.get("when")) and _is_local(node["fails_when"]))
     when = c.cond(node["when"], "when") if "when" in node else _true
     fails_when = c.cond(node["fails_when"], "fails_when")
     message, discriminator = node["message"], node.get("discriminator", "")

@@ -23,6 +23,7 @@ ADMIN_PORTS = [22, 3389]
     "session managers (SSM, Azure Bastion, IAP) over open SSH/RDP.",
     expected="no ingress from 0.0.0.0/0 or ::/0 to the administrative ports",
     params={"ports": ADMIN_PORTS},
+    local=True,
     fixtures=[
         RuleFixture("../plans/aws/network/plan.json", fail=("aws_security_group.app",),
                     pass_=("aws_security_group.web", "aws_default_security_group.default")),
