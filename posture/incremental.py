@@ -125,12 +125,15 @@ def evaluate_incremental(
         for rule_id in sorted(reusable):
             for task in sorted(unchanged):
                 stats.reused_pairs += 1
-                reused += [_finding(d, graph) for d in prev.findings.get((rule_id, task), ())]
+                got = prev.findings.get((rule_id, task))
+                if got:
+                    state.findings[(rule_id, task)] = got
+                    reused += [_finding(d, graph) for d in got]
         findings = sorted_findings([*fresh, *reused])
         for rule_id in {g.target for g in gaps if g.code == "rule_error"}:
             state.rules.pop(rule_id, None)  # a rule that crashed is not cached: it runs in full next time
         local = {r.id for r in rules if r.meta.local and r.id in state.rules}
-        for f in findings:
+        for f in fresh:
             task = task_of.get(f.resource.id)
             if f.rule_id in local and task is not None:
                 state.findings.setdefault((f.rule_id, task), []).append(f.to_dict())
