@@ -96,8 +96,9 @@ def stack(i: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         {"from_port": 5432, "to_port": 5432, "protocol": "tcp", "cidr_blocks": [], "ipv6_cidr_blocks": [],
          "security_groups": [], "self": False, "prefix_list_ids": [], "description": "pg"}], "egress": []},
         {"vpc_id": [f"{vpc}.id", vpc], "ingress.security_groups": [f"{app_sg}.id", app_sg]})
-    key = add("aws_kms_key", "data", {"enable_key_rotation": not bad, "customer_master_key_spec": "SYMMETRIC_DEFAULT",
-                                      "key_usage": "ENCRYPT_DECRYPT", "is_enabled": True, "deletion_window_in_days": 30})
+    key = add("aws_kms_key", "data", {"enable_key_rotation": not bad, "key_usage": "ENCRYPT_DECRYPT",
+                                      "customer_master_key_spec": "SYMMETRIC_DEFAULT", "is_enabled": True,
+                                      "deletion_window_in_days": 30})
     for n in range(6):
         add("aws_instance", f"app{n}", {"ami": "ami-12345678", "instance_type": "t3.micro",
                                         "associate_public_ip_address": False,
@@ -132,8 +133,8 @@ def stack(i: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                                         {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}]}]},
         {"load_balancer_arn": [f"{lb}.arn", lb]})
     add("aws_sqs_queue", "jobs", {"name": f"jobs-{i}", "sqs_managed_sse_enabled": True})
-    add("aws_sns_topic", "events", {"name": f"events-{i}"} if bad else {"name": f"events-{i}"},
-        {} if bad else {"kms_master_key_id": [f"{key}.arn", key]})
+    # a planted fault: one topic in ten has no KMS key
+    add("aws_sns_topic", "events", {"name": f"events-{i}"}, {} if bad else {"kms_master_key_id": [f"{key}.arn", key]})
     add("aws_cloudwatch_log_group", "app", {"name": f"/app/{i}", "retention_in_days": 30})
     return rc, cfg
 

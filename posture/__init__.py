@@ -14,6 +14,8 @@ from posture.model import (
     Resource,
     Severity,
 )
+from posture.providers.azure import scan_azure
+from posture.providers.gcp import scan_gcp
 
 __version__ = "0.1.0"
 
@@ -31,4 +33,6 @@ __all__ = [
     "Resource",
     "Severity",
     "__version__",
+    "scan_azure",
+    "scan_gcp",
 ]

@@ -26,13 +26,23 @@ def select_rules(
     categories: Iterable[str | Category] | None = None,
     rule_params: Mapping[str, Mapping[str, Any]] | None = None,
     segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
 ) -> list[Rule]:
     """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category.
 
     ``rule_params`` overrides parameters per rule id; ``segmentation_policy`` (a policy file, see
     docs/segmentation.md) is the parameter of POSTURE-SEG-100.
     """
-    chosen = list(rules) if rules is not None else load_rules(list(rule_dirs))
+    if rules is None:
+        available = load_rules(list(rule_dirs))
+        enable, skip = set(enable), set(skip)
+        unknown_ids = (enable | skip) - {r.id for r in available}
+        if unknown_ids:
+            raise InputError(f"unknown rule id(s) {', '.join(sorted(unknown_ids))} (see posture rules list)")
+        chosen = [r for r in available if (r.meta.enabled or r.id in enable) and r.id not in skip]
+    else:
+        chosen = list(rules)
     overrides = {k: dict(v) for k, v in (rule_params or {}).items()}
     if segmentation_policy is not None:
         from posture.segmentation import load_policy
@@ -61,14 +71,17 @@ def evaluate(
     categories: Iterable[str | Category] | None = None,
     rule_params: Mapping[str, Mapping[str, Any]] | None = None,
     segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
     now: datetime | None = None,
     inventory: Inventory | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
-                          segmentation_policy=segmentation_policy)
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now)
+                          segmentation_policy=segmentation_policy, enable=enable, skip=skip)
+    checked: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -76,6 +89,7 @@ def evaluate(
         rules=tuple(r.meta for r in chosen),
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
+        checked=freeze(checked),
     )
 
 

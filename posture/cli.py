@@ -73,9 +73,14 @@ def _common_scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--category", action="append", choices=[c.value for c in Category], metavar="CAT",
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
+    p.add_argument("--enable", action="append", default=[], metavar="RULE_ID",
+                   help="run an opt-in rule, e.g. the strict TLS 1.3 check (repeatable)")
+    p.add_argument("--skip", action="append", default=[], metavar="RULE_ID", help="do not run this rule (repeatable)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
     p.add_argument("--segmentation-policy", metavar="FILE",
                    help="zones and forbidden flows to check (docs/segmentation.md)")
+    p.add_argument("--history", metavar="PATH_OR_URL",
+                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,14 +144,23 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from posture.report import render
 
     options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
-                               "segmentation_policy": args.segmentation_policy}
+                               "segmentation_policy": args.segmentation_policy,
+                               "enable": args.enable, "skip": args.skip}
     result: ScanResult = args.scan_source.run(args, options)
     if args.snapshot_out:
         from posture.api import save_snapshot
 
         save_snapshot(result, args.snapshot_out)
     fmt = _default_format(args)
-    _emit(render(result, fmt, {"colour": sys.stdout.isatty() and not args.output, "args": args}), args.output)
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
+                                      "quiet": args.quiet}
+    history = args.history or os.environ.get("POSTURE_HISTORY")
+    recorded = True
+    if history:
+        from posture.commands.history import record_scan
+
+        recorded = record_scan(history, result, render_options)
+    _emit(render(result, fmt, render_options), args.output)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
     if not args.quiet and fmt != "table":
@@ -156,13 +170,17 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             f"{s['resources']} resources, {s['gaps']} coverage gap(s)",
             file=sys.stderr,
         )
+    if not recorded:
+        return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def _cmd_rules_list(args: argparse.Namespace) -> int:
-    from posture.api import select_rules
+    from posture.rules.catalog import load_rules
 
-    rules = select_rules(rule_dirs=args.rules, categories=args.category)
+    rules = load_rules(args.rules)
+    if args.category:
+        rules = [r for r in rules if r.meta.category.value in args.category]
     if args.framework:
         wanted = {f.lower() for f in args.framework}
         rules = [r for r in rules if any(fw == w or fw.startswith(w + "-") for fw in r.meta.frameworks()
@@ -173,7 +191,7 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
                 "id": r.id, "title": r.meta.title, "severity": r.meta.severity.value,
                 "category": r.meta.category.value, "kinds": list(r.meta.kinds), "controls": list(r.meta.controls),
                 "providers": list(r.meta.providers), "params": dict(r.params), "origin": r.meta.origin,
-                "rationale": r.meta.rationale, "remediation": r.meta.remediation,
+                "rationale": r.meta.rationale, "remediation": r.meta.remediation, "enabled": r.meta.enabled,
             }
             for r in rules
         ]
@@ -182,7 +200,7 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
         w = max((len(r.id) for r in rules), default=4)
         for r in rules:
             print(f"{r.id.ljust(w)}  {r.meta.severity.value.ljust(8)}  {r.meta.category.value.ljust(22)}  "
-                  f"{r.meta.title}")
+                  f"{r.meta.title}{'' if r.meta.enabled else '  (opt-in)'}")
     return EXIT_OK
 
 

@@ -66,22 +66,27 @@ def evaluate_rules(
     *,
     now: datetime | None = None,
     select: Selector | None = None,
+    stats: dict[str, int] | None = None,
 ) -> tuple[tuple[Finding, ...], list[Gap]]:
-    """Run each rule over the resources of its kinds (``select`` may narrow them). A crashing rule is a gap."""
+    """Run each rule over the resources of its kinds. A rule that crashes becomes a gap.
+
+    ``select`` may narrow a rule's candidate resources (incremental re-scans skip unchanged ones).
+    ``stats``, when given, receives per rule id the number of resources the rule applied to.
+    """
     findings: list[Finding] = []
     gaps: list[Gap] = []
     token = EVALUATION_TIME.set(now)
     try:
         with gc_paused():
             for rule in rules:
-                _evaluate_rule(graph, rule, select, findings, gaps)
+                _evaluate_rule(graph, rule, select, stats, findings, gaps)
     finally:
         EVALUATION_TIME.reset(token)
     return sorted_findings(findings), gaps
 
 
-def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, findings: list[Finding],
-                   gaps: list[Gap]) -> None:
+def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dict[str, int] | None,
+                   findings: list[Finding], gaps: list[Gap]) -> None:
     meta = rule.meta
     ctx = RuleContext(graph, rule.params, meta)
     resource = None
@@ -91,7 +96,11 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, findings: 
     if select is not None:
         candidates = select(rule, candidates)
     try:
+        checked = 0
         for resource in candidates:
+            if rule.applies is not None and rule.applies(resource, ctx) is False:
+                continue
+            checked += 1
             for v in rule.check(resource, ctx):
                 findings.append(
                     Finding(
@@ -108,6 +117,8 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, findings: 
                         unverified=v.unverified,
                     )
                 )
+        if stats is not None:
+            stats[meta.id] = checked
     except Exception as e:
         where = f" on {resource.id}" if resource is not None else ""
         gaps.append(Gap("rule", f"rule {meta.id} failed{where}: {type(e).__name__}: {e}", "rule_error",

@@ -187,7 +187,7 @@ def judge(spec: ProfileSpec, result: ScanResult) -> ProfileReport:
         unverified = tuple(f for f in findings if f.unverified)
         rule_gaps = tuple(g for g in result.gaps if g.source == "rule" and g.target in ids)
         gaps = tuple(g for g in result.gaps if g.source != "rule" and _blocking(g, kinds)) + rule_gaps
-        checked = len(result.graph.by_kind(*kinds)) if kinds else 0
+        checked = sum(result.checked.get(rid, 0) for rid in ids)
         reasons: list[str] = []
         if failing:
             verdict = FAILS

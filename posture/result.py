@@ -24,6 +24,8 @@ class ScanResult:
     rules: tuple[RuleMeta, ...] = ()
     inventory: Inventory = field(default_factory=Inventory)
     source: Mapping[str, Any] = field(default_factory=FrozenDict)
+    checked: Mapping[str, int] = field(default_factory=FrozenDict)
+    """Per rule id: how many resources the rule applied to (0: nothing to check)."""
 
     def failing(self, threshold: Severity | None) -> list[Finding]:
         """Open (not suppressed/baselined), verified findings at or above ``threshold``."""

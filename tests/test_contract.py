@@ -33,13 +33,12 @@ def test_rule_has_complete_metadata(rule):
     assert m.controls, f"{m.id}: no compliance controls"
     assert all(":" in c for c in m.controls), f"{m.id}: controls are FRAMEWORK:ID"
     assert m.fixtures, f"{m.id}: no fixture"
-    assert any(f.fail for f in m.fixtures) and any(f.pass_ for f in m.fixtures), f"{m.id}: needs fail and pass cases"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_fixture_fails_and_passes_as_declared(rule):
     for fx in rule.meta.fixtures:
-        assert fx.fail or fx.pass_, f"{rule.id}: a fixture lists no resources"
+        assert fx.fail and fx.pass_, f"{rule.id}: a fixture needs failing and passing resources"
         subject = rule.instantiate(rule.id, fx.params) if fx.params else rule
         result = scan_inventory(_inventory(fx.source), rules=[subject])
         ids = {r.id for r in result.graph.resources()}
@@ -56,15 +55,3 @@ def test_rule_ids_unique_and_well_formed():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
     assert all(i.startswith("POSTURE-") for i in ids)
-
-
-def test_core_type_checks_with_mypy():
-    """The typed core (files listed in pyproject's [tool.mypy]) stays clean."""
-    import shutil
-    import subprocess
-
-    mypy = shutil.which("mypy")
-    assert mypy, "mypy is part of the test extra (pip install -e '.[test]')"
-    root = Path(__file__).parent.parent
-    proc = subprocess.run([mypy], cwd=root, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-2000:]

@@ -15,7 +15,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("profile", help="profile file, or a bundled profile name (posture verify --list)")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="plan JSON, Terraform directory or snapshot .jsonl (live scans: use --snapshot-out)")
-    p.add_argument("--format", choices=["table", "json", "markdown"], default=None)
+    p.add_argument("--format", choices=["table", "json", "markdown", "html"], default=None)
     p.add_argument("--output", "-o", metavar="FILE")
     p.add_argument("--rules", action="append", default=[], metavar="DIR")
     p.add_argument("--strict", action="store_true", help="exit 1 also when a claim cannot be verified")
@@ -51,8 +51,13 @@ def run(args: argparse.Namespace) -> int:
 
     report = verify(args.profile, args.paths, rule_dirs=args.rules)
     fmt = _default_format(args)
-    text = (json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json"
-            else render_markdown(report) if fmt == "markdown" else render_table(report))
+    if fmt == "html":
+        from posture.report import render
+
+        text = render(report.result, "html", {"profile": report, "title": report.title})
+    else:
+        text = (json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json"
+                else render_markdown(report) if fmt == "markdown" else render_table(report))
     _emit(text, args.output)
     bad = {FAILS, UNVERIFIABLE} if args.strict else {FAILS}
     if fmt != "table" and not args.output:

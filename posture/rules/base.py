@@ -51,6 +51,7 @@ class RuleMeta:
     local: bool = False
     """The check reads only the resource and the parameters (no graph, no clock): an incremental re-scan
     may reuse its violations for a resource whose collection task is unchanged (docs/scale.md)."""
+    enabled: bool = True  # False: opt-in (a strict profile, --enable RULE_ID, or a statement profile)
 
     def frameworks(self) -> set[str]:
         """Lower-case framework prefixes of the controls (``soc2``, ``iso27001``, ``cis-aws``...)."""
@@ -91,6 +92,7 @@ class RuleContext:
 
 
 Check = Callable[[Resource, RuleContext], Iterable[Violation]]
+Applies = Callable[[Resource, RuleContext], "bool | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ class Rule:
     meta: RuleMeta
     check: Check
     params: Mapping[str, Any] = field(default_factory=FrozenDict)
+    applies: Applies | None = None
+    """Which resources of ``meta.kinds`` the rule is about (False: not counted as checked)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, FrozenDict):
@@ -116,7 +120,7 @@ class Rule:
         if unknown:
             raise ValueError(f"rule {self.meta.id} has no parameter(s) {sorted(unknown)}")
         merged.update(params or {})
-        return Rule(dataclasses.replace(self.meta, id=rule_id, **meta), self.check, merged)
+        return Rule(dataclasses.replace(self.meta, id=rule_id, **meta), self.check, merged, self.applies)
 
 
 def rule(
@@ -135,6 +139,7 @@ def rule(
     fixtures: Iterable[RuleFixture] = (),
     on_unknown: str = "info",
     local: bool = False,
+    applies: Applies | None = None,
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a :class:`Rule` (the Python rule API).
 
@@ -164,6 +169,6 @@ def rule(
             origin=f"{fn.__module__}.{fn.__qualname__}",
             local=local,
         )
-        return Rule(meta, fn, params or {})
+        return Rule(meta, fn, params or {}, applies)
 
     return wrap

@@ -80,6 +80,10 @@ def load_rules(
     if builtin:
         sources.append(_python_rules())
         sources.append(_dir_rules([builtin_rules_dir()], known))
+    else:
+        # built-in rules are not run, but instances in other directories may still build on them
+        known.update({r.id: r for r, _ in _python_rules()})
+        known.update({r.id: r for r, _ in _dir_rules([builtin_rules_dir()], dict(known))})
     sources.append(_dir_rules([Path(d) for d in extra_dirs], known))
     if plugins:
         from importlib.metadata import entry_points

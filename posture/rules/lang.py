@@ -384,11 +384,11 @@ def render(template: str, res: Resource, params: Mapping[str, Any]) -> str:
 _RULE_KEYS = {
     "id", "title", "severity", "category", "kinds", "providers", "params", "when", "fails_when",
     "message", "expected", "discriminator", "rationale", "remediation", "controls", "fixtures",
-    "on_unknown", "tags",
+    "on_unknown", "tags", "enabled",
 }
 _REQUIRED = ("id", "title", "severity", "category", "kinds", "fails_when", "message")
 _INSTANCE_KEYS = {"of", "id", "params", "title", "severity", "rationale", "remediation",
-                  "controls", "expected", "fixtures", "tags"}
+                  "controls", "expected", "fixtures", "tags", "enabled"}
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
 
@@ -448,6 +448,7 @@ def _meta(c: _Compiler, node: Mapping[str, Any], origin: str) -> RuleMeta:
         fixtures=_fixtures(c, node),
         origin=origin,
         tags=_str_list(c, node, "tags"),
+        enabled=_bool(c, node, "enabled"),
     )
 
 
@@ -461,6 +462,13 @@ def _is_local(node: Any) -> bool:
     if isinstance(node, list):
         return all(_is_local(v) for v in node)
     return True
+
+
+def _bool(c: _Compiler, node: Mapping[str, Any], key: str, default: bool = True) -> bool:
+    v = node.get(key, default)
+    if not isinstance(v, bool):
+        raise c.fail(node, key, "must be true or false")
+    return v
 
 
 def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
@@ -509,7 +517,10 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
         yield Violation(render(message, res, ctx.params), observed=observed, expected=ctx.rule.expected,
                         discriminator=disc, path=path)
 
-    return Rule(meta, check, params)
+    def applies(res: Resource, ctx: RuleContext) -> bool | None:
+        return when(res, res, ctx)[0]
+
+    return Rule(meta, check, params, applies if "when" in node else None)
 
 
 def _observed(witnesses: list[Witness]) -> dict[str, Any]:
@@ -593,6 +604,8 @@ def _instance(c: _Compiler, node: Any, by_id: Mapping[str, Rule]) -> Rule:
             overrides[key] = _str_list(c, node, key)
     if "fixtures" in node:
         overrides["fixtures"] = _fixtures(c, node)
+    if "enabled" in node:
+        overrides["enabled"] = _bool(c, node, "enabled")
     params = node.get("params", {})
     if not isinstance(params, Mapping):
         raise c.fail(node, "params", "must be a mapping")

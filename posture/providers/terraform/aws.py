@@ -867,7 +867,7 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
 
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
-    transit = raw.get("transit_encryption_enabled")
+    transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
     retention = as_int(raw.get("snapshot_retention_limit"))
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {

@@ -1,14 +1,77 @@
-"""network.exposure rules that need firewall semantics (priority, deny, implied rules)."""
+"""network.exposure rules that need firewall semantics (priority, deny, implied rules, port ranges).
+
+All of them go through :mod:`posture.rules.netlogic`, so AWS security groups and NACLs, Azure NSGs and
+GCP firewall rules are judged by one implementation. Instances with other ports live in
+``rules.d/network.yaml``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from posture.model import Resource
+from posture.model import UNKNOWN, Resource
 from posture.rules.base import RuleContext, RuleFixture, Violation, rule
-from posture.rules.netlogic import internet_ingress
+from posture.rules.netlogic import broad_public_peers, internet_ingress, internet_open_ranges, port_count
 
 ADMIN_PORTS = [22, 3389]
+_NET = "network/"
+
+
+def _covers(deny_targets: Any, allow_targets: Any) -> bool:
+    """A GCP deny rule's targets include every instance the allow rule targets."""
+    if not isinstance(deny_targets, Mapping):
+        return True  # no target selector: applies to every instance of the network
+    if deny_targets.get("all") is True:
+        return True
+    if not isinstance(allow_targets, Mapping) or allow_targets.get("all") is True:
+        return False
+    for key in ("tags", "service_accounts"):
+        allow, deny = allow_targets.get(key) or (), deny_targets.get(key) or ()
+        if allow and allow is not UNKNOWN and deny is not UNKNOWN and set(allow) <= set(deny):
+            return True
+    return False
+
+
+def effective_rules(resource: Resource, ctx: RuleContext) -> Any:
+    """The firewall's rules plus, for per-rule firewalls (GCP), the deny rules of other firewalls of the
+    same network that apply to every instance this one targets (a higher-priority deny cancels an allow)."""
+    rules = resource.get("rules")
+    targets, network = resource.get("targets"), resource.get("network")
+    if rules is UNKNOWN or targets is None or not network or network is UNKNOWN:
+        return rules
+    extra = []
+    for other in _firewalls_of_network(ctx, resource.provider, network):
+        if other.id == resource.id:
+            continue
+        if other.get("disabled") is True or not _covers(other.get("targets"), targets):
+            continue
+        other_rules = other.get("rules")
+        if other_rules is UNKNOWN:
+            continue
+        extra += [r for r in other_rules or () if r is not UNKNOWN and r.get("action") == "deny"
+                  and not r.get("implied")]
+    return list(rules or ()) + extra
+
+
+def _firewalls_of_network(ctx: RuleContext, provider: str, network: Any) -> list[Resource]:
+    """Firewalls by (provider, network), indexed once per rule evaluation (not one scan per firewall)."""
+    index: dict[tuple[str, Any], list[Resource]] | None = ctx.memo.get("firewalls_by_network")
+    if index is None:
+        index = ctx.memo["firewalls_by_network"] = {}
+        for fw in ctx.graph.by_kind("firewall"):
+            try:
+                index.setdefault((fw.provider, fw.get("network")), []).append(fw)
+            except TypeError:  # an unhashable network value never equals a usable one
+                continue
+    try:
+        return index.get((provider, network), [])
+    except TypeError:
+        return [f for f in ctx.graph.by_kind("firewall") if f.provider == provider and f.get("network") == network]
+
+
+def _name(resource: Resource) -> str:
+    return resource.name or resource.id
 
 
 @rule(
@@ -17,36 +80,170 @@ ADMIN_PORTS = [22, 3389]
     severity="high",
     category="network.exposure",
     kinds=["firewall"],
-    controls=["SOC2:CC6.6", "ISO27001:8.20", "CIS-AWS:5.2", "CIS-AZURE:6.1", "CIS-GCP:3.6", "PCI:1.3.1",
-              "NIST:SC-7"],
+    controls=["SOC2:CC6.6", "ISO27001:8.20", "CIS-AWS:5.2", "CIS-AWS:5.3", "CIS-AZURE:6.1", "CIS-AZURE:6.2",
+              "CIS-GCP:3.6", "CIS-GCP:3.7", "PCI:1.3.1", "NIST:SC-7"],
+    rationale="Ports reachable from anywhere are the first thing internet-wide scanners find and brute-force. "
+    "The verdict honours port ranges, protocol all, IPv4 and IPv6 separately, rule priorities and deny rules "
+    "(NSG, NACL, GCP), implied rules and rules disabled at the provider; a rule whose source is another "
+    "security group, a private range or a service tag other than Internet is not internet exposure.",
     remediation="Remove the rule or restrict its source to a bastion, VPN or corporate range; prefer "
     "session managers (SSM, Azure Bastion, IAP) over open SSH/RDP.",
-    expected="no ingress from 0.0.0.0/0 or ::/0 to the administrative ports",
-    params={"ports": ADMIN_PORTS},
-    local=True,
-    fixtures=[
-        RuleFixture("../plans/aws/network/plan.json", fail=("aws_security_group.app",),
-                    pass_=("aws_security_group.web", "aws_default_security_group.default")),
-        RuleFixture("../plans/legacy-0.1/plan.json", fail=("aws_security_group.existing",), pass_=()),
-        RuleFixture("../../../examples/multicloud/plan.json",
-                    fail=("azurerm_network_security_group.app", "google_compute_firewall.ssh_world"),
-                    pass_=("google_compute_firewall.internal", "google_compute_firewall.disabled")),
-    ],
+    expected="no ingress from 0.0.0.0/0 or ::/0 to the listed ports",
+    params={"ports": ADMIN_PORTS, "protocols": ["tcp"]},
+    fixtures=[RuleFixture(_NET + "aws/plan.json",
+                          fail=("aws_security_group.open_ssh", "aws_security_group.rdp_range_ipv6",
+                                "aws_security_group.all_protocols", "aws_security_group.separate_rule_ssh",
+                                "aws_security_group.vpc_rule_ssh", "aws_network_acl.open_ssh"),
+                          pass_=("aws_security_group.bastion_only", "aws_security_group.sg_reference",
+                                 "aws_security_group.https_only", "aws_network_acl.deny_first",
+                                 "aws_security_group.udp_only")),
+              RuleFixture(_NET + "azure.jsonl",
+                          fail=("azurerm_network_security_group.open_rdp", "azurerm_network_security_group.star_range"),
+                          pass_=("azurerm_network_security_group.deny_first",
+                                 "azurerm_network_security_group.vnet_only",
+                                 "azurerm_network_security_group.ipv4_denied_v4_only")),
+              RuleFixture(_NET + "gcp.jsonl",
+                          fail=("google_compute_firewall.open_ssh", "google_compute_firewall.tagged_ssh"),
+                          pass_=("google_compute_firewall.internal_ssh", "google_compute_firewall.disabled_ssh",
+                                 "google_compute_firewall.shadowed_ssh", "google_compute_firewall.iap_only"))],
 )
-def admin_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """SSH and RDP reachable from anywhere are the first thing internet-wide scanners brute-force."""
+def ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Internet ingress to chosen ports (instances in rules.d/network.yaml reuse this with other ports)."""
     ports = [int(p) for p in ctx.params["ports"]]
-    open_ports, unknown, proof = internet_ingress(resource.get("rules"), ports)
-    if open_ports:
-        yield Violation(
-            f"{resource.name or resource.id} allows ingress from the internet to port(s) "
-            f"{', '.join(map(str, open_ports))}",
-            observed={"open_ports": open_ports, "rules": proof},
-            expected=ctx.rule.expected,
-        )
-    elif unknown:
-        yield Violation(
-            f"cannot verify ports {', '.join(map(str, unknown))}: rule sources unknown until apply",
-            observed={"unknown_ports": unknown},
-            unverified=True,
-        )
+    rules = effective_rules(resource, ctx)
+    open_by: dict[int, list[str]] = {}
+    unknown: set[int] = set()
+    proof: list[Any] = []
+    for protocol in ctx.params["protocols"]:
+        open_ports, unknown_ports, rs = internet_ingress(rules, ports, str(protocol))
+        for p in open_ports:
+            open_by.setdefault(p, []).append(str(protocol))
+        unknown.update(unknown_ports)
+        proof += [r for r in rs if r not in proof]
+    if open_by:
+        listed = ", ".join(f"{p}/{'+'.join(protos)}" for p, protos in sorted(open_by.items()))
+        yield Violation(f"{_name(resource)} allows ingress from the internet to {listed}",
+                        observed={"open_ports": sorted(open_by), "rules": proof}, expected=ctx.rule.expected)
+    elif unknown - set(open_by):
+        left = sorted(unknown - set(open_by))
+        yield Violation(f"cannot verify ports {', '.join(map(str, left))}: rules unknown until apply",
+                        observed={"unknown_ports": left}, unverified=True)
+
+
+@rule(
+    id="POSTURE-NET-003",
+    title="Firewall allows ingress from the internet to all ports",
+    severity="critical",
+    category="network.exposure",
+    kinds=["firewall"],
+    controls=["SOC2:CC6.6", "ISO27001:8.20", "CIS-AWS:5.2", "CIS-AZURE:6.1", "CIS-GCP:3.6", "PCI:1.3.1",
+              "PCI:1.3.2", "NIST:SC-7", "NIST:AC-4"],
+    rationale="A rule that opens every port (protocol all, 0-65535, or several ranges that add up) to the "
+    "internet exposes every service on the host, including ones started later. Ranges are merged across "
+    "rules and decided with the same priority/deny semantics as the other exposure rules.",
+    remediation="Replace the rule with rules for the specific ports the service needs, from the sources "
+    "that need them.",
+    expected="fewer than all ports open to 0.0.0.0/0 or ::/0",
+    params={"min_open_ports": 65535, "protocols": ["tcp", "udp"]},
+    fixtures=[RuleFixture(_NET + "aws/plan.json",
+                          fail=("aws_security_group.all_protocols", "aws_network_acl.allow_all"),
+                          pass_=("aws_security_group.open_ssh", "aws_security_group.https_only",
+                                 "aws_security_group.sg_reference", "aws_network_acl.deny_first")),
+              RuleFixture(_NET + "azure.jsonl",
+                          fail=("azurerm_network_security_group.star_range",),
+                          pass_=("azurerm_network_security_group.open_rdp",
+                                 "azurerm_network_security_group.vnet_only")),
+              RuleFixture(_NET + "gcp.jsonl",
+                          fail=("google_compute_firewall.all_ports",),
+                          pass_=("google_compute_firewall.open_ssh", "google_compute_firewall.internal_ssh"))],
+)
+def all_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Every (or nearly every) port open to the internet."""
+    rules = effective_rules(resource, ctx)
+    threshold = int(ctx.params["min_open_ports"])
+    unknown_any = False
+    for protocol in ctx.params["protocols"]:
+        open_r, unknown_r, proof = internet_open_ranges(rules, str(protocol))
+        if port_count(open_r) >= threshold:
+            yield Violation(
+                f"{_name(resource)} allows {protocol} ingress from the internet to "
+                f"{port_count(open_r)} ports", observed={"protocol": protocol, "open_ranges": open_r,
+                                                         "rules": proof},
+                expected=ctx.rule.expected, discriminator=str(protocol))
+            return
+        unknown_any = unknown_any or port_count(open_r) + port_count(unknown_r) >= threshold
+    if unknown_any:
+        yield Violation("cannot verify: rules unknown until apply", unverified=True)
+
+
+@rule(
+    id="POSTURE-NET-005",
+    title="Firewall allows unrestricted egress to the internet",
+    severity="low",
+    category="network.exposure",
+    kinds=["firewall"],
+    local=True,
+    controls=["SOC2:CC6.6", "ISO27001:8.20", "PCI:1.3.2", "NIST:SC-7", "NIST:SC-7(5)"],
+    rationale="Allow-all egress lets a compromised workload download tools and exfiltrate data anywhere. "
+    "Only rules someone wrote count: provider implied egress rules (GCP implied allow, Azure "
+    "AllowInternetOutBound) and subnet-level stateless ACLs are not reported.",
+    remediation="Limit egress to the destinations and ports the workload needs (package mirrors, APIs, "
+    "VPC endpoints), or route it through a filtering proxy/NAT.",
+    expected="egress limited to named destinations or ports",
+    params={"min_open_ports": 65535},
+    fixtures=[RuleFixture(_NET + "aws/plan.json",
+                          fail=("aws_security_group.open_ssh",),
+                          pass_=("aws_security_group.https_only", "aws_security_group.bastion_only",
+                                 "aws_network_acl.allow_all")),
+              RuleFixture(_NET + "gcp.jsonl",
+                          fail=("google_compute_firewall.egress_all",),
+                          pass_=("google_compute_firewall.open_ssh",))],
+)
+def unrestricted_egress(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Explicit allow-all egress on an instance-level firewall."""
+    if resource.get("layer") == "subnet":
+        return
+    rules = resource.get("rules")
+    if rules is UNKNOWN:
+        return
+    explicit = [r for r in rules or () if r is UNKNOWN or not r.get("implied")]
+    open_r, _, proof = internet_open_ranges(explicit, "tcp", "egress")
+    if port_count(open_r) >= int(ctx.params["min_open_ports"]):
+        yield Violation(f"{_name(resource)} allows egress to the internet on every port",
+                        observed={"open_ranges": open_r, "rules": proof}, expected=ctx.rule.expected)
+
+
+@rule(
+    id="POSTURE-NET-006",
+    title="Firewall allows ingress from a very large public address range",
+    severity="medium",
+    category="network.exposure",
+    kinds=["firewall"],
+    local=True,
+    controls=["SOC2:CC6.6", "ISO27001:8.20", "PCI:1.3.1", "NIST:SC-7"],
+    rationale="A public range of /8 or wider (16 million addresses or more, e.g. 0.0.0.0/1 + 128.0.0.0/1) "
+    "is the internet in all but name and escapes checks that look only for 0.0.0.0/0. Private ranges "
+    "(RFC 1918, ULA) are not reported.",
+    remediation="Narrow the source to the partner or office ranges that need access.",
+    expected="ingress sources no wider than /8 (IPv4) or /32 (IPv6) unless private",
+    params={"max_prefix_v4": 8, "max_prefix_v6": 32},
+    fixtures=[RuleFixture(_NET + "aws/plan.json",
+                          fail=("aws_security_group.half_internet",),
+                          pass_=("aws_security_group.bastion_only", "aws_security_group.open_ssh",
+                                 "aws_security_group.private_wide"))],
+)
+def broad_public_source(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Ingress allowed from public CIDRs at least as wide as the parameter."""
+    rules = resource.get("rules")
+    if rules is UNKNOWN:
+        return
+    wide: list[str] = []
+    for r in rules or ():
+        if r is UNKNOWN or r.get("direction") != "ingress" or r.get("action", "allow") != "allow" \
+                or r.get("disabled") is True:
+            continue
+        wide += [p for p in broad_public_peers(r.get("peers"), int(ctx.params["max_prefix_v4"]),
+                                               int(ctx.params["max_prefix_v6"])) if p not in wide]
+    if wide:
+        yield Violation(f"{_name(resource)} allows ingress from {', '.join(wide)}",
+                        observed={"sources": wide}, expected=ctx.rule.expected)

@@ -1,0 +1,93 @@
+"""Live GCP projects as a source: collect with the real Google SDKs, normalise, evaluate.
+
+``collect`` (SDK calls, the only code importing Google libraries) -> ``normalise``
+(pure) -> the shared graph and rules. See docs/gcp.md for roles, options and gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posture.model import Inventory
+    from posture.providers.gcp.collect import RetryPolicy
+    from posture.providers.gcp.replay import Replay
+    from posture.result import ScanResult
+
+REPLAY_ENV = "POSTURE_GCP_REPLAY"
+"""Testing hook: a directory of recorded responses; when set, the CLI scans it instead of Google."""
+
+
+def collect_gcp(
+    credentials: Any = None,
+    projects: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    max_workers: int = 8,
+    services: Iterable[str] | None = None,
+    retry: RetryPolicy | None = None,
+    replay: Replay | None = None,
+    progress: bool | None = None,
+) -> Inventory:
+    """Read GCP projects into a normalised :class:`~posture.model.Inventory` (no rules run).
+
+    See :func:`scan_gcp` for the parameters.
+    """
+    from posture.model import Gap, Inventory, freeze
+    from posture.providers.gcp.clients import GcpClients, default_credentials
+    from posture.providers.gcp.collect import RetryPolicy, collect, list_projects
+    from posture.providers.gcp.normalise import normalise
+
+    if credentials is None:
+        credentials = default_credentials()
+    clients = GcpClients(credentials, replay)
+    retry = retry or RetryPolicy()
+    gaps: list[Gap] = []
+    if projects is None:
+        chosen, gaps = list_projects(clients, retry)
+    else:
+        chosen = list(dict.fromkeys(projects))
+    records, task_gaps = collect(clients, chosen, tasks=services, executor=executor, max_workers=max_workers,
+                                 retry=retry, progress=progress)
+    resources, edges, norm_gaps = normalise(records)
+    meta = {"source": "gcp", "projects": chosen, "records": len(records)}
+    return Inventory(tuple(resources), tuple(edges), tuple(gaps + task_gaps + norm_gaps), freeze(meta))
+
+
+def scan_gcp(
+    credentials: Any = None,
+    projects: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    max_workers: int = 8,
+    services: Iterable[str] | None = None,
+    retry: RetryPolicy | None = None,
+    replay: Replay | None = None,
+    progress: bool | None = None,
+    **options: Any,
+) -> ScanResult:
+    """Scan live GCP projects and evaluate the rules.
+
+    ``credentials``: a ``google.auth.credentials.Credentials``; default Application Default
+    Credentials (``google.auth.default()``, read-only scope). ``projects``: project ids; default
+    every active project Resource Manager lists. ``executor``: run the collection tasks (project x
+    service) on it; default a ThreadPoolExecutor of ``max_workers``. ``services``: task names of
+    :data:`posture.providers.gcp.collect.TASKS` (default all). ``retry``: a
+    :class:`~posture.providers.gcp.collect.RetryPolicy` for throttling. ``replay``: a
+    :class:`~posture.providers.gcp.replay.Replay` of recorded responses served under the SDKs
+    instead of the network (tests, offline demos). ``progress``: progress line on stderr (default:
+    when stderr is a terminal). Other keyword arguments go to :func:`posture.api.evaluate`
+    (``rules``, ``rule_dirs``, ``categories``, ``now``). Denied calls and disabled APIs become
+    coverage gaps in the result.
+    """
+    from posture.api import scan_inventory
+
+    inventory = collect_gcp(credentials, projects, executor, max_workers=max_workers, services=services,
+                            retry=retry, replay=replay, progress=progress)
+    target = ",".join(inventory.meta.get("projects") or ())
+    return scan_inventory(inventory, source=options.pop("source", {"type": "gcp", "target": target}), **options)
+
+
+__all__ = ["REPLAY_ENV", "collect_gcp", "scan_gcp"]

@@ -1,0 +1,208 @@
+"""``--format html``: one self-contained page a person would rather read than the JSON.
+
+No scripts, no external assets: inline CSS and inline SVG only. Every value that comes from
+the estate (resource names, ids, messages, evidence) is escaped.
+
+Options: ``profile`` (a :class:`posture.profiles.ProfileReport` or its ``to_dict()``; default
+``result.source["profile"]``, see :mod:`posture.report.profile`), ``trend`` (a list of trend
+points: mappings or objects with ``to_dict()`` holding ``label``, ``by_severity`` and
+``by_category``, as produced by :meth:`posture.history.History.trend`), ``title`` and
+``generated_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from html import escape
+from typing import Any
+
+from posture.model import Category, Finding, Severity
+from posture.report.profile import ProfileView
+from posture.report.svg import SEVERITY_COLOURS, path_svg, trend_svg
+from posture.result import ScanResult
+
+FORMAT = "html"
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#212121;background:#fafafa}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bottom:2px solid #e0e0e0}
+h3{font-size:15px;margin:0;word-break:break-all}
+.meta{color:#616161}.muted{color:#757575}
+.cards{display:flex;gap:10px;flex-wrap:wrap;margin:16px 0}
+.card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:10px 16px;min-width:92px}
+.card b{display:block;font-size:22px}
+table{border-collapse:collapse;background:#fff;margin:6px 0 12px}
+th,td{border:1px solid #e0e0e0;padding:4px 10px;text-align:left;vertical-align:top}
+th{background:#f5f5f5}
+.bar{display:inline-block;height:10px;border-radius:2px;vertical-align:middle}
+.sev{display:inline-block;color:#fff;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;
+text-transform:uppercase}
+.tag{display:inline-block;border:1px solid #9e9e9e;border-radius:4px;padding:0 5px;font-size:12px;margin-left:4px}
+.resource{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:12px 16px;margin:12px 0}
+.finding{border-top:1px solid #eeeeee;padding:10px 0}
+.finding.suppressed,.finding.baselined{opacity:.6}
+pre{background:#f5f5f5;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0}
+svg{max-width:100%;height:auto;display:block;margin:6px 0}
+.verdict-pass{color:#2e7d32;font-weight:600}.verdict-fail{color:#c62828;font-weight:600}
+.verdict-unverified{color:#757575;font-weight:600}
+"""
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _sev(severity: str) -> str:
+    return f'<span class="sev" style="background:{SEVERITY_COLOURS.get(severity, "#757575")}">{_e(severity)}</span>'
+
+
+def _anchor(text: str) -> str:
+    return "r-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _counts_table(title: str, counts: Mapping[str, int], colour: Mapping[str, str] | None = None) -> str:
+    peak = max([1, *counts.values()])
+    rows = []
+    for key, n in counts.items():
+        c = (colour or {}).get(key, "#546e7a")
+        rows.append(f'<tr><td>{_e(key)}</td><td>{n}</td><td><span class="bar" '
+                    f'style="width:{int(160 * n / peak)}px;background:{c}"></span></td></tr>')
+    body = "".join(rows) or '<tr><td colspan="3" class="muted">none</td></tr>'
+    return f'<table class="counts"><tr><th>{_e(title)}</th><th>open</th><th></th></tr>{body}</table>'
+
+
+def _json(value: Any) -> str:
+    return _e(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def _finding(f: Finding, result: ScanResult) -> str:
+    badges = "".join(f'<span class="tag">{_e(t)}</span>' for t in (
+        *( [f.status] if f.status != "open" else []), *(["unverified"] if f.unverified else [])))
+    ev = f.evidence.to_dict()
+    parts = [f'<div class="finding {_e(f.status)}" data-fingerprint="{_e(f.fingerprint)}">',
+             f"<p>{_sev(f.severity.value)} <b>{_e(f.title)}</b> <code>{_e(f.rule_id)}</code>{badges}</p>",
+             f'<p class="message">{_e(f.message)}</p>']
+    if f.status_reason:
+        parts.append(f'<p class="muted">{_e(f.status)}: {_e(f.status_reason)}</p>')
+    if f.evidence.path:
+        parts.append(path_svg(f.evidence.path, result.graph))
+    parts.append("<details open><summary>Evidence</summary>")
+    parts.append(f"<p>Observed:</p><pre>{_json(ev.get('observed'))}</pre>")
+    if ev.get("expected") is not None:
+        parts.append(f"<p>Expected: {_e(ev['expected'])}</p>")
+    if ev.get("details"):
+        parts.append(f"<pre>{_json(ev['details'])}</pre>")
+    parts.append("</details>")
+    if f.remediation:
+        parts.append(f'<p><b>Remediation:</b> {_e(f.remediation)}</p>')
+    meta = [f"category {_e(f.category.value)}"]
+    if f.controls:
+        meta.append("controls " + ", ".join(f"<code>{_e(c)}</code>" for c in f.controls))
+    if f.location and f.location.file:
+        meta.append(f"at <code>{_e(f.location.file)}{':' + str(f.location.line) if f.location.line else ''}</code>")
+    meta.append(f"fingerprint <code>{_e(f.fingerprint)}</code>")
+    parts.append(f'<p class="muted">{"; ".join(meta)}</p></div>')
+    return "".join(parts)
+
+
+def _resources(result: ScanResult) -> str:
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        groups[f.resource.id].append(f)
+    order = sorted(groups, key=lambda rid: (-max(_rank(f) for f in groups[rid]), rid))
+    out = []
+    for rid in order:
+        r = groups[rid][0].resource
+        where = " · ".join(_e(x) for x in (r.provider, r.account, r.region, r.native_type) if x)
+        out.append(f'<section class="resource" id="{_anchor(rid)}"><h3>{_e(r.name or rid)} '
+                   f'<span class="muted">({_e(r.kind)})</span></h3><p class="muted">{_e(rid)}<br>{where}</p>')
+        out.extend(_finding(f, result) for f in groups[rid])
+        out.append("</section>")
+    return "".join(out) or '<p class="muted">No findings.</p>'
+
+
+def _rank(f: Finding) -> int:
+    # open findings first, then by severity
+    return f.severity.rank + (10 if f.status == "open" and not f.unverified else 0)
+
+
+def _profile(profile: ProfileView) -> str:
+    rows = "".join(
+        f'<tr><td>{_e(c.id)}</td><td>{_e(c.text)}</td><td class="verdict-{c.css}">{_e(c.verdict)}</td>'
+        f"<td>{'<br>'.join(_e(r) for r in c.reasons)}{'<br>' if c.reasons and c.rules else ''}"
+        f"{', '.join(f'<code>{_e(r)}</code>' for r in c.rules)}</td></tr>"
+        for c in profile.claims
+    )
+    overall = profile.verdict
+    statement = f'<p class="muted">{_e(profile.statement)}</p>' if profile.statement else ""
+    return (f'<h2 id="profile">Statement: {_e(profile.title)}</h2>{statement}'
+            f'<p>Overall: <span class="verdict-{ProfileView.css_of(overall)}">{_e(overall)}</span></p>'
+            f"<table class=\"claims\"><tr><th>claim</th><th>text</th><th>verdict</th><th>why</th></tr>"
+            f"{rows}</table>")
+
+
+def _trend(points: Sequence[Any]) -> str:
+    data = [p.to_dict() if hasattr(p, "to_dict") else dict(p) for p in points]
+    if not data:
+        return ""
+    cats = sorted({c for p in data for c in (p.get("by_category") or {})})
+    head = "".join(f"<th>{_e(c)}</th>" for c in cats)
+    rows = "".join(
+        f"<tr><td>{_e(p.get('label'))}</td>"
+        + "".join(f"<td>{int((p.get('by_severity') or {}).get(s.value, 0))}</td>" for s in Severity)
+        + "".join(f"<td>{int((p.get('by_category') or {}).get(c, 0))}</td>" for c in cats)
+        + "</tr>"
+        for p in data
+    )
+    sev_head = "".join(f"<th>{s.value}</th>" for s in Severity)
+    return (f'<h2 id="trend">Trend</h2>{trend_svg(data)}'
+            f'<table class="trend-table"><tr><th>scan</th>{sev_head}{head}</tr>{rows}</table>')
+
+
+def render(result: ScanResult, options: Mapping[str, Any]) -> str:
+    from posture import __version__
+
+    s = result.summary()
+    source = {k: v for k, v in s["source"].items() if k != "profile"}
+    generated = options.get("generated_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    title = options.get("title") or "posture report"
+    open_findings = [f for f in result.findings if f.status == "open"]
+    by_control = Counter(c for f in open_findings for c in f.controls)
+    by_category = {c.value: s["by_category"].get(c.value, 0) for c in Category if s["by_category"].get(c.value)}
+    cards = [("open", s["open"]), *((sev, n) for sev, n in s["by_severity"].items() if n),
+             ("suppressed", s["suppressed"]), ("baselined", s["baselined"]), ("unverified", s["unverified"]),
+             ("resources", s["resources"]), ("coverage gaps", s["gaps"])]
+    body = [
+        f"<header><h1>{_e(title)}</h1><p class=\"meta\">"
+        + " · ".join(f"{_e(k)}: {_e(v)}" for k, v in source.items())
+        + f"<br>generated {_e(generated)} by posture {_e(__version__)}; {s['rules']} rules</p></header>",
+        '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(k)}</div>' for k, n in cards) + "</div>",
+    ]
+    profile = ProfileView.coerce(options.get("profile") or result.source.get("profile"))
+    if profile is not None:
+        body.append(_profile(profile))
+    body.append('<h2 id="summary">Summary</h2><div class="cards">')
+    body.append(_counts_table("severity", s["by_severity"], SEVERITY_COLOURS))
+    body.append(_counts_table("category", by_category))
+    body.append(_counts_table("control", dict(sorted(by_control.items(), key=lambda kv: (-kv[1], kv[0])))))
+    body.append("</div>")
+    if options.get("trend"):
+        body.append(_trend(options["trend"]))
+    body.append(f'<h2 id="findings">Findings by resource</h2>{_resources(result)}')
+    if result.gaps:
+        rows = "".join(f"<tr><td>{_e(g.code or g.source)}</td>"
+                       f"<td>{_e('/'.join(x for x in (g.account, g.region, g.service) if x))}</td>"
+                       f"<td>{_e(g.target)}</td><td>{_e(g.reason)}</td></tr>" for g in result.gaps)
+        body.append('<h2 id="gaps">Coverage gaps — these parts were NOT checked</h2>'
+                    f"<table><tr><th>code</th><th>scope</th><th>target</th><th>reason</th></tr>{rows}</table>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:\">"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
+            + "".join(body) + "</main></body></html>\n")

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Docs build step: render the example HTML report (examples/report/estate.py) and screenshot it
+# with headless chromium into docs/screenshots/. Usage: bash scripts/docs_screenshot.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"
+if [ -z "$CHROMIUM" ]; then
+  echo "chromium not found: apt-get install -y chromium" >&2
+  exit 2
+fi
+out=docs/screenshots
+mkdir -p "$out"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python3 examples/report/estate.py > "$out/example-report.html"
+"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+  --disable-sync --no-first-run --hide-scrollbars --user-data-dir="$tmp" --window-size=1200,1600 \
+  --screenshot="$PWD/$out/example-report.png" "file://$PWD/$out/example-report.html" >/dev/null 2>&1
+test -s "$out/example-report.png"
+echo "wrote $out/example-report.html and $out/example-report.png"
