@@ -15,12 +15,13 @@ makes the answer unknown rather than guessed.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.rules.operators import INTERNET_PEERS, parse_ports, tri_all
+from posture.rules.operators import INTERNET_PEERS, parse_ports
 
 _ALL_PROTOCOLS = {"all", "*", "-1", "any"}
 _FAMILIES = ("v4", "v6")
@@ -129,9 +130,15 @@ def _decide(prepared: list[_Prepared], prioritised: bool, port: int, family: str
         if p.unknown:
             matches: bool | None = None
         else:
-            matches = tri_all([p.protocol, p.covers(port), p.internet[family]])
-        if matches is False:
-            continue
+            if p.error is not None:
+                raise p.error
+            internet = p.internet[family]
+            if p.protocol is False or internet is False:
+                continue
+            covered = p.covers(port)
+            if covered is False:
+                continue
+            matches = None if p.protocol is None or covered is None or internet is None else True
         action = None if p.unknown else p.action
         if matches is None or action is UNKNOWN:
             doubt = True
@@ -167,11 +174,18 @@ def internet_ingress(
         return [], sorted(set(ports)), []
     ordered, prioritised = _relevant(rules, direction)
     prepared = _prepare(ordered, protocol)
+    # every port between two rule boundaries gets the same verdict: decide each piece once
+    points = sorted({0, MAX_PORT + 1, *(x for p in prepared if isinstance(p.ranges, list)
+                                        for lo, hi in p.ranges for x in (max(lo, 0), min(hi, MAX_PORT) + 1))})
+    pieces: dict[Any, tuple[bool | None, list[Mapping[str, Any]]]] = {}
     open_ports: list[int] = []
     unknown_ports: list[int] = []
     proof: list[Mapping[str, Any]] = []
     for port in sorted(set(ports)):
-        verdict, rs = _port_verdict(prepared, prioritised, port)
+        piece = bisect_right(points, port) if 0 <= port <= MAX_PORT else ("outside", port)
+        if piece not in pieces:
+            pieces[piece] = _port_verdict(prepared, prioritised, port)
+        verdict, rs = pieces[piece]
         if verdict is True:
             open_ports.append(port)
             proof.extend(r for r in rs if r not in proof)
