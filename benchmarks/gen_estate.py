@@ -220,6 +220,20 @@ def _azure_stack(b: _Builder, a: int, s: int, bad: bool) -> str:
     return vnet
 
 
+def _account_level(b: _Builder, a: int) -> None:
+    """Account settings, an audit trail (missing in 1 account in 10) and a few users."""
+    b.add(f"{b.provider}:account:{b.account}:{b.region}", "account", f"{b.provider}_account", b.account, {
+        "ebs_default_encryption": a % 10 != 0, "root_access_keys": 1 if a % 10 == 0 else 0, "root_mfa": a % 10 != 0,
+        "password_policy": {"min_length": 14, "require_symbols": True, "max_age_days": 90}})
+    if a % 10 != 3:
+        b.add(f"{b.provider}:trail:{b.account}", "log_sink", f"{b.provider}_audit_trail", f"trail-{a}", {
+            "multi_region": True, "enabled": True, "log_validation": a % 10 != 0, "covers": "account",
+            "retention_days": 365, "encryption": _enc(True, None), "log_types": None})
+    for u in range(3):
+        b.add(f"{b.provider}:user:{b.account}:u{u}", "identity", f"{b.provider}_user", f"user-{a}-{u}", {
+            "user_type": "user", "mfa": u != 2 or a % 10 != 0, "privileged": u == 0, "access_keys": []})
+
+
 def provider_of(account: int) -> str:
     return {0: "aws", 1: "aws", 2: "gcp", 3: "aws", 4: "aws", 5: "azure"}[account % 6]
 
@@ -250,6 +264,7 @@ def account_estate(a: int, stacks: int = STACKS_PER_ACCOUNT) -> Inventory:
             nets.append(_gcp_stack(b, a, s, bad, host))
         else:
             nets.append(_azure_stack(b, a, s, bad))
+    _account_level(b, a)
     for spoke in nets[1:]:  # hub and spoke inside the account
         b.edge(nets[0], spoke, "peers_with")
         b.edge(spoke, nets[0], "peers_with")
