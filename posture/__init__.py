@@ -14,6 +14,7 @@ from posture.model import (
     Resource,
     Severity,
 )
+from posture.probe import probe_tls
 from posture.providers.azure import scan_azure
 from posture.providers.gcp import scan_gcp
 
@@ -33,6 +34,7 @@ __all__ = [
     "Resource",
     "Severity",
     "__version__",
+    "probe_tls",
     "scan_azure",
     "scan_gcp",
 ]
