@@ -42,7 +42,7 @@ from posture.model import (
     sorted_findings,
     thaw,
 )
-from posture.rules.base import Rule
+from posture.rules.base import Rule, RuleContext
 
 STATE_VERSION = 1
 
@@ -63,6 +63,7 @@ class IncrementalStats:
     local_rules: int = 0
     reused_pairs: int = 0  # (local rule, unchanged task) pairs served from the previous state
     checked: int = 0  # (rule, resource) checks run by local rules
+    applied: dict[str, int] = field(default_factory=dict)  # rule id -> resources it applies to (as a full run)
 
 
 def rule_key(rule: Rule) -> str:
@@ -112,14 +113,24 @@ def evaluate_incremental(
     unchanged = {k for k, d in state.tasks.items() if prev.tasks.get(k) == d}
     reusable = {r.id for r in rules if r.meta.local and task_of and prev.rules.get(r.id) == state.rules[r.id]}
 
+    skipped_applying: dict[str, int] = {}
+
     def select(rule: Rule, candidates: list[Resource]) -> list[Resource]:
         if rule.id not in reusable:
             return candidates
-        chosen = [r for r in candidates if task_of.get(r.id) not in unchanged]
+        chosen, skipped = [], []
+        for r in candidates:
+            (skipped if task_of.get(r.id) in unchanged else chosen).append(r)
         stats.checked += len(chosen)
+        # applicability counts (statement verdicts) stay those of a full run
+        ctx = RuleContext(graph, rule.params, rule.meta)
+        skipped_applying[rule.id] = sum(1 for r in skipped if rule.applies is None or rule.applies(r, ctx) is not False)
         return chosen
 
-    fresh, gaps = evaluate_rules(graph, rules, now=now, select=select)
+    fresh, gaps = evaluate_rules(graph, rules, now=now, select=select, stats=stats.applied)
+    for rule_id, n in skipped_applying.items():
+        if rule_id in stats.applied:  # absent: the rule crashed
+            stats.applied[rule_id] += n
     with gc_paused():
         reused = []
         for rule_id in sorted(reusable):

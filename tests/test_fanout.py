@@ -150,6 +150,7 @@ def test_incremental_rescan_reuses_unchanged_tasks_and_matches_a_full_scan(shard
     same = scan_shards(copies, previous=prev)
     assert same.source["tasks_reused"] == len(copies)
     assert same.source["rule_task_pairs_reused"] > 0 and _report(same) == _report(first)
+    assert dict(same.checked) == dict(first.checked) and first.checked["POSTURE-ENC-001"] > 0
 
     inv = read_snapshot(copies[0])  # account 0: open SSH on one more security group
     sg = next(r for r in inv.resources if r.native_type == "aws_security_group" and "sg-db-0-1" in r.id)
@@ -161,6 +162,7 @@ def test_incremental_rescan_reuses_unchanged_tasks_and_matches_a_full_scan(shard
     full = scan_shards(copies)
     assert changed.source["tasks_reused"] == len(copies) - 1
     assert _report(changed) == _report(full) != _report(first)
+    assert dict(changed.checked) == dict(full.checked) == dict(scan_inventory(full.inventory).checked)
     assert any(f.resource.id == sg.id and f.rule_id == "POSTURE-NET-001" for f in changed.findings)
 
     # a rule whose parameters changed is evaluated in full, not served from the cache

@@ -129,4 +129,5 @@ def scan_shards(
               "tasks_reused": len(got.reused), "tasks_failed": len(got.failed),
               "rule_task_pairs_reused": stats.reused_pairs}
     return ScanResult(findings=findings, graph=graph, gaps=tuple(graph.gaps) + tuple(rule_gaps),
-                      rules=tuple(r.meta for r in rules), inventory=got.inventory, source=freeze(source))
+                      rules=tuple(r.meta for r in rules), inventory=got.inventory, source=freeze(source),
+                      checked=freeze(stats.applied))
