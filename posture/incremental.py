@@ -8,7 +8,8 @@ segmentation, relations, ages) run in full: their input is the whole graph.
 
 The state of one evaluation (:class:`EvaluationState`) is saved next to the snapshot (``<snapshot>.eval``,
 JSON Lines) and read back with ``--previous``. A rule's key covers its metadata, parameters, the posture
-version and the file that defines it, so an edited rule is never served from the cache.
+version and what defines it (the YAML rule, or the Python check's file), so an edited rule is never
+served from the cache.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from posture.model import (
     thaw,
 )
 from posture.rules.base import Rule, RuleContext
+from posture.rules.lang import SOURCE_DIGEST
 
 STATE_VERSION = 1
 
@@ -60,7 +62,6 @@ class EvaluationState:
 class IncrementalStats:
     """How much was reused (for reports and benchmarks)."""
 
-    local_rules: int = 0
     reused_pairs: int = 0  # (local rule, unchanged task) pairs served from the previous state
     checked: int = 0  # (rule, resource) checks run by local rules
     applied: dict[str, int] = field(default_factory=dict)  # rule id -> resources it applies to (as a full run)
@@ -72,12 +73,14 @@ def rule_key(rule: Rule) -> str:
 
     h = hashlib.sha256()
     h.update(repr((__version__, rule.meta, json.dumps(thaw(rule.params), sort_keys=True, default=str))).encode())
-    origin = rule.meta.origin.rsplit(":", 1)[0] if ":" in rule.meta.origin else ""
-    try:
-        source = origin if origin and Path(origin).is_file() else inspect.getsourcefile(rule.check)
-    except TypeError:
-        source = None
-    h.update(_file_digest(source).encode() if source else b"-")
+    compiled = getattr(rule.check, SOURCE_DIGEST, None)  # a YAML rule (or an instance of one)
+    if compiled is None:
+        try:
+            source = inspect.getsourcefile(rule.check)
+        except TypeError:
+            source = None
+        compiled = _file_digest(source) if source else "-"
+    h.update(str(compiled).encode())
     return h.hexdigest()[:32]
 
 
@@ -108,7 +111,7 @@ def evaluate_incremental(
         for r in out.inventory.resources if out.inventory else ():
             task_of.setdefault(r.id, key)
     state = EvaluationState({r.id: rule_key(r) for r in rules}, {k: o.digest for k, o in outputs.items()})
-    stats = IncrementalStats(local_rules=sum(1 for r in rules if r.meta.local and task_of))
+    stats = IncrementalStats()
     prev = previous or EvaluationState()
     unchanged = {k for k, d in state.tasks.items() if prev.tasks.get(k) == d}
     reusable = {r.id for r in rules if r.meta.local and task_of and prev.rules.get(r.id) == state.rules[r.id]}

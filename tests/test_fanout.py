@@ -186,3 +186,25 @@ rules:
 """)
     assert {r.id: r.meta.local for r in load_rule_file(f)} == {"T-LOCAL-1": True, "T-GRAPH-1": False,
                                                                "T-CLOCK-1": False}
+
+
+def test_rule_key_changes_when_the_rule_or_its_base_changes(tmp_path):
+    from posture.incremental import rule_key
+    from posture.rules.lang import load_rule_file
+
+    base, inst = tmp_path / "base.yaml", tmp_path / "inst.yaml"
+    rule = """rules:
+  - {id: T-BASE-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
+     params: {days: 90}, fails_when: {attr: rotation.period_days, gt: %s}}
+"""
+    inst.write_text("instances:\n  - {of: T-BASE-1, id: T-INST-1, params: {days: 30}}\n")
+
+    def keys(threshold):
+        base.write_text(rule % threshold)
+        known = {r.id: r for r in load_rule_file(base)}
+        return [rule_key(r) for r in [*known.values(), *load_rule_file(inst, known)]]
+
+    first = keys("{param: days}")
+    assert keys("{param: days}") == first
+    changed = keys("365")  # same metadata and parameters, another condition
+    assert changed[0] != first[0] and changed[1] != first[1]

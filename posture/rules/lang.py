@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -452,6 +453,9 @@ def _meta(c: _Compiler, node: Mapping[str, Any], origin: str) -> RuleMeta:
     )
 
 
+SOURCE_DIGEST = "posture_source_digest"
+"""Attribute of a compiled check: digest of the YAML rule it was compiled from."""
+
 _NON_LOCAL = frozenset({"related", "reachable", "age_gt_days", "expires_within_days"})
 """Condition keys that read beyond the resource: the graph, or the clock."""
 
@@ -520,6 +524,8 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     def applies(res: Resource, ctx: RuleContext) -> bool | None:
         return when(res, res, ctx)[0]
 
+    # what the rule says, for caches keyed on behaviour (posture.incremental): instances share the check
+    setattr(check, SOURCE_DIGEST, hashlib.sha256(repr(node).encode("utf-8")).hexdigest())
     return Rule(meta, check, params, applies if "when" in node else None)
 
 
