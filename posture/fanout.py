@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -107,8 +108,8 @@ def run_task(task: Task, previous_digest: str | None = None) -> TaskOutput:
         return TaskOutput(task.key, d, task.normalise(raw))
 
 
-def _failure_gap(task: Task, error: BaseException) -> Gap:
-    code = getattr(error, "code", None) or type(error).__name__
+def _failure_gap(task: Task, error: BaseException, code: str | None = None) -> Gap:
+    code = code or getattr(error, "code", None) or type(error).__name__
     reason = " ".join(f"{task.key}: {type(error).__name__}: {error}".split())[:400]
     return Gap(task.source or "fanout", reason, str(code), service=task.service, region=task.region,
                account=task.account, target=task.key)
@@ -121,11 +122,13 @@ def run_tasks(
     max_workers: int = DEFAULT_WORKERS,
     previous: Mapping[str, TaskOutput] | None = None,
     progress: bool | None = False,
+    timeout: float | None = None,
 ) -> FanoutResult:
     """Run ``tasks`` on ``executor`` (default: a thread pool of ``max_workers``) and merge their partials.
 
     ``previous`` maps task keys to the outputs of an earlier run (see :func:`task_outputs`): unchanged tasks
-    reuse them. Task keys must be unique.
+    reuse them. Task keys must be unique. Tasks not finished ``timeout`` seconds after the start become
+    gaps (code ``timeout``) and are cancelled; one hung account never holds up the organisation.
     """
     keys = [t.key for t in tasks]
     if len(set(keys)) != len(keys):
@@ -137,14 +140,24 @@ def run_tasks(
     result = FanoutResult(Inventory())
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="posture-fanout")
+    timed_out = False
     try:
         with Progress("collecting", total=len(tasks), enabled=progress) as bar:
             pending: dict[Future[TaskOutput], Task] = {}
             for t in tasks:
                 prev = previous.get(t.key)
                 pending[pool.submit(run_task, t, prev.digest if prev else None)] = t
+            deadline = None if timeout is None else time.monotonic() + timeout
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                done, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                if not done:  # the deadline passed
+                    timed_out = True
+                    for fut, task in sorted(pending.items(), key=lambda ft: ft[1].key):
+                        fut.cancel()
+                        gaps.append(_failure_gap(task, TimeoutError(f"not finished after {timeout} s"), "timeout"))
+                        result.failed.append(task.key)
+                    break
                 for fut in done:
                     task = pending.pop(fut)
                     try:
@@ -160,8 +173,8 @@ def run_tasks(
                         outputs[task.key] = out
                     bar.advance(note=task.key)
     finally:
-        if own:
-            pool.shutdown(wait=True)
+        if own:  # after a timeout, do not wait for the hung tasks
+            pool.shutdown(wait=not timed_out, cancel_futures=True)
     result.outputs = dict(sorted(outputs.items()))
     result.inventory = merge(result.outputs.values(), gaps)
     result.reused.sort()
@@ -279,5 +292,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run collection tasks on a Dask cluster (e.g. tcp://scheduler:8786) instead of threads")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help=f"threads of the local pool (default {DEFAULT_WORKERS})")
+    p.add_argument("--task-timeout", type=float, metavar="SECONDS",
+                   help="a collection task not finished after SECONDS becomes a coverage gap")
     p.add_argument("--previous", metavar="SNAPSHOT",
                    help="snapshot of an earlier scan (--snapshot-out): unchanged tasks reuse its resources")

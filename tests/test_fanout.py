@@ -208,3 +208,29 @@ def test_rule_key_changes_when_the_rule_or_its_base_changes(tmp_path):
     assert keys("{param: days}") == first
     changed = keys("365")  # same metadata and parameters, another condition
     assert changed[0] != first[0] and changed[1] != first[1]
+
+
+def test_a_hung_task_becomes_a_timeout_gap(shards):
+    hung = Task("z-hung", _slow_read, shard_tasks([shards[0]])[0].normalise, (str(shards[0]), 3.0), source="snapshot")
+    started = time.monotonic()
+    got = run_tasks([*shard_tasks(shards[:2]), hung], timeout=1.0)
+    assert time.monotonic() - started < 2.5
+    assert got.failed == ["z-hung"] and len(got.outputs) == 2
+    (gap,) = [g for g in got.inventory.gaps if g.target == "z-hung"]
+    assert gap.code == "timeout" and "not finished after 1.0 s" in gap.reason
+
+
+def test_cli_scan_snapshots_writes_state_and_reuses_it(shards, tmp_path, capsys):
+    from posture.cli import main
+
+    out = tmp_path / "org.jsonl"
+    args = ["scan", "snapshots", *map(str, shards), "--format", "json", "-q", "--fail-on", "none", "--workers", "3"]
+    assert main([*args, "--snapshot-out", str(out)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert out.exists() and state_path(out).exists() and first["findings"]
+    assert main([*args, "--previous", str(out)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [f["fingerprint"] for f in again["findings"]] == [f["fingerprint"] for f in first["findings"]]
+    assert main(["scan", "snapshots", str(tmp_path / "nope.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nope.jsonl: no such snapshot file or directory" in err

@@ -23,7 +23,7 @@ def _run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     state_out = state_path(args.snapshot_out) if args.snapshot_out else None
     return scan_shards(args.paths, dask_scheduler=args.dask_scheduler, max_workers=args.workers,
                        previous=args.previous, state_out=state_out, progress=None if not args.quiet else False,
-                       **options)
+                       timeout=args.task_timeout, **options)
 
 
 SCAN_SOURCES = {

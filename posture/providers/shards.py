@@ -73,6 +73,7 @@ def collect_shards(
     max_workers: int | None = None,
     previous: Inventory | str | os.PathLike[str] | None = None,
     progress: bool | None = False,
+    timeout: float | None = None,
 ) -> FanoutResult:
     """Read shard files as fan-out tasks and merge them (see :mod:`posture.fanout`).
 
@@ -85,9 +86,9 @@ def collect_shards(
     prev = previous_outputs(previous)
     workers = max_workers or DEFAULT_WORKERS
     if executor is not None:
-        return run_tasks(tasks, executor, previous=prev, progress=progress)
+        return run_tasks(tasks, executor, previous=prev, progress=progress, timeout=timeout)
     with open_executor(dask_scheduler, client=client, max_workers=workers) as pool:
-        return run_tasks(tasks, pool, previous=prev, progress=progress)
+        return run_tasks(tasks, pool, previous=prev, progress=progress, timeout=timeout)
 
 
 def scan_shards(
@@ -101,6 +102,7 @@ def scan_shards(
     previous_state: EvaluationState | None = None,
     state_out: str | os.PathLike[str] | None = None,
     progress: bool | None = False,
+    timeout: float | None = None,
     now: datetime | None = None,
     **options: Any,
 ) -> ScanResult:
@@ -117,7 +119,7 @@ def scan_shards(
     from posture.result import ScanResult
 
     got = collect_shards(paths, executor, dask_scheduler=dask_scheduler, client=client, max_workers=max_workers,
-                         previous=previous, progress=progress)
+                         previous=previous, progress=progress, timeout=timeout)
     rules = select_rules(options.pop("rules", None), **options)
     graph, _ = graph_from_inventory(got.inventory)
     if previous_state is None and previous is not None and not isinstance(previous, Inventory):
