@@ -34,7 +34,7 @@ def shards(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -234,3 +234,17 @@ def test_cli_scan_snapshots_writes_state_and_reuses_it(shards, tmp_path, capsys)
     assert main(["scan", "snapshots", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "nope.jsonl: no such snapshot file or directory" in err
+
+
+def test_dask_worker_process_runs_pickled_tasks(shards, tmp_path):
+    """A worker in another process: tasks, partial inventories and failures cross a real pickle boundary."""
+    distributed = pytest.importorskip("distributed")
+    missing = tmp_path / "gone.jsonl"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        gone = Task(str(missing), read_shard, shard_tasks(shards[:1])[0].normalise, (str(missing),), source="snapshot")
+        tasks = [*shard_tasks(shards), gone]
+        got = run_tasks(tasks, client.get_executor())
+    assert got.inventory == run_tasks(tasks).inventory
+    assert got.failed == [str(missing)]
+    assert any(g.code == "FileNotFoundError" and g.target == str(missing) for g in got.inventory.gaps)
