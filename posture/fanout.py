@@ -272,7 +272,7 @@ def open_executor(
     try:
         yield pool
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=False, cancel_futures=True)  # run_tasks has collected every result or timed out
 
 
 def previous_outputs(previous: Inventory | str | os.PathLike[str] | None) -> dict[str, TaskOutput]:

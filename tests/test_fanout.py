@@ -248,3 +248,12 @@ def test_dask_worker_process_runs_pickled_tasks(shards, tmp_path):
     assert got.inventory == run_tasks(tasks).inventory
     assert got.failed == [str(missing)]
     assert any(g.code == "FileNotFoundError" and g.target == str(missing) for g in got.inventory.gaps)
+
+
+def test_timeout_through_collect_shards_does_not_wait_for_the_hung_task(shards, monkeypatch):
+    import posture.providers.shards as shards_mod
+
+    monkeypatch.setattr(shards_mod, "read_shard", lambda path: _slow_read(path, 3.0 if path == str(shards[0]) else 0))
+    started = time.monotonic()
+    got = collect_shards(shards[:3], timeout=1.0)
+    assert time.monotonic() - started < 2.5 and got.failed == [str(shards[0])]
