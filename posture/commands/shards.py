@@ -17,8 +17,14 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.errors import InputError
     from posture.incremental import state_path
     from posture.providers.shards import scan_shards
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("must be at least 1", where="--workers")
+    if args.task_timeout is not None and args.task_timeout <= 0:
+        raise InputError("must be a positive number of seconds", where="--task-timeout")
 
     state_out = state_path(args.snapshot_out) if args.snapshot_out else None
     return scan_shards(args.paths, dask_scheduler=args.dask_scheduler, max_workers=args.workers,
