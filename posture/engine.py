@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from posture.gcpause import gc_paused
 from posture.graph import Graph, build_graph
-from posture.model import Edge, Evidence, Finding, Gap, Inventory, Severity, sorted_findings
+from posture.model import Edge, Evidence, Finding, Gap, Inventory, Resource, Severity, sorted_findings
 from posture.registry import Registry
 from posture.rules.base import Rule, RuleContext
 from posture.rules.operators import EVALUATION_TIME
@@ -22,6 +23,11 @@ ENRICHERS: Registry[Enricher] = Registry("enrichers")
 
 def graph_from_inventory(inventory: Inventory, *, enrich: bool = True) -> tuple[Graph, list[Gap]]:
     """Build, enrich and freeze the graph for an inventory; returns it with the graph gaps."""
+    with gc_paused():
+        return _graph_from_inventory(inventory, enrich)
+
+
+def _graph_from_inventory(inventory: Inventory, enrich: bool) -> tuple[Graph, list[Gap]]:
     graph, gaps = build_graph(inventory.resources, inventory.edges)
     if enrich:
         _load_builtin_enrichers()
@@ -50,55 +56,70 @@ def _load_builtin_enrichers() -> None:
         importlib.import_module(f"{pkg.__name__}.{info.name}")
 
 
+Selector = Callable[[Rule, list[Resource]], list[Resource]]
+"""Picks, for a rule, which of its candidate resources to check (incremental re-scans skip unchanged ones)."""
+
+
 def evaluate_rules(
     graph: Graph,
     rules: Sequence[Rule],
     *,
     now: datetime | None = None,
+    select: Selector | None = None,
     stats: dict[str, int] | None = None,
 ) -> tuple[tuple[Finding, ...], list[Gap]]:
     """Run each rule over the resources of its kinds. A rule that crashes becomes a gap.
 
+    ``select`` may narrow a rule's candidate resources (incremental re-scans skip unchanged ones).
     ``stats``, when given, receives per rule id the number of resources the rule applied to.
     """
     findings: list[Finding] = []
     gaps: list[Gap] = []
     token = EVALUATION_TIME.set(now)
     try:
-        for rule in rules:
-            meta = rule.meta
-            ctx = RuleContext(graph, rule.params, meta)
-            resource = None
-            try:
-                checked = 0
-                for resource in graph.by_kind(*meta.kinds):
-                    if meta.providers and resource.provider not in meta.providers:
-                        continue
-                    if rule.applies is not None and rule.applies(resource, ctx) is False:
-                        continue
-                    checked += 1
-                    for v in rule.check(resource, ctx):
-                        findings.append(
-                            Finding(
-                                rule_id=meta.id,
-                                title=meta.title,
-                                severity=Severity.INFO if v.unverified else (v.severity or meta.severity),
-                                category=meta.category,
-                                resource=resource,
-                                message=v.message,
-                                evidence=Evidence(v.observed, v.expected or meta.expected, v.path, v.details),
-                                remediation=meta.remediation,
-                                controls=meta.controls,
-                                discriminator=v.discriminator,
-                                unverified=v.unverified,
-                            )
-                        )
-                if stats is not None:
-                    stats[meta.id] = checked
-            except Exception as e:
-                where = f" on {resource.id}" if resource is not None else ""
-                gaps.append(Gap("rule", f"rule {meta.id} failed{where}: {type(e).__name__}: {e}", "rule_error",
-                                target=meta.id))
+        with gc_paused():
+            for rule in rules:
+                _evaluate_rule(graph, rule, select, stats, findings, gaps)
     finally:
         EVALUATION_TIME.reset(token)
     return sorted_findings(findings), gaps
+
+
+def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dict[str, int] | None,
+                   findings: list[Finding], gaps: list[Gap]) -> None:
+    meta = rule.meta
+    ctx = RuleContext(graph, rule.params, meta)
+    resource = None
+    candidates = graph.by_kind(*meta.kinds)
+    if meta.providers:
+        candidates = [r for r in candidates if r.provider in meta.providers]
+    if select is not None:
+        candidates = select(rule, candidates)
+    try:
+        checked = 0
+        for resource in candidates:
+            if rule.applies is not None and rule.applies(resource, ctx) is False:
+                continue
+            checked += 1
+            for v in rule.check(resource, ctx):
+                findings.append(
+                    Finding(
+                        rule_id=meta.id,
+                        title=meta.title,
+                        severity=Severity.INFO if v.unverified else (v.severity or meta.severity),
+                        category=meta.category,
+                        resource=resource,
+                        message=v.message,
+                        evidence=Evidence(v.observed, v.expected or meta.expected, v.path, v.details),
+                        remediation=meta.remediation,
+                        controls=meta.controls,
+                        discriminator=v.discriminator,
+                        unverified=v.unverified,
+                    )
+                )
+        if stats is not None:
+            stats[meta.id] = checked
+    except Exception as e:
+        where = f" on {resource.id}" if resource is not None else ""
+        gaps.append(Gap("rule", f"rule {meta.id} failed{where}: {type(e).__name__}: {e}", "rule_error",
+                        target=meta.id))

@@ -1,17 +1,19 @@
-"""The estate as a graph (networkx MultiDiGraph) with an index by kind.
+"""The estate as a graph: resources by id, typed edges, indexes by kind and adjacency by edge kind.
 
 Edges refer to ids and are resolved here, so collection order does not
 matter. A reference to a missing id becomes a coverage gap. Once built (and
-enriched) the graph is frozen: evaluation only reads it.
+enriched) the graph is frozen: evaluation only reads it. A networkx view is
+built on demand for algorithms (``Graph.nx``); the hot paths never touch it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import networkx as nx
 
+from posture.gcpause import gc_paused
 from posture.model import Edge, Gap, Resource
 
 INTERNET = "internet"
@@ -22,7 +24,8 @@ class Graph:
     """Resources as nodes, typed edges, and indexes so rules never scan everything."""
 
     def __init__(self) -> None:
-        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._edges: dict[tuple[str, str, str], Edge] = {}  # one edge per (src, dst, kind)
+        self._nx: nx.MultiDiGraph | None = None
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._resources: dict[str, Resource] = {}
         # adjacency by kind, so rules' one-hop queries never go through networkx views (hot path)
@@ -41,7 +44,7 @@ class Graph:
             return
         self._resources[resource.id] = resource
         self._by_kind[resource.kind].append(resource)
-        self._g.add_node(resource.id)
+        self._nx = None
 
     def add_edge(self, edge: Edge) -> bool:
         """Add an edge whose ends exist (or one end is INTERNET). False if dangling."""
@@ -49,9 +52,11 @@ class Graph:
         for end in (edge.src, edge.dst):
             if end != INTERNET and end not in self._resources:
                 return False
-        if self._g.has_edge(edge.src, edge.dst, key=edge.kind):
-            return True  # one edge per (src, dst, kind), as in the networkx store
-        self._g.add_edge(edge.src, edge.dst, key=edge.kind, edge=edge)
+        key = (edge.src, edge.dst, edge.kind)
+        if key in self._edges:
+            return True  # one edge per (src, dst, kind): the first one is kept
+        self._edges[key] = edge
+        self._nx = None
         self._out[edge.src][edge.kind].append(edge)
         self._in[edge.dst][edge.kind].append(edge)
         return True
@@ -68,8 +73,16 @@ class Graph:
     # -- reading ----------------------------------------------------------------
     @property
     def nx(self) -> nx.MultiDiGraph:
-        """A read-only view of the underlying networkx graph (for algorithms)."""
-        return nx.freeze(self._g.copy(as_view=True))
+        """A read-only networkx MultiDiGraph of the estate (edge key = edge kind, data ``edge``), for algorithms.
+
+        Built on first use and cached; resources are nodes, ``internet`` appears when a derived edge uses it.
+        """
+        if self._nx is None:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from(self._resources)
+            g.add_edges_from((src, dst, kind, {"edge": e}) for (src, dst, kind), e in self._edges.items())
+            self._nx = nx.freeze(g)
+        return self._nx
 
     def __len__(self) -> int:
         return len(self._resources)
@@ -96,9 +109,11 @@ class Graph:
         return sorted(k for k, v in self._by_kind.items() if v)
 
     def edges(self, kind: str | None = None) -> Iterator[Edge]:
-        for _, _, key, data in self._g.edges(keys=True, data=True):
-            if kind is None or key == kind:
-                yield data["edge"]
+        """Every edge (of ``kind``), in insertion order."""
+        if kind is None:
+            return iter(list(self._edges.values()))
+        kind = str(getattr(kind, "value", kind))
+        return iter([e for e in self._edges.values() if e.kind == kind])
 
     def out_edges(self, rid: str, kind: str | None = None) -> list[Edge]:
         return self._adjacent(self._out, rid, kind)
@@ -114,6 +129,22 @@ class Graph:
         if kind is not None:
             return list(by_kind.get(str(getattr(kind, "value", kind)), ()))
         return [e for edges in by_kind.values() for e in edges]
+
+    def step(self, rid: str, kinds: Collection[str], direction: str = "out") -> list[str]:
+        """Ids one hop away over edges of any of ``kinds``: out-neighbours then in-neighbours, in edge order.
+
+        The hot path of graph searches: reads only the adjacency of ``rid``, never a global edge list.
+        """
+        out: list[str] = []
+        if direction in ("out", "both"):
+            for kind, edges in self._out.get(rid, {}).items():
+                if kind in kinds:
+                    out.extend(e.dst for e in edges)
+        if direction in ("in", "both"):
+            for kind, edges in self._in.get(rid, {}).items():
+                if kind in kinds:
+                    out.extend(e.src for e in edges)
+        return out
 
     def neighbours(self, rid: str, kind: str | None = None, direction: str = "out") -> list[Resource]:
         """Resources one hop away over edges of ``kind`` (``out``, ``in`` or ``both``)."""
@@ -140,6 +171,12 @@ def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[G
     """
     graph = Graph()
     gaps: list[Gap] = []
+    with gc_paused():
+        _fill(graph, gaps, resources, edges)
+    return graph, gaps
+
+
+def _fill(graph: Graph, gaps: list[Gap], resources: Iterable[Resource], edges: Iterable[Edge]) -> None:
     for r in resources:
         if r.id in graph:
             gaps.append(Gap("graph", f"resource id {r.id!r} described twice; first kept", "duplicate_id", target=r.id))
@@ -156,4 +193,3 @@ def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[G
                     target=missing,
                 )
             )
-    return graph, gaps

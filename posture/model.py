@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from posture.redact import REDACTED, is_secret_key
@@ -199,20 +200,39 @@ def revive(value: Any) -> Any:
     return value
 
 
+def revive_frozen(value: Any) -> Any:
+    """``freeze(revive(value))`` in one pass, for JSON-decoded data (snapshots): the hot path of loading."""
+    t = type(value)
+    if t is dict:
+        if len(value) == 1 and value == _UNKNOWN_MARK:
+            return UNKNOWN
+        return FrozenDict(
+            {str(k): (REDACTED if v is not None and is_secret_key(str(k)) else revive_frozen(v))
+             for k, v in value.items()}
+        )
+    if t is list:
+        return tuple([revive_frozen(v) for v in value])
+    return value if t in _SCALARS else freeze(revive(value))
+
+
+_UNKNOWN_MARK = {"$unknown": True}
+
+
 def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
     """Read a dotted path (``encryption.at_rest``) from nested mappings.
 
     An UNKNOWN anywhere on the way yields UNKNOWN; a missing key yields ``default``.
     """
     cur: Any = attrs
-    for part in path.split("."):
+    for part in _split_path(path):
         if cur is UNKNOWN:
             return UNKNOWN
-        if isinstance(cur, Mapping):
-            if part not in cur:
+        t = type(cur)
+        if t is FrozenDict or t is dict or isinstance(cur, Mapping):  # exact types first: ABC checks are slow
+            cur = cur.get(part, _MISSING)
+            if cur is _MISSING:
                 return default
-            cur = cur[part]
-        elif isinstance(cur, (list, tuple)) and part.isdigit():
+        elif (t is tuple or t is list or isinstance(cur, (list, tuple))) and part.isdigit():
             idx = int(part)
             if idx >= len(cur):
                 return default
@@ -220,6 +240,14 @@ def get_path(attrs: Mapping[str, Any], path: str, default: Any = None) -> Any:
         else:
             return default
     return cur
+
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=4096)
+def _split_path(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +333,7 @@ class Resource:
             account=data.get("account", ""),
             region=data.get("region", ""),
             tags=data.get("tags") or {},
-            attrs=revive(data.get("attrs") or {}),
+            attrs=revive_frozen(data.get("attrs") or {}),
             source=data.get("source", ""),
             location=Location(loc.get("file"), loc.get("line")) if loc else None,
         )
@@ -330,7 +358,7 @@ class Edge:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Edge:
-        return cls(data["src"], data["dst"], data["kind"], revive(data.get("attrs") or {}))
+        return cls(data["src"], data["dst"], data["kind"], revive_frozen(data.get("attrs") or {}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,29 +100,56 @@ def _internet_route(graph: Graph, subnet: Resource, provider: str) -> list[str] 
     return [subnet.id] if net is not None and net.get("is_default") is True else None
 
 
-def _gcp_applicable(graph: Graph, r: Resource, network_ids: set[str]) -> list[Resource]:
+class _Index:
+    """Work shared by every resource of one enrichment: GCP rules by network, merged rule lists by firewall set."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._gcp: dict[Any, list[tuple[int, Resource]]] | None = None
+        self._open: dict[tuple[str, ...], tuple[list[tuple[int, int]], bool]] = {}
+
+    def gcp_by_network(self) -> dict[Any, list[tuple[int, Resource]]]:
+        """Firewalls with GCP-style ``targets``, by network id, with their position in the kind index."""
+        if self._gcp is None:
+            self._gcp = {}
+            for pos, fw in enumerate(self.graph.by_kind("firewall")):
+                if isinstance(fw.get("targets"), Mapping):
+                    self._gcp.setdefault(fw.get("network"), []).append((pos, fw))
+        return self._gcp
+
+    def open(self, firewalls: list[Resource]) -> tuple[list[tuple[int, int]], bool]:
+        """:func:`_open` once per distinct firewall list (instances mostly share their groups)."""
+        key = tuple(f.id for f in firewalls)
+        got = self._open.get(key)
+        if got is None:
+            got = self._open[key] = _open(firewalls)
+        return got
+
+
+def _gcp_applicable(index: _Index, r: Resource, network_ids: set[str]) -> list[Resource]:
     """GCP firewall rules apply by network + target tags / service accounts, not by attachment."""
     tags = set(r.get("network_tags") or ())
     accounts = set(r.get("service_accounts") or ())
+    by_network = index.gcp_by_network()
+    candidates = sorted((c for n in network_ids for c in by_network.get(n, ())), key=lambda c: c[0])
     out = []
-    for fw in graph.by_kind("firewall"):
+    for _, fw in candidates:
         targets = fw.get("targets")
-        if not isinstance(targets, Mapping) or fw.get("network") not in network_ids:
-            continue
         if (targets.get("all") or tags & set(targets.get("tags") or ())
                 or accounts & set(targets.get("service_accounts") or ())):
             out.append(fw)
     return out
 
 
-def _instance_firewalls(graph: Graph, r: Resource, subnets: list[Resource]) -> list[Resource]:
+def _instance_firewalls(index: _Index, r: Resource, subnets: list[Resource]) -> list[Resource]:
+    graph = index.graph
     fws = [f for f in graph.neighbours(r.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
     for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
         fws += [f for f in graph.neighbours(iface.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
     if r.provider == "gcp":
         nets = {n.id for s in subnets if (n := _network_of(graph, s)) is not None}
         nets |= {str(r.get("network"))} if r.get("network") else set()
-        fws += _gcp_applicable(graph, r, nets)
+        fws += _gcp_applicable(index, r, nets)
     return [f for f in {f.id: f for f in fws}.values() if f.get("layer", "instance") != "subnet"]
 
 
@@ -140,6 +167,7 @@ def _open(firewalls: list[Resource]) -> tuple[list[tuple[int, int]], bool]:
 
 def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
     """Derived edges INTERNET -> resource with ``ports`` ([[from, to]], TCP) and the proving ``path``."""
+    index = _Index(graph)
     for r in graph.by_kind(*_TARGET_KINDS):
         if _has_public_address(r) is not True:
             continue
@@ -157,9 +185,9 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
                 continue
         else:
             route = []  # placement unknown: a public address is routable by definition
-        instance_fws = _instance_firewalls(graph, r, subnets)
+        instance_fws = _instance_firewalls(index, r, subnets)
         if instance_fws:
-            ports, undecided = _open(instance_fws)
+            ports, undecided = index.open(instance_fws)
         else:
             # Managed databases sit behind a service firewall that denies by default (RDS default security
             # group, Azure SQL server firewall, Cloud SQL authorised networks) whatever the provider.
@@ -169,7 +197,7 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
         for fw in subnet_fws:
             if not ports:
                 break
-            fw_ports, fw_undecided = _open([fw])
+            fw_ports, fw_undecided = index.open([fw])
             ports = intersect_ranges(ports, fw_ports)
             undecided = undecided or fw_undecided
         if not ports:

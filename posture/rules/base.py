@@ -48,6 +48,9 @@ class RuleMeta:
     fixtures: tuple[RuleFixture, ...] = ()
     origin: str = ""  # file (and line) or module the rule came from
     tags: tuple[str, ...] = ()
+    local: bool = False
+    """The check reads only the resource and the parameters (no graph, no clock): an incremental re-scan
+    may reuse its violations for a resource whose collection task is unchanged (docs/scale.md)."""
     enabled: bool = True  # False: opt-in (a strict profile, --enable RULE_ID, or a statement profile)
 
     def frameworks(self) -> set[str]:
@@ -135,6 +138,7 @@ def rule(
     params: Mapping[str, Any] | None = None,
     fixtures: Iterable[RuleFixture] = (),
     on_unknown: str = "info",
+    local: bool = False,
     applies: Applies | None = None,
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a :class:`Rule` (the Python rule API).
@@ -163,6 +167,7 @@ def rule(
             on_unknown=on_unknown,
             fixtures=tuple(fixtures),
             origin=f"{fn.__module__}.{fn.__qualname__}",
+            local=local,
         )
         return Rule(meta, fn, params or {}, applies)
 

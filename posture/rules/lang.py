@@ -20,7 +20,9 @@ Condition grammar (``when`` selects the resources a rule applies to,
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -260,11 +262,14 @@ class _Compiler:
             to_where = self.cond(to["where"], f"{field}.to.where") if "where" in to else _true
             direction = node.get("direction", "out")
 
+            memo_key = f"reachable-targets:{field}"  # one verdict per node per rule evaluation: targets are shared
+
             def is_target(rid: str, ctx: RuleContext) -> bool | None:
-                r = ctx.graph.resource(rid)
-                if r is None or (to_kind and r.kind != to_kind):
-                    return False
-                return to_where(r, r, ctx)[0]
+                seen = ctx.memo.setdefault(memo_key, {})
+                if rid not in seen:
+                    r = ctx.graph.resource(rid)
+                    seen[rid] = False if r is None or (to_kind and r.kind != to_kind) else to_where(r, r, ctx)[0]
+                return seen[rid]
 
         def test(scope: Any, res: Resource, ctx: RuleContext) -> Outcome:
             path, verdict = _search(res.id, ctx, kinds, direction, max_hops, is_target)
@@ -316,12 +321,7 @@ def _search(
                 unknown = True
         if depth >= max_hops:
             continue
-        nexts: list[str] = []
-        if direction in ("out", "both"):
-            nexts.extend(e.dst for e in ctx.graph.out_edges(rid) if e.kind in kinds)
-        if direction in ("in", "both"):
-            nexts.extend(e.src for e in ctx.graph.in_edges(rid) if e.kind in kinds)
-        for n in nexts:
+        for n in ctx.graph.step(rid, kinds, direction):
             if n not in parent:
                 parent[n] = rid
                 frontier.append((n, depth + 1))
@@ -453,6 +453,21 @@ def _meta(c: _Compiler, node: Mapping[str, Any], origin: str) -> RuleMeta:
     )
 
 
+SOURCE_DIGEST = "posture_source_digest"
+"""Attribute of a compiled check: digest of the YAML rule it was compiled from."""
+
+_NON_LOCAL = frozenset({"related", "reachable", "age_gt_days", "expires_within_days"})
+"""Condition keys that read beyond the resource: the graph, or the clock."""
+
+
+def _is_local(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return not (_NON_LOCAL & set(node)) and all(_is_local(v) for v in node.values())
+    if isinstance(node, list):
+        return all(_is_local(v) for v in node)
+    return True
+
+
 def _bool(c: _Compiler, node: Mapping[str, Any], key: str, default: bool = True) -> bool:
     v = node.get(key, default)
     if not isinstance(v, bool):
@@ -478,7 +493,8 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     if not isinstance(params, Mapping):
         raise probe.fail(node, "params", "must be a mapping of parameter defaults")
     c = _Compiler(file, dict(params))
-    meta = _meta(c, node, f"{file}:{_line(node)}")
+    meta = dataclasses.replace(_meta(c, node, f"{file}:{_line(node)}"),
+                               local=_is_local(node.get("when")) and _is_local(node["fails_when"]))
     when = c.cond(node["when"], "when") if "when" in node else _true
     fails_when = c.cond(node["fails_when"], "fails_when")
     message, discriminator = node["message"], node.get("discriminator", "")
@@ -508,6 +524,8 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     def applies(res: Resource, ctx: RuleContext) -> bool | None:
         return when(res, res, ctx)[0]
 
+    # what the rule says, for caches keyed on behaviour (posture.incremental): instances share the check
+    setattr(check, SOURCE_DIGEST, hashlib.sha256(repr(node).encode("utf-8")).hexdigest())
     return Rule(meta, check, params, applies if "when" in node else None)
 
 

@@ -15,12 +15,13 @@ makes the answer unknown rather than guessed.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.rules.operators import INTERNET_PEERS, parse_ports, tri_all
+from posture.rules.operators import INTERNET_PEERS, parse_ports
 
 _ALL_PROTOCOLS = {"all", "*", "-1", "any"}
 _FAMILIES = ("v4", "v6")
@@ -37,16 +38,6 @@ def _protocol_matches(rule: Mapping[str, Any], protocol: str) -> bool | None:
         return None
     p = str(p).lower()
     return p in _ALL_PROTOCOLS or p == protocol
-
-
-def _covers_port(rule: Mapping[str, Any], port: int) -> bool | None:
-    ports = rule.get("ports")
-    if ports is UNKNOWN or (isinstance(ports, (list, tuple)) and UNKNOWN in ports):
-        return None
-    if ports is None or ports == ():
-        # no port list: every port for tcp/udp/all (ICMP rules carry [] but never match a port)
-        return str(rule.get("protocol", "all")).lower() in _ALL_PROTOCOLS | {"tcp", "udp"}
-    return any(lo <= port <= hi for lo, hi in parse_ports(ports))
 
 
 def _peer_families(peer: Any) -> tuple[str, ...]:
@@ -88,18 +79,67 @@ def _relevant(rules: Rules | Any, direction: str) -> tuple[list[Any], bool]:
     return out, False
 
 
-def _decide(ordered: list[Any], prioritised: bool, port: int, protocol: str, family: str
+class _Prepared:
+    """One relevant rule decoded once per question (protocol fixed), not once per port and family.
+
+    Tri-state per port: protocol match, port coverage (no port list: every port for tcp/udp/all; ICMP
+    rules carry [] and never match a port), internet peer per family. The port list is parsed once; a
+    malformed one raises when the rule is first reached.
+    """
+
+    __slots__ = ("action", "error", "internet", "protocol", "ranges", "rule", "unknown")
+
+    def __init__(self, r: Any, protocol: str) -> None:
+        self.rule = r
+        self.unknown = r is UNKNOWN
+        self.error: Exception | None = None
+        self.ranges: list[Range] | bool | None = None  # bool/None: the same answer for every port
+        if self.unknown:
+            return
+        self.action = r.get("action", "allow")
+        self.protocol = _protocol_matches(r, protocol)
+        self.internet = {f: _from_internet(r, f) for f in _FAMILIES}
+        ports = r.get("ports")
+        if ports is UNKNOWN or (isinstance(ports, (list, tuple)) and UNKNOWN in ports):
+            self.ranges = None
+        elif ports is None or ports == ():
+            self.ranges = str(r.get("protocol", "all")).lower() in _ALL_PROTOCOLS | {"tcp", "udp"}
+        else:
+            try:
+                self.ranges = parse_ports(ports)
+            except (TypeError, ValueError) as e:
+                self.ranges, self.error = False, e
+
+    def covers(self, port: int) -> bool | None:
+        if self.error is not None:
+            raise self.error
+        if self.ranges is None or isinstance(self.ranges, bool):
+            return self.ranges
+        return any(lo <= port <= hi for lo, hi in self.ranges)
+
+
+def _prepare(ordered: list[Any], protocol: str) -> list[_Prepared]:
+    return [_Prepared(r, protocol) for r in ordered]
+
+
+def _decide(prepared: list[_Prepared], prioritised: bool, port: int, family: str
             ) -> tuple[bool | None, Mapping[str, Any] | None]:
     """Is ``port`` open to the internet of ``family``? With the rule that opens it."""
     doubt = False
-    for r in ordered:
-        if r is UNKNOWN:
+    for p in prepared:
+        if p.unknown:
             matches: bool | None = None
         else:
-            matches = tri_all([_protocol_matches(r, protocol), _covers_port(r, port), _from_internet(r, family)])
-        if matches is False:
-            continue
-        action = None if r is UNKNOWN else r.get("action", "allow")
+            if p.error is not None:
+                raise p.error
+            internet = p.internet[family]
+            if p.protocol is False or internet is False:
+                continue
+            covered = p.covers(port)
+            if covered is False:
+                continue
+            matches = None if p.protocol is None or covered is None or internet is None else True
+        action = None if p.unknown else p.action
         if matches is None or action is UNKNOWN:
             doubt = True
             if prioritised:
@@ -109,13 +149,13 @@ def _decide(ordered: list[Any], prioritised: bool, port: int, protocol: str, fam
             if prioritised:
                 return (None if doubt else False), None
             continue
-        return (None if doubt and prioritised else True), r
+        return (None if doubt and prioritised else True), p.rule
     return (None if doubt else False), None
 
 
-def _port_verdict(ordered: list[Any], prioritised: bool, port: int, protocol: str
+def _port_verdict(prepared: list[_Prepared], prioritised: bool, port: int
                   ) -> tuple[bool | None, list[Mapping[str, Any]]]:
-    verdicts = [_decide(ordered, prioritised, port, protocol, f) for f in _FAMILIES]
+    verdicts = [_decide(prepared, prioritised, port, f) for f in _FAMILIES]
     proof = [r for v, r in verdicts if v is True and r is not None]
     if proof:
         return True, proof
@@ -133,11 +173,19 @@ def internet_ingress(
     if rules is UNKNOWN:
         return [], sorted(set(ports)), []
     ordered, prioritised = _relevant(rules, direction)
+    prepared = _prepare(ordered, protocol)
+    # every port between two rule boundaries gets the same verdict: decide each piece once
+    points = sorted({0, MAX_PORT + 1, *(x for p in prepared if isinstance(p.ranges, list)
+                                        for lo, hi in p.ranges for x in (max(lo, 0), min(hi, MAX_PORT) + 1))})
+    pieces: dict[Any, tuple[bool | None, list[Mapping[str, Any]]]] = {}
     open_ports: list[int] = []
     unknown_ports: list[int] = []
     proof: list[Mapping[str, Any]] = []
     for port in sorted(set(ports)):
-        verdict, rs = _port_verdict(ordered, prioritised, port, protocol)
+        piece = bisect_right(points, port) if 0 <= port <= MAX_PORT else ("outside", port)
+        if piece not in pieces:
+            pieces[piece] = _port_verdict(prepared, prioritised, port)
+        verdict, rs = pieces[piece]
         if verdict is True:
             open_ports.append(port)
             proof.extend(r for r in rs if r not in proof)
@@ -168,11 +216,12 @@ def internet_open_ranges(
         return [], [(0, MAX_PORT)], []
     ordered, prioritised = _relevant(rules, direction)
     points = _breakpoints(ordered)
+    prepared = _prepare(ordered, protocol)
     open_r: list[Range] = []
     unknown_r: list[Range] = []
     proof: list[Mapping[str, Any]] = []
     for lo, nxt in pairwise(points):
-        verdict, rs = _port_verdict(ordered, prioritised, lo, protocol)
+        verdict, rs = _port_verdict(prepared, prioritised, lo)
         target = open_r if verdict is True else unknown_r if verdict is None else None
         if target is None:
             continue

@@ -21,6 +21,7 @@ REQUIRED_LOG_TYPES = {
     severity="medium",
     category="logging.audit",
     kinds=["log_sink"],
+    local=True,
     controls=["SOC2:CC7.2", "ISO27001:8.15", "CIS-GCP:2.1", "CIS-AZURE:5.1.2", "PCI:10.2.1", "NIST:AU-2",
               "NIST:AU-12"],
     rationale="GCP records data access only for the audit log types configured, and Azure exports only the "

@@ -41,8 +41,8 @@ def effective_rules(resource: Resource, ctx: RuleContext) -> Any:
     if rules is UNKNOWN or targets is None or not network or network is UNKNOWN:
         return rules
     extra = []
-    for other in ctx.graph.by_kind("firewall"):
-        if other.id == resource.id or other.get("network") != network or other.provider != resource.provider:
+    for other in _firewalls_of_network(ctx, resource.provider, network):
+        if other.id == resource.id:
             continue
         if other.get("disabled") is True or not _covers(other.get("targets"), targets):
             continue
@@ -52,6 +52,22 @@ def effective_rules(resource: Resource, ctx: RuleContext) -> Any:
         extra += [r for r in other_rules or () if r is not UNKNOWN and r.get("action") == "deny"
                   and not r.get("implied")]
     return list(rules or ()) + extra
+
+
+def _firewalls_of_network(ctx: RuleContext, provider: str, network: Any) -> list[Resource]:
+    """Firewalls by (provider, network), indexed once per rule evaluation (not one scan per firewall)."""
+    index: dict[tuple[str, Any], list[Resource]] | None = ctx.memo.get("firewalls_by_network")
+    if index is None:
+        index = ctx.memo["firewalls_by_network"] = {}
+        for fw in ctx.graph.by_kind("firewall"):
+            try:
+                index.setdefault((fw.provider, fw.get("network")), []).append(fw)
+            except TypeError:  # an unhashable network value never equals a usable one
+                continue
+    try:
+        return index.get((provider, network), [])
+    except TypeError:
+        return [f for f in ctx.graph.by_kind("firewall") if f.provider == provider and f.get("network") == network]
 
 
 def _name(resource: Resource) -> str:
@@ -166,6 +182,7 @@ def all_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Vi
     severity="low",
     category="network.exposure",
     kinds=["firewall"],
+    local=True,
     controls=["SOC2:CC6.6", "ISO27001:8.20", "PCI:1.3.2", "NIST:SC-7", "NIST:SC-7(5)"],
     rationale="Allow-all egress lets a compromised workload download tools and exfiltrate data anywhere. "
     "Only rules someone wrote count: provider implied egress rules (GCP implied allow, Azure "
@@ -202,6 +219,7 @@ def unrestricted_egress(resource: Resource, ctx: RuleContext) -> Iterator[Violat
     severity="medium",
     category="network.exposure",
     kinds=["firewall"],
+    local=True,
     controls=["SOC2:CC6.6", "ISO27001:8.20", "PCI:1.3.1", "NIST:SC-7"],
     rationale="A public range of /8 or wider (16 million addresses or more, e.g. 0.0.0.0/1 + 128.0.0.0/1) "
     "is the internet in all but name and escapes checks that look only for 0.0.0.0/0. Private ranges "

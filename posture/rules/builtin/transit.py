@@ -14,6 +14,7 @@ from posture.rules.base import RuleContext, RuleFixture, Violation, rule
     severity="high",
     category="encryption.in_transit",
     kinds=["listener", "endpoint", "tls_policy"],
+    local=True,
     controls=["SOC2:CC6.7", "ISO27001:8.24", "CIS-GCP:3.9", "PCI:4.2.1", "NIST:SC-8", "NIST:SC-13"],
     rationale="NULL, EXPORT, anonymous, RC4, DES/3DES (Sweet32) and MD5 suites can be broken or downgraded to. "
     "Offered suites come from the provider policy's cipher list in the knowledge table (or the live probe) and "
