@@ -83,3 +83,14 @@ def test_egress_direction_uses_the_same_semantics():
 def test_broad_public_ranges_exclude_private_and_internet():
     peers = ["0.0.0.0/0", "0.0.0.0/1", "10.0.0.0/8", "11.0.0.0/8", "12.0.0.0/9", "2000::/3", "fc00::/7"]
     assert broad_public_peers(peers, 8, 32) == ["0.0.0.0/1", "11.0.0.0/8", "2000::/3"]
+
+
+def test_gcp_firewall_with_unknown_network_is_still_judged_not_crashed():
+    from posture.api import scan_inventory
+    from posture.model import Inventory, Resource
+
+    fw = Resource("fw", "firewall", "google_compute_firewall", "gcp",
+                  attrs={"network": UNKNOWN, "targets": {"all": True}, "rules": [ingress([[22, 22]], priority=1000)]})
+    result = scan_inventory(Inventory((fw,)))
+    assert not [g for g in result.gaps if g.code == "rule_error"]
+    assert "POSTURE-NET-001" in {f.rule_id for f in result.findings}

@@ -38,7 +38,7 @@ def effective_rules(resource: Resource, ctx: RuleContext) -> Any:
     same network that apply to every instance this one targets (a higher-priority deny cancels an allow)."""
     rules = resource.get("rules")
     targets, network = resource.get("targets"), resource.get("network")
-    if rules is UNKNOWN or targets is None or not network or network is UNKNOWN:
+    if rules is UNKNOWN or targets is None or network is UNKNOWN or not network:
         return rules
     extra = []
     for other in _firewalls_of_network(ctx, resource.provider, network):
