@@ -199,7 +199,7 @@ def judge(spec: ProfileSpec, result: ScanResult) -> ProfileReport:
             if unverified:
                 reasons.append(f"{len(unverified)} check(s) could not be decided (values unknown until apply)")
             if checked == 0:
-                reasons.append(f"no resources of kind {', '.join(sorted(kinds))} in the estate")
+                reasons.append(f"nothing in the estate that the claim applies to (kinds: {', '.join(sorted(kinds))})")
         else:
             verdict = HOLDS
             reasons.append(f"{checked} resource(s) checked, no finding")

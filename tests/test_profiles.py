@@ -35,10 +35,10 @@ def test_claims_hold_fail_or_cannot_be_verified_with_reasons():
     v = verdicts(report)
     assert v["default-deny"] == FAILS           # sg-ssh admits 22 from anywhere
     assert v["segmented"] == FAILS              # db-public is reachable
-    assert v["encrypted-at-rest"] == HOLDS      # every datastore is encrypted
-    assert v["tls-in-transit"] == UNVERIFIABLE  # no listener in the estate: never a vacuous pass
+    assert v["aes256-at-rest"] == FAILS         # encrypted, but the algorithm is not stated: not proven AES-256
+    assert v["tls-in-transit"] == UNVERIFIABLE  # nothing TLS in the estate: never a vacuous pass
     tls = next(c for c in report.claims if c.id == "tls-in-transit")
-    assert "no resources of kind" in tls.reasons[0]
+    assert "nothing in the estate" in tls.reasons[0]
     deny = next(c for c in report.claims if c.id == "default-deny")
     assert {f.resource.id for f in deny.findings} >= {"sg-ssh"}
 
@@ -80,7 +80,7 @@ def test_bad_profiles_are_input_errors(tmp_path):
 def test_cli_verify(capsys):
     code = main(["verify", "aws-saas", str(ESTATE), "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
-    assert code == 1 and doc["summary"]["does not hold"] == 2
+    assert code == 1 and doc["summary"]["does not hold"] == 3
     code = main(["verify", "aws-saas", str(ESTATE), "--format", "table"])
     out = capsys.readouterr().out
     assert "[FAILS     ] default-deny" in out and "[UNVERIFIED] tls-in-transit" in out
