@@ -88,21 +88,11 @@ def inline_suppressions(result: ScanResult) -> list[Suppression]:
 
 def load_suppressions(path: str | os.PathLike[str]) -> list[Suppression]:
     """Read a suppressions YAML file; an entry without a reason is an :class:`InputError` naming file:line."""
-    import yaml
-
     from posture.rules.lang import _LineLoader
+    from posture.yamlfile import read_yaml
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read suppressions file: {exc.strerror}", where=str(p)) from None
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+    doc = read_yaml(p, "suppressions file", loader=_LineLoader)
     entries = doc.get("suppressions") if isinstance(doc, Mapping) else doc
     if entries is None:
         return []

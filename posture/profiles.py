@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from posture.errors import InputError
 from posture.model import Finding, Gap
 from posture.result import ScanResult
 from posture.rules.base import Rule
+from posture.yamlfile import load_model
 
 HOLDS, FAILS, UNVERIFIABLE = "holds", "does not hold", "cannot be verified"
 
@@ -78,20 +78,7 @@ def load_profile(name_or_path: str | os.PathLike[str]) -> ProfileSpec:
         else:
             known = ", ".join(sorted(f.stem for f in profiles_dir().glob("*.yaml"))) or "none"
             raise InputError(f"no such profile (bundled: {known})", where=str(name_or_path))
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read profile: {e.strerror}", where=str(p)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}",
-                         where=f"{p}:{mark.line + 1}" if mark else str(p)) from None
-    try:
-        return ProfileSpec.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise InputError(f"{loc}: {err['msg']}", where=str(p)) from None
+    return load_model(p, ProfileSpec, "profile")
 
 
 def profile_rules(spec: ProfileSpec, available: Sequence[Rule]) -> list[Rule]:

@@ -17,13 +17,11 @@ addresses or security groups).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from posture.errors import InputError
+from posture.yamlfile import load_model
 
 
 class Zone(BaseModel):
@@ -73,19 +71,4 @@ class Policy(BaseModel):
 
 def load_policy(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and validate a policy file; returns plain data usable as a rule parameter."""
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read segmentation policy: {e.strerror}", where=str(p)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}", where=where) from None
-    try:
-        policy = Policy.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise InputError(f"{field}: {err['msg']}", where=str(p)) from None
-    return policy.model_dump(by_alias=True)
+    return load_model(path, Policy, "segmentation policy").model_dump(by_alias=True)

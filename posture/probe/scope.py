@@ -14,13 +14,13 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from posture.errors import InputError
 from posture.probe.addresses import Resolver, parse_address, resolve_host
+from posture.yamlfile import read_yaml, validation_error
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -238,29 +238,12 @@ def scope_from_dict(data: Any, origin: str = "<scope>") -> Scope:
     try:
         return Scope(ScopeModel.model_validate(data), origin)
     except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        more = f" (and {e.error_count() - 1} more error(s))" if e.error_count() > 1 else ""
-        raise InputError(f"{msg}{more}", where=f"{origin}: {field}") from None
+        raise validation_error(e, origin) from None
 
 
 def load_scope(path: str | os.PathLike[str]) -> Scope:
     """Read and validate a scope YAML file."""
-    import yaml
-
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read scope file: {e.strerror}", where=str(p)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}", where=where) from None
-    return scope_from_dict(data, str(p))
+    return scope_from_dict(read_yaml(path, "scope file"), str(path))
 
 
 def explicit_scope(hosts: Iterable[str], ports: Iterable[int], resolver: Resolver = resolve_host) -> Scope:

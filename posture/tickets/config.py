@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from posture.errors import InputError
 from posture.model import Severity
 from posture.tickets.http import HttpClient
 from posture.tickets.model import DEFAULT_PRIORITY, GROUP_BY, TicketSink
+from posture.yamlfile import read_yaml
 
 SINKS = ("jira", "github", "webhook")
 _SECRET_KEYS = {"token", "api_token", "password", "secret", "pat", "private_token"}
@@ -52,14 +51,7 @@ class TicketConfig:
 def load_config(path: str | os.PathLike[str]) -> TicketConfig:
     """Read and validate a ticket config file."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(f"cannot read ticket config: {e.strerror}", where=str(p)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}",
-                         where=f"{p}:{mark.line + 1}" if mark else str(p)) from None
+    data = read_yaml(p, "ticket config") or {}
     if not isinstance(data, Mapping):
         raise InputError("the ticket config must be a mapping", where=str(p))
     known = {"to", "group_by", "min_severity", "include_unverified", "priority", "scope", "max_retries",
@@ -105,11 +97,7 @@ def _credentials(config: TicketConfig, name: str, env: Mapping[str, str]) -> tup
     if cred_file:
         cp = Path(os.path.expanduser(str(cred_file)))
         cp = cp if cp.is_absolute() else config.path.parent / cp
-        try:
-            creds = yaml.safe_load(cp.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"cannot read credentials file: {getattr(e, 'strerror', None) or 'invalid YAML/JSON'}",
-                             where=str(cp)) from None
+        creds = read_yaml(cp, "credentials file") or {}
         token = str(creds.get("token") or creds.get("secret") or "")
         user = str(creds.get("user") or creds.get("email") or "")
         if not token:
