@@ -317,3 +317,21 @@ def test_var_file_option_on_the_cli(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert [(f["rule_id"], f["location"]) for f in doc["findings"]] == [
         ("POSTURE-NET-001", {"file": "main.tf", "line": 2})]
+
+
+def test_plan_locations_read_only_the_plans_own_directory(tmp_path):
+    """A plan saved in a busy directory must not parse (or fail on) unrelated .tf trees below it."""
+    import json
+    import shutil
+
+    from posture.providers.terraform import load_terraform
+
+    src = Path(__file__).parent / "fixtures/plans/aws/network"
+    shutil.copy(src / "main.tf", tmp_path / "main.tf")
+    shutil.copy(src / "plan.json", tmp_path / "plan.json")
+    other = tmp_path / "unrelated" / "deep"
+    other.mkdir(parents=True)
+    (other / "bad.tf").write_text('resource "aws_s3_bucket" "x" {\n  # posture:ignore POSTURE-ENC-001\n}\n')
+    inv = load_terraform(tmp_path / "plan.json")
+    assert json.dumps([r.location.file for r in inv.resources if r.location]).count("main.tf") > 0
+    assert not any("unrelated" in (r.location.file or "") for r in inv.resources if r.location)

@@ -804,8 +804,12 @@ def _module_name(rel: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", rel) or "root"
 
 
-def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> HclResult:
-    """Parse and expand ``path`` (a ``.tf`` file or a directory) into raw resources, locations, gaps."""
+def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = (),
+                     *, recursive: bool = True) -> HclResult:
+    """Parse and expand ``path`` (a ``.tf`` file or a directory) into raw resources, locations, gaps.
+
+    ``recursive=False`` reads only the root module in the directory itself (and the modules it calls).
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
@@ -822,7 +826,7 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
     if p.is_file():
         roots = [(p.parent, loader.ws.module_dir(p.parent, only=[p], strict=True))]
     else:
-        dirs = _tf_dirs(p)
+        dirs = _tf_dirs(p) if recursive else [p]
         if not dirs:
             raise InputError("no .tf files found", where=str(p))
         parsed = [(d, loader.ws.module_dir(d)) for d in dirs]

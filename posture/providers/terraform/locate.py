@@ -61,7 +61,7 @@ def plan_config(plan_path: str | Path) -> tuple[dict[str, Location], list[dict],
     from posture.providers.terraform.hcl import load_hcl_sources
 
     try:
-        loaded = load_hcl_sources(directory)
+        loaded = load_hcl_sources(directory, recursive=False)  # the plan's own root module, not the tree below
     except InputError:
         raise
     except Exception:  # the plan is the source of truth; the .tf files only add lines and suppressions
