@@ -23,6 +23,9 @@ def _aws_args(p: argparse.ArgumentParser) -> None:
                    help="scan only this service (repeatable): ec2, s3, kms, rds, elbv2, elb, acm, cloudfront, "
                         "dynamodb, sqs, sns, efs, cloudtrail, iam")
     p.add_argument("--max-workers", type=int, metavar="N", help="concurrent API calls (default: 16)")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run the account x region x service tasks on a Dask cluster (e.g. tcp://scheduler:8786); "
+                        "workers need their own AWS credentials (environment, profile or instance role)")
 
 
 def _aws_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
@@ -30,7 +33,8 @@ def _aws_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
 
     return scan_aws(regions=args.region, profile=args.profile, role_arn=args.role_arn, external_id=args.external_id,
                     organization=args.organization, org_role_name=args.org_role_name, services=args.service,
-                    max_workers=args.max_workers, progress=None if not args.quiet else False, **options)
+                    max_workers=args.max_workers, dask_scheduler=args.dask_scheduler,
+                    progress=None if not args.quiet else False, **options)
 
 
 SCAN_SOURCES = {"aws": ScanSource("scan a live AWS account or Organization (boto3)", _aws_args, _aws_run)}

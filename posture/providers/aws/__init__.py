@@ -33,25 +33,41 @@ def collect_aws(
     services: Iterable[str] | None = None,
     max_workers: int | None = None,
     progress: bool | None = False,
+    client: Any = None,
+    dask_scheduler: str | None = None,
 ) -> Inventory:
     """Read an AWS account (or every account of an Organization) into a normalised Inventory.
 
     ``session`` is a boto3 Session to use (default: the standard credential chain, or
     ``profile``); ``role_arn`` is assumed from it first. ``regions`` defaults to every region
     enabled for the account. ``executor`` runs the collection tasks (default: a thread pool of
-    ``max_workers``); it must accept pickled tasks only if you pass a session recipe it can
-    rebuild, not a live session. Denied, unsupported or failing reads become coverage gaps.
+    ``max_workers``). ``client`` (a ``distributed.Client``) or ``dask_scheduler`` (an address such as
+    ``tcp://scheduler:8786``) runs the account x region x service tasks on a Dask cluster instead:
+    tasks then carry a picklable session *recipe* (``profile``, ``role_arn``, or the environment's
+    credentials, which each worker resolves itself), so a live ``session`` is refused there.
+    Denied, unsupported or failing reads, and tasks lost by the executor, become coverage gaps.
     """
+    from contextlib import nullcontext
+
+    from posture.fanout import open_executor
     from posture.providers.aws.collect import DEFAULT_ORG_ROLE, MAX_WORKERS, collect
     from posture.providers.aws.normalise import normalise
     from posture.providers.aws.session import SessionSpec, release
 
+    dask = client is not None or bool(dask_scheduler)
+    if dask and session is not None:
+        from posture.errors import InputError
+
+        raise InputError("a live boto3.Session cannot be sent to remote Dask workers; pass profile= or role_arn=, "
+                         "or give the workers credentials in their environment", where="aws session")
     base = SessionSpec(profile=profile, session=session)
     spec = base.assume(role_arn, external_id) if role_arn else base
+    running = open_executor(dask_scheduler, client=client) if dask else nullcontext(executor)
     try:
-        got = collect(spec, regions=regions, services=services, organization=organization,
-                      org_role_name=org_role_name or DEFAULT_ORG_ROLE, executor=executor,
-                      max_workers=max_workers or MAX_WORKERS, progress=progress)
+        with running as pool:
+            got = collect(spec, regions=regions, services=services, organization=organization,
+                          org_role_name=org_role_name or DEFAULT_ORG_ROLE, executor=pool,
+                          max_workers=max_workers or MAX_WORKERS, progress=progress)
     finally:
         release(spec.scan_id)
     meta = {"aws": {"accounts": got.accounts, "regions": got.regions, "api_calls": got.calls,
@@ -72,6 +88,8 @@ def scan_aws(
     services: Iterable[str] | None = None,
     max_workers: int | None = None,
     progress: bool | None = False,
+    client: Any = None,
+    dask_scheduler: str | None = None,
     **options: Any,
 ) -> ScanResult:
     """Scan live AWS and evaluate the rules; ``options`` go to :func:`posture.api.evaluate`
@@ -80,7 +98,8 @@ def scan_aws(
 
     inventory = collect_aws(session, regions, executor, profile=profile, role_arn=role_arn, external_id=external_id,
                             organization=organization, org_role_name=org_role_name, services=services,
-                            max_workers=max_workers, progress=progress)
+                            max_workers=max_workers, progress=progress, client=client,
+                            dask_scheduler=dask_scheduler)
     aws_meta = inventory.meta.get("aws", {})
     source = {"type": "aws", "target": ",".join(aws_meta.get("accounts", ())), "api_calls": aws_meta.get("api_calls")}
     return scan_inventory(inventory, source=options.pop("source", source), **options)

@@ -7,6 +7,7 @@ submitted as their parents finish. The result is the list of raw batches plus me
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
@@ -17,7 +18,7 @@ from posture.errors import InputError
 from posture.progress import Progress
 from posture.providers.aws.reader import Reader
 from posture.providers.aws.session import SessionSpec
-from posture.providers.aws.tasks import SERVICES, TASKS, run_task
+from posture.providers.aws.tasks import SERVICES, TASKS, failed_batch, run_task
 
 MAX_WORKERS = 16
 DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
@@ -131,24 +132,33 @@ def collect(
                 where = out.regions[account] if task.scope == "regional" else [home]
                 plan += [(name, aspec, account, region) for region in where]
         with Progress("aws", total=len(plan), enabled=progress) as bar:
-            pending: dict[Future[Any], tuple[SessionSpec, str, str]] = {
-                pool.submit(run_task, name, aspec, account, region): (aspec, account, region)
+            pending: dict[Future[Any], tuple[str, SessionSpec, str, str]] = {
+                pool.submit(run_task, name, aspec, account, region): (name, aspec, account, region)
                 for name, aspec, account, region in plan
             }
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    aspec, account, region = pending.pop(fut)
-                    batch = fut.result()
+                    name, aspec, account, region = pending.pop(fut)
+                    try:
+                        batch = fut.result()
+                    except Exception as e:  # the executor failed (a lost Dask worker, unpicklable data): a gap
+                        batch = failed_batch(name, account, region, e, "task_failed")
                     out.batches.append(batch)
                     out.calls += batch["calls"]
                     for follow in batch["follow"]:
                         bar.total = (bar.total or 0) + 1
                         nxt = pool.submit(run_task, follow["task"], aspec, account, region, follow["args"])
-                        pending[nxt] = (aspec, account, region)
+                        pending[nxt] = (follow["task"], aspec, account, region)
                     bar.advance(note=f"{account} {region} {batch['task']}")
     finally:
         if own:
             pool.shutdown(wait=True)
+    out.batches.sort(key=_batch_order)  # completion order varies (threads, Dask): the merge must not
     out.seconds = time.monotonic() - started
     return out
+
+
+def _batch_order(batch: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (batch["account"], batch["region"], batch["task"],
+            json.dumps(batch["records"], sort_keys=True, separators=(",", ":"), default=str))

@@ -54,12 +54,17 @@ SERVICES: tuple[str, ...] = tuple(dict.fromkeys(t.service for t in TASKS.values(
 def run_task(name: str, spec: SessionSpec, account: str, region: str, args: dict[str, Any] | None = None
              ) -> dict[str, Any]:
     """Run one task; an unexpected error becomes a gap in an empty batch, never an exception."""
-    task = TASKS[name]
     try:
-        return task.fn(spec, account, region, **(args or {}))
+        return TASKS[name].fn(spec, account, region, **(args or {}))
     except Exception as e:  # a collector bug or an unforeseen SDK error must not end the scan
-        reason = f"{name}: {type(e).__name__}: {' '.join(str(e).split())}"[:400]
-        return {"task": name, "service": task.service, "account": account, "region": region, "records": {},
-                "calls": 0, "follow": [], "gaps": [{"source": "aws", "service": task.service, "region": region,
-                                                    "account": account, "code": "collector_error", "target": "",
-                                                    "reason": reason}]}
+        return failed_batch(name, account, region, e)
+
+
+def failed_batch(name: str, account: str, region: str, error: BaseException, code: str = "collector_error"
+                 ) -> dict[str, Any]:
+    """An empty batch carrying one gap: what a task that raised (or never ran) contributes."""
+    service = TASKS[name].service
+    reason = f"{name}: {type(error).__name__}: {' '.join(str(error).split())}"[:400]
+    return {"task": name, "service": service, "account": account, "region": region, "records": {}, "calls": 0,
+            "follow": [], "gaps": [{"source": "aws", "service": service, "region": region, "account": account,
+                                    "code": code, "target": "", "reason": reason}]}
