@@ -25,6 +25,7 @@ CASES = {
     "bak1": "POSTURE-BAK-001", "bak2": "POSTURE-BAK-002", "bak3": "POSTURE-BAK-003",
     "log1": "POSTURE-LOG-001", "log2": "POSTURE-LOG-002", "log3": "POSTURE-LOG-003", "log4": "POSTURE-LOG-004",
     "seg1": "POSTURE-SEG-001", "seg2": "POSTURE-SEG-002", "seg3": "POSTURE-SEG-003", "seg4": "POSTURE-SEG-004",
+    "seg5": "POSTURE-SEG-005",
 }
 # Rules Terraform cannot exercise: account/identity state that only live sources see (IAM-001..003,
 # KEY-003, KEY-005/006, LOG-006), a policy file (SEG-100),

@@ -123,6 +123,18 @@ def test_vpc_subnets_routes_gateways():
     assert res("network", "aws_internet_gateway.igw").attrs["gateway_type"] == "internet"
 
 
+def test_default_subnet_and_subnetless_instance_belong_to_the_default_vpc():
+    inv = load_plan(Path(__file__).parent / "fixtures" / "rules" / "segmentation" / "default-vpc.json")
+    e = {(x.src, x.kind, x.dst) for x in inv.edges}
+    vpc = "aws_default_vpc.default"
+    assert (vpc, "contains", "aws_default_subnet.az_a") in e
+    assert ("aws_default_subnet.az_a", "contains", "aws_instance.in_default_subnet") in e
+    assert (vpc, "contains", "aws_instance.no_subnet") in e
+    assert {s for s, k, d in e if d == "aws_instance.app" and k == "contains"} == {"aws_subnet.app"}
+    subnet = next(r for r in inv.resources if r.id == "aws_default_subnet.az_a")
+    assert subnet.attrs["network"] == vpc
+
+
 def test_instance_public_ip_security_groups_and_block_devices():
     inst = res("network", "aws_instance.web").attrs
     assert inst["public_ips"] == (UNKNOWN,) and inst["imds_v2_required"] is True

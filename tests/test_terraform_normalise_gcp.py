@@ -89,6 +89,9 @@ def test_sql_instance_ssl_public_and_backup():
     secure = res("google_sql_database_instance.secure").attrs
     assert secure["public"] is False and secure["transport"]["tls_required"] is True
     assert secure["multi_az"] is True and secure["backup"]["retained_backups"] == 14
+    # daily automated backups: N retained backups cover N days (as the live Cloud SQL normaliser reads them)
+    assert secure["backup"]["retention_days"] == 14
+    assert db["backup"]["retention_days"] is None  # backups off: no retention to judge
 
 
 def test_crypto_key_rotation():

@@ -181,8 +181,23 @@ def _vpc(raw: RawResource, index: PlanIndex) -> Out:
     return [_res(raw, index, Kind.NETWORK, attrs)]
 
 
+def _default_vpc(index: PlanIndex, raw: RawResource) -> str | None:
+    """The plan's ``aws_default_vpc`` of ``raw``'s region (same provider configuration when no region is known)."""
+    region = _region(raw, index)[1]
+    found = [
+        v.address
+        for v in index.by_type.get("aws_default_vpc", ())
+        if _region(v, index)[1] == region and (region or v.provider_key == raw.provider_key)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def _subnet(raw: RawResource, index: PlanIndex) -> Out:
-    vpc = _ref(index, raw, "vpc_id", VPC_TYPES)
+    vpcs = _in_plan(index, raw, "vpc_id", VPC_TYPES)
+    if not vpcs and raw.type == "aws_default_subnet":
+        # a default subnet always belongs to its region's default VPC; its vpc_id is computed
+        vpcs = [v for v in (_default_vpc(index, raw),) if v]
+    vpc = vpcs[0] if len(vpcs) == 1 else _ref(index, raw, "vpc_id", VPC_TYPES)
     flow = index.referrers(raw.address, ("aws_flow_log",), "subnet_id")
     attrs = {
         "cidrs": _cidrs(raw),
@@ -192,7 +207,7 @@ def _subnet(raw: RawResource, index: PlanIndex) -> Out:
         "flow_logs": True if flow else None,
     }
     out: Out = [_res(raw, index, Kind.SUBNET, attrs)]
-    out += [edge(v, raw.address, EdgeKind.CONTAINS) for v in _in_plan(index, raw, "vpc_id", VPC_TYPES)]
+    out += [edge(v, raw.address, EdgeKind.CONTAINS) for v in vpcs]
     return out
 
 
@@ -566,6 +581,11 @@ def _instance(raw: RawResource, index: PlanIndex) -> Out:
     out: Out = [_res(raw, index, Kind.COMPUTE, attrs), *sg_edges]
     if subnet_addr:
         out.append(edge(subnet_addr, raw.address, EdgeKind.CONTAINS))
+    elif raw.is_configured("subnet_id") is False and raw.is_configured("network_interface") is False:
+        # no subnet and no interface: EC2 launches into a default subnet of the region's default VPC
+        default_vpc = _default_vpc(index, raw)
+        if default_vpc:
+            out.append(edge(default_vpc, raw.address, EdgeKind.CONTAINS))
     root = block(raw, "root_block_device")
     if isinstance(root, dict):
         out += _block_volume(

@@ -423,10 +423,13 @@ def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
     backup = block(settings, "backup_configuration") if isinstance(settings, dict) else UNKNOWN
     if isinstance(backup, dict):
         retention = block(backup, "backup_retention_settings")
+        retained = as_int(retention.get("retained_backups")) if isinstance(retention, dict) else None
+        enabled = tri(backup.get("enabled"), False)
         backup_attrs = {
-            "enabled": tri(backup.get("enabled"), False),
-            "retention_days": None,
-            "retained_backups": as_int(retention.get("retained_backups")) if isinstance(retention, dict) else None,
+            "enabled": enabled,
+            # automated backups are daily, so N retained backups cover about N days (as the live normaliser)
+            "retention_days": retained if enabled is True and isinstance(retained, int) else None,
+            "retained_backups": retained,
             "point_in_time_recovery": tri(backup.get("point_in_time_recovery_enabled"), False),
         }
     else:

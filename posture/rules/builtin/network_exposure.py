@@ -155,7 +155,11 @@ def ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violat
                                  "azurerm_network_security_group.vnet_only")),
               RuleFixture(_NET + "gcp.jsonl",
                           fail=("google_compute_firewall.all_ports",),
-                          pass_=("google_compute_firewall.open_ssh", "google_compute_firewall.internal_ssh"))],
+                          pass_=("google_compute_firewall.open_ssh", "google_compute_firewall.internal_ssh")),
+              RuleFixture(_NET + "azure-gcp-plan.json",
+                          fail=("azurerm_network_security_group.star_range", "google_compute_firewall.all_ports"),
+                          pass_=("azurerm_network_security_group.open_sql", "azurerm_network_security_group.deny_first",
+                                 "google_compute_firewall.open_mongo", "google_compute_firewall.disabled_mongo"))],
 )
 def all_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     """Every (or nearly every) port open to the internet."""
