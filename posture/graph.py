@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from posture.gcpause import gc_paused
 from posture.model import Edge, Gap, Resource
@@ -78,6 +80,8 @@ class Graph:
         Built on first use and cached; resources are nodes, ``internet`` appears when a derived edge uses it.
         """
         if self._nx is None:
+            import networkx as nx  # imported on demand: rules and enrichers use the adjacency store
+
             g = nx.MultiDiGraph()
             g.add_nodes_from(self._resources)
             g.add_edges_from((src, dst, kind, {"edge": e}) for (src, dst, kind), e in self._edges.items())
