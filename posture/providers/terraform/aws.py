@@ -1103,32 +1103,13 @@ _KEY_USAGE = {
     "GENERATE_VERIFY_MAC": "mac",
     "KEY_AGREEMENT": "key_agreement",
 }
-_KMS_SPECS = {
-    "SYMMETRIC_DEFAULT": ("AES-256", 256),
-    "HMAC_224": ("HMAC", 224),
-    "HMAC_256": ("HMAC", 256),
-    "HMAC_384": ("HMAC", 384),
-    "HMAC_512": ("HMAC", 512),
-    "RSA_2048": ("RSA", 2048),
-    "RSA_3072": ("RSA", 3072),
-    "RSA_4096": ("RSA", 4096),
-    "ECC_NIST_P256": ("EC", 256),
-    "ECC_NIST_P384": ("EC", 384),
-    "ECC_NIST_P521": ("EC", 521),
-    "ECC_SECG_P256K1": ("EC", 256),
-    "SM2": ("SM2", 256),
-}
-
-
 def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
     spec_name = raw.get("customer_master_key_spec")
     if spec_name in (None, ""):
         spec_name = raw.get("key_spec")
     if spec_name in (None, "") or (spec_name is UNKNOWN and raw.is_configured("customer_master_key_spec") is False):
         spec_name = "SYMMETRIC_DEFAULT"
-    spec = key_spec("aws", spec_name)
-    if spec["algorithm"] is UNKNOWN and spec_name in _KMS_SPECS:
-        spec = dict(zip(("algorithm", "bits"), _KMS_SPECS[spec_name], strict=True))
+    spec = key_spec("aws", spec_name)  # the knowledge table (posture/knowledge/key_specs.yaml)
     rotation = raw.get("enable_key_rotation")
     enabled = tri(rotation, False)
     period = as_int(raw.get("rotation_period_in_days"))
