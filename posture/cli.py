@@ -25,6 +25,10 @@ from posture.result import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+_EXTRAS = {"boto3": "aws", "botocore": "aws", "azure": "azure", "google": "gcp", "googleapiclient": "gcp",
+           "sslyze": "tls", "nmap": "tls", "dask": "dask", "distributed": "dask", "psycopg2": "postgres"}
+"""Top-level module -> the pyproject extra that installs it (for the one-line error)."""
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit 2)."""
@@ -248,6 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (InputError, PostureError) as e:
         print(f"posture: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as e:
+        extra = _EXTRAS.get((e.name or "").split(".")[0], "all")
+        print(f"posture: error: missing optional dependency {e.name!r}: pip install 'posture[{extra}]'",
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("posture: interrupted", file=sys.stderr)

@@ -113,6 +113,8 @@ def collect(
                          where="--service")
     try:
         spec.home_region()
+    except ModuleNotFoundError:
+        raise  # the CLI names the missing extra
     except Exception as e:  # e.g. botocore ProfileNotFound
         raise InputError(f"cannot set up an AWS session: {e}", where="--profile" if spec.profile else "aws") from None
     out = Collection()
