@@ -7,12 +7,15 @@ closed SSH, volumes, SNS topics, SQS queues, KMS keys with and without rotation,
 instances, an ALB with old- and new-policy HTTPS listeners), then runs the posture CLI against it
 through AWS_ENDPOINT_URL and prints seconds, resources, API calls and calls per resource. With
 ``--with-prowler`` it creates benchmarks/.venvs/prowler (Prowler pins its own boto3), runs Prowler
-with the equivalent checks on the same server, and prints the time ratio.
+with the equivalent checks on the same server, prints the time ratio, and compares verdicts: for each
+Prowler check, the resources it FAILs against the resources the posture rule(s) deciding the same
+question flag (``VERDICT_MAP``), with both-fail / only-posture / only-prowler counts and ids.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import subprocess
@@ -23,13 +26,53 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
-PROWLER_CHECKS = [
-    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
-    "ec2_ebs_volume_encryption", "sns_topics_kms_encryption_at_rest_enabled",
-    "sqs_queues_server_side_encryption_enabled",
-    "kms_cmk_rotation_enabled", "rds_instance_storage_encrypted", "s3_bucket_default_encryption",
-    "elbv2_insecure_ssl_ciphers",
-]
+
+# Prowler check -> (posture rule ids deciding the same question, posture native types the check covers).
+VERDICT_MAP: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22":
+        (frozenset({"POSTURE-NET-001"}), frozenset({"ec2.security_group"})),
+    "ec2_ebs_volume_encryption": (frozenset({"POSTURE-ENC-001"}), frozenset({"ec2.volume"})),
+    "sns_topics_kms_encryption_at_rest_enabled": (frozenset({"POSTURE-ENC-001"}), frozenset({"sns.topic"})),
+    "sqs_queues_server_side_encryption_enabled": (frozenset({"POSTURE-ENC-001"}), frozenset({"sqs.queue"})),
+    "kms_cmk_rotation_enabled": (frozenset({"POSTURE-KEY-001"}), frozenset({"kms.key"})),
+    "rds_instance_storage_encrypted": (frozenset({"POSTURE-ENC-001"}), frozenset({"rds.db_instance"})),
+    "s3_bucket_default_encryption": (frozenset({"POSTURE-ENC-001"}), frozenset({"s3.bucket"})),
+    "elbv2_insecure_ssl_ciphers": (frozenset({"POSTURE-TLS-001"}), frozenset({"elbv2.listener"})),
+}
+PROWLER_CHECKS = list(VERDICT_MAP)
+
+
+def normalise_id(resource_id: str) -> str:
+    """One id for both tools: Prowler judges ELBv2 per load balancer, posture per listener."""
+    if ":listener/" in resource_id:
+        prefix, path = resource_id.split(":listener/", 1)
+        return f"{prefix}:loadbalancer/{path.rsplit('/', 1)[0]}"
+    return resource_id
+
+
+def compare(posture_findings: list[dict], prowler_findings: list[dict]) -> float:
+    """Print per-check agreement of FAILing resource sets; return the overall agreement in percent."""
+    agreed = total = 0
+    print(f"{'prowler check':62} {'both':>5} {'only-posture':>13} {'only-prowler':>13}")
+    for check, (rules, types) in VERDICT_MAP.items():
+        ours = {normalise_id(f["resource"]["id"]) for f in posture_findings
+                if f["rule_id"] in rules and f["resource"]["native_type"] in types}
+        theirs = {normalise_id(f["resources"][0]["uid"]) for f in prowler_findings
+                  if f["metadata"]["event_code"] == check and f["status_code"] == "FAIL"}
+        judged = {normalise_id(f["resources"][0]["uid"]) for f in prowler_findings
+                  if f["metadata"]["event_code"] == check}
+        both, only_ours, only_theirs = ours & theirs, ours - theirs, theirs - ours
+        print(f"{check:62} {len(both):>5} {len(only_ours):>13} {len(only_theirs):>13}")
+        for label, ids in (("only posture", only_ours), ("only prowler", only_theirs)):
+            if ids:
+                print(f"    {label}: {', '.join(sorted(ids))}")
+        # Agreement over every resource either tool judged for this question (pass or fail).
+        universe = judged | ours
+        agreed += len(universe) - len(only_ours) - len(only_theirs)
+        total += len(universe)
+    percent = 100.0 * agreed / max(1, total)
+    print(f"verdict agreement: {agreed}/{total} resources ({percent:.1f}%)")
+    return percent
 
 
 def build(scale: int) -> dict[str, int]:
@@ -82,7 +125,7 @@ def build(scale: int) -> dict[str, int]:
     return counts
 
 
-def run_posture(env: dict[str, str]) -> dict[str, float]:
+def run_posture(env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
         started = time.perf_counter()
@@ -92,12 +135,15 @@ def run_posture(env: dict[str, str]) -> dict[str, float]:
         seconds = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"posture failed ({proc.returncode}): {proc.stderr.strip()}")
-        summary = json.loads(out.read_text())["summary"]
+        doc = json.loads(out.read_text())
+    summary = doc["summary"]
     calls = summary["source"].get("api_calls") or 0
-    return {"seconds": seconds, "resources": summary["resources"], "findings": summary["open"], "calls": calls}
+    return {"seconds": seconds, "resources": summary["resources"], "findings": summary["open"], "calls": calls,
+            "list": doc["findings"]}
 
 
-def run_prowler(env: dict[str, str]) -> float:
+def run_prowler(env: dict[str, str]) -> tuple[float, list[dict]]:
+    """Run Prowler's equivalent checks; return seconds and its json-ocsf findings (PASS and FAIL)."""
     venv = ROOT / "benchmarks" / ".venvs" / "prowler"
     prowler = venv / "bin" / "prowler"
     if not prowler.exists():
@@ -109,9 +155,10 @@ def run_prowler(env: dict[str, str]) -> float:
                                *PROWLER_CHECKS, "--output-formats", "json-ocsf", "--output-directory", tmp,
                                "--no-banner"], env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
+        findings = [f for path in glob.glob(f"{tmp}/*.ocsf.json") for f in json.loads(Path(path).read_text())]
     if proc.returncode not in (0, 3):  # 3: Prowler found failing checks
         print(f"prowler exited {proc.returncode}: {proc.stderr.strip()[-400:]}", file=sys.stderr)
-    return seconds
+    return seconds, findings
 
 
 def main() -> None:
@@ -120,7 +167,11 @@ def main() -> None:
     parser.add_argument("--with-prowler", action="store_true", help="also time Prowler on the same server")
     args = parser.parse_args()
 
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -138,8 +189,9 @@ def main() -> None:
         print(f"posture: {p['seconds']:.2f} s, {p['resources']} resources, {p['findings']} open findings, "
               f"{p['calls']} API calls, {p['calls'] / max(1, p['resources']):.3f} calls/resource")
         if args.with_prowler:
-            seconds = run_prowler(env)
+            seconds, findings = run_prowler(env)
             print(f"prowler: {seconds:.2f} s; ratio prowler/posture: {seconds / p['seconds']:.1f}x")
+            compare(p["list"], findings)
     finally:
         server.stop()
 
