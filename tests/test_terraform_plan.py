@@ -235,3 +235,33 @@ def test_odd_attribute_shapes_never_crash(name, junk):
     inv = parse_plan(doc, "odd.json")
     assert all(g.code == "normalise_error" and "odd" not in g.reason for g in inv.gaps)
     assert len(inv.resources) + len(inv.gaps) >= 1
+
+
+def test_load_pauses_the_cyclic_gc_only_while_loading(tmp_path, monkeypatch):
+    """The GC is paused for speed inside load_plan, and comes back after success and after bad input."""
+    import gc
+
+    import posture.providers.terraform.plan as plan_mod
+
+    seen = []
+    real_parse = plan_mod.parse_plan
+
+    def parse(data, origin):
+        seen.append(gc.isenabled())
+        return real_parse(data, origin)
+
+    monkeypatch.setattr(plan_mod, "parse_plan", parse)
+    assert gc.isenabled()
+    load_plan(EXAMPLES / "aws-webapp" / "plan.json")
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(InputError):
+        load_plan(bad)
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        load_plan(EXAMPLES / "aws-webapp" / "plan.json")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

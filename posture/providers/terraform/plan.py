@@ -21,11 +21,13 @@ block's literal ``region``/``project``/``subscription_id``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -497,15 +499,33 @@ def load_plan(path: str | os.PathLike[str]) -> Inventory:
             raw = fh.read()
     except OSError as exc:
         raise InputError(f"cannot read plan file: {exc.strerror or exc}", origin) from None
+    with _gc_paused():
+        try:
+            data = json.loads(raw)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"plan is not UTF-8 text: {exc.reason}", origin) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", origin) from None
+        except RecursionError:
+            raise InputError("invalid JSON: nested too deeply", origin) from None
+        return parse_plan(data, origin)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a plan is read and normalised.
+
+    Both build hundreds of thousands of small acyclic containers; each one counts towards a collection and
+    the full collections re-scan the ever larger heap, which made time grow faster than the plan (about
+    40% of a 20,000-resource load). Reference counting still frees everything; collection resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"plan is not UTF-8 text: {exc.reason}", origin) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", origin) from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply", origin) from None
-    return parse_plan(data, origin)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_plan(data: Any, origin: str) -> Inventory:
