@@ -19,6 +19,9 @@ def _azure_args(p: argparse.ArgumentParser) -> None:
                    help=f"only these services (repeatable; default all: {', '.join(_SERVICES)})")
     p.add_argument("--max-workers", type=int, default=8, metavar="N",
                    help="concurrent subscription x service reads (default: 8)")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run the subscription x service tasks on a Dask cluster (e.g. tcp://scheduler:8786); "
+                        "workers use their own DefaultAzureCredential")
 
 
 def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
@@ -31,7 +34,7 @@ def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
         # the SDK logs retries and provider-registration attempts as warnings; they surface as gaps instead
         logging.getLogger("azure").setLevel(logging.ERROR)
     return scan_azure(subscriptions=args.subscription, services=args.service, max_workers=args.max_workers,
-                      progress=False if args.quiet else None, **options)
+                      progress=False if args.quiet else None, dask_scheduler=args.dask_scheduler, **options)
 
 
 SCAN_SOURCES = {"azure": ScanSource("scan live Azure subscriptions (Reader role)", _azure_args, _azure_run)}

@@ -19,6 +19,9 @@ def _gcp_args(p: argparse.ArgumentParser) -> None:
                    help=f"only these collection tasks (repeatable): {', '.join(sorted(TASKS))}")
     p.add_argument("--max-workers", type=int, default=8, metavar="N",
                    help="concurrent API calls across projects and services (default: 8)")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run the project x service tasks on a Dask cluster (e.g. tcp://scheduler:8786); "
+                        "workers use their own Application Default Credentials")
 
 
 def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
@@ -27,18 +30,24 @@ def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")
-    credentials = replay = retry = None
+    credentials: Any = None
+    replay = retry = None
     replay_dir = os.environ.get(REPLAY_ENV)
     if replay_dir:  # testing hook: serve recorded responses under the real SDK clients
         from google.auth.credentials import AnonymousCredentials
 
+        from posture.providers.gcp.clients import CredentialsRecipe
         from posture.providers.gcp.collect import RetryPolicy
         from posture.providers.gcp.replay import Replay
 
-        credentials, replay = AnonymousCredentials(), Replay.from_directory(replay_dir)
+        if args.dask_scheduler:  # workers load the recordings themselves
+            credentials = CredentialsRecipe(replay_dir)
+        else:
+            credentials, replay = AnonymousCredentials(), Replay.from_directory(replay_dir)
         retry = RetryPolicy(base_delay=0.0, max_delay=0.0)  # recorded answers: waiting gains nothing
     return scan_gcp(credentials, args.project, max_workers=args.max_workers, services=args.service, retry=retry,
-                    replay=replay, progress=False if args.quiet else None, **options)
+                    replay=replay, progress=False if args.quiet else None, dask_scheduler=args.dask_scheduler,
+                    **options)
 
 
 SCAN_SOURCES = {"gcp": ScanSource("scan live GCP projects (Application Default Credentials)", _gcp_args, _gcp_run)}

@@ -24,7 +24,10 @@ REPLAY_ENV = "POSTURE_AZURE_REPLAY"
 
 
 def _session(credential: Any, client_kwargs: Mapping[str, Any] | None) -> Any:
-    from posture.providers.azure.collect import AzureSession
+    from posture.providers.azure.collect import AzureSession, CredentialRecipe
+
+    if isinstance(credential, CredentialRecipe):
+        return credential.session()
 
     kwargs = dict(client_kwargs or {})
     replay = os.environ.get(REPLAY_ENV)
@@ -52,6 +55,8 @@ def collect_azure(
     max_workers: int = 8,
     client_kwargs: Mapping[str, Any] | None = None,
     progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
 ) -> Inventory:
     """Read Azure subscriptions into a normalised :class:`~posture.model.Inventory`.
 
@@ -60,11 +65,25 @@ def collect_azure(
     subscription x service tasks (default: a thread pool of at most ``max_workers``);
     ``client_kwargs`` go to every management client (``transport=``, ``retry_total=``...).
     Denied, throttled or failed calls become coverage gaps; only an unusable credential raises.
+    ``client``/``dask_scheduler``: run the tasks on a Dask cluster (a ``distributed.Client`` or a scheduler
+    address); workers build their own credential from a :class:`~.collect.CredentialRecipe` (``credential``;
+    default ``DefaultAzureCredential`` on each worker, or the ``POSTURE_AZURE_REPLAY`` recordings), never
+    from a live credential object.
     """
+    from contextlib import nullcontext
+
     from azure.core.exceptions import ClientAuthenticationError
 
+    from posture.fanout import open_executor
     from posture.progress import Progress
-    from posture.providers.azure.collect import COLLECTORS, Collected, error_gap, list_subscriptions
+    from posture.providers.azure.collect import (
+        COLLECTORS,
+        Collected,
+        CredentialRecipe,
+        error_gap,
+        list_subscriptions,
+        run_service,
+    )
     from posture.providers.azure.normalise import normalise
 
     chosen = list(dict.fromkeys(services or SERVICES))
@@ -72,7 +91,16 @@ def collect_azure(
     if unknown:
         raise InputError(f"unknown Azure service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}",
                          where="services")
+    dask = client is not None or bool(dask_scheduler)
+    if dask:
+        if not isinstance(credential, (CredentialRecipe, type(None))) or "transport" in (client_kwargs or {}):
+            raise InputError("a live credential or transport cannot be sent to remote Dask workers: pass "
+                             "credential=None (workers use DefaultAzureCredential) or a CredentialRecipe",
+                             where="azure")
+        if credential is None:
+            credential = CredentialRecipe(os.environ.get(REPLAY_ENV) or None, dict(client_kwargs or {}))
     session = _session(credential, client_kwargs)
+    task_session = credential if isinstance(credential, CredentialRecipe) else session
     gaps: list[Gap] = []
     if subscriptions:
         subs = list(dict.fromkeys(s.strip() for s in subscriptions if s.strip()))
@@ -87,17 +115,19 @@ def collect_azure(
             subs = []
 
     tasks = [(sub, svc) for sub in subs for svc in chosen]
-    pool = executor or ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(tasks) or 1)),
-                                          thread_name_prefix="posture-azure")
+    given = open_executor(dask_scheduler, client=client) if dask else nullcontext(executor)
     results: dict[Future[Collected], tuple[str, str]] = {}
-    try:
-        with Progress("azure", total=len(tasks), enabled=progress) as bar:
-            results = {pool.submit(COLLECTORS[svc], session, sub): (sub, svc) for sub, svc in tasks}
-            for fut in as_completed(results):
-                bar.advance(note="{} {}".format(*results[fut]))
-    finally:
-        if executor is None:
-            pool.shutdown(wait=True)
+    with given as chosen_pool:
+        pool = chosen_pool or ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(tasks) or 1)),
+                                                 thread_name_prefix="posture-azure")
+        try:
+            with Progress("azure", total=len(tasks), enabled=progress) as bar:
+                results = {pool.submit(run_service, task_session, svc, sub): (sub, svc) for sub, svc in tasks}
+                for fut in as_completed(results):
+                    bar.advance(note="{} {}".format(*results[fut]))
+        finally:
+            if chosen_pool is None:
+                pool.shutdown(wait=True)
     records: list[dict[str, Any]] = []
     for fut, (sub, svc) in results.items():  # task order, so output does not depend on timing
         try:
@@ -123,6 +153,8 @@ def scan_azure(
     max_workers: int = 8,
     client_kwargs: Mapping[str, Any] | None = None,
     progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
     **options: Any,
 ) -> ScanResult:
     """Scan live Azure subscriptions: :func:`collect_azure`, then evaluate the rules.
@@ -132,7 +164,8 @@ def scan_azure(
     from posture.api import scan_inventory
 
     inventory = collect_azure(credential, subscriptions, executor, services=services, max_workers=max_workers,
-                              client_kwargs=client_kwargs, progress=progress)
+                              client_kwargs=client_kwargs, progress=progress, client=client,
+                              dask_scheduler=dask_scheduler)
     source = {"type": "azure", "target": ",".join(inventory.meta.get("subscriptions", ())) or "azure"}
     return scan_inventory(inventory, source=options.pop("source", source), **options)
 

@@ -16,6 +16,7 @@ material.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,44 @@ class AzureSession:
         if subscription is None:
             return cls(self.credential, **self.client_kwargs)
         return cls(self.credential, subscription, **self.client_kwargs)
+
+
+@dataclass(frozen=True)
+class CredentialRecipe:
+    """How a worker gets its own credential, so tasks can run on remote Dask workers (picklable).
+
+    ``replay_dir`` unset: ``DefaultAzureCredential`` on the worker. Set: the recorded ARM answers under
+    that directory with a static test token. ``client_kwargs`` (plain values such as ``retry_total``)
+    go to every management client.
+    """
+
+    replay_dir: str | None = None
+    client_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def session(self) -> AzureSession:
+        """The session this recipe describes, built where it is called."""
+        kwargs = dict(self.client_kwargs)
+        if self.replay_dir:
+            from posture.errors import InputError
+            from posture.providers.azure.replay import ReplayTransport, StaticTokenCredential
+
+            if not os.path.isdir(self.replay_dir):
+                raise InputError("not a directory of recorded Azure answers", where=self.replay_dir)
+
+            kwargs["transport"] = ReplayTransport.from_directory(self.replay_dir)
+            kwargs.setdefault("retry_backoff_factor", 0.0)
+            return AzureSession(StaticTokenCredential(), kwargs)
+        from azure.identity import DefaultAzureCredential
+
+        return AzureSession(DefaultAzureCredential(), kwargs)
+
+
+def run_service(session: AzureSession | CredentialRecipe, service: str, subscription: str) -> Collected:
+    """One subscription x service task (top-level, so a Dask worker can unpickle it); a recipe is
+    turned into a session on the worker."""
+    if isinstance(session, CredentialRecipe):
+        session = session.session()
+    return COLLECTORS[service](session, subscription)
 
 
 def error_code(exc: BaseException) -> str:

@@ -30,27 +30,44 @@ def collect_gcp(
     retry: RetryPolicy | None = None,
     replay: Replay | None = None,
     progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
 ) -> Inventory:
     """Read GCP projects into a normalised :class:`~posture.model.Inventory` (no rules run).
 
     See :func:`scan_gcp` for the parameters.
     """
+    from contextlib import nullcontext
+
+    from posture.fanout import open_executor
     from posture.model import Gap, Inventory, freeze
-    from posture.providers.gcp.clients import GcpClients, default_credentials
+    from posture.providers.gcp.clients import CredentialsRecipe, GcpClients, default_credentials
     from posture.providers.gcp.collect import RetryPolicy, collect, list_projects
     from posture.providers.gcp.normalise import normalise
 
-    if credentials is None:
-        credentials = default_credentials()
-    clients = GcpClients(credentials, replay)
+    dask = client is not None or bool(dask_scheduler)
+    if dask and (replay is not None or not isinstance(credentials, (CredentialsRecipe, type(None)))):
+        from posture.errors import InputError
+
+        raise InputError("live credentials cannot be sent to remote Dask workers: pass credentials=None "
+                         "(workers use Application Default Credentials) or a CredentialsRecipe", where="gcp")
+    if dask and credentials is None:
+        credentials = CredentialsRecipe()
+    if isinstance(credentials, CredentialsRecipe):
+        recipe: CredentialsRecipe | None = credentials
+        clients = credentials.clients()
+    else:
+        recipe, clients = None, GcpClients(credentials or default_credentials(), replay)
     retry = retry or RetryPolicy()
     gaps: list[Gap] = []
     if projects is None:
         chosen, gaps = list_projects(clients, retry)
     else:
         chosen = list(dict.fromkeys(projects))
-    records, task_gaps = collect(clients, chosen, tasks=services, executor=executor, max_workers=max_workers,
-                                 retry=retry, progress=progress)
+    with open_executor(dask_scheduler, client=client, max_workers=max_workers) if dask \
+            else nullcontext(executor) as pool:
+        records, task_gaps = collect(recipe or clients, chosen, tasks=services, executor=pool,
+                                     max_workers=max_workers, retry=retry, progress=progress)
     resources, edges, norm_gaps = normalise(records)
     meta = {"source": "gcp", "projects": chosen, "records": len(records)}
     return Inventory(tuple(resources), tuple(edges), tuple(gaps + task_gaps + norm_gaps), freeze(meta))
@@ -66,12 +83,18 @@ def scan_gcp(
     retry: RetryPolicy | None = None,
     replay: Replay | None = None,
     progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
     **options: Any,
 ) -> ScanResult:
     """Scan live GCP projects and evaluate the rules.
 
-    ``credentials``: a ``google.auth.credentials.Credentials``; default Application Default
-    Credentials (``google.auth.default()``, read-only scope). ``projects``: project ids; default
+    ``credentials``: a ``google.auth.credentials.Credentials`` or a
+    :class:`~posture.providers.gcp.clients.CredentialsRecipe` (each task builds its own clients);
+    default Application Default Credentials (``google.auth.default()``, read-only scope).
+    ``client``/``dask_scheduler``: run the tasks on a Dask cluster (a ``distributed.Client`` or a
+    scheduler address); workers get credentials from a recipe, never a live credentials object.
+    ``projects``: project ids; default
     every active project Resource Manager lists. ``executor``: run the collection tasks (project x
     service) on it; default a ThreadPoolExecutor of ``max_workers``. ``services``: task names of
     :data:`posture.providers.gcp.collect.TASKS` (default all). ``retry``: a
@@ -85,7 +108,8 @@ def scan_gcp(
     from posture.api import scan_inventory
 
     inventory = collect_gcp(credentials, projects, executor, max_workers=max_workers, services=services,
-                            retry=retry, replay=replay, progress=progress)
+                            retry=retry, replay=replay, progress=progress, client=client,
+                            dask_scheduler=dask_scheduler)
     target = ",".join(inventory.meta.get("projects") or ())
     return scan_inventory(inventory, source=options.pop("source", {"type": "gcp", "target": target}), **options)
 

@@ -8,6 +8,7 @@ can be put under all of them for tests and offline runs; nothing else changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from posture.errors import InputError
@@ -77,3 +78,24 @@ class GcpClients:
         base = self.replay.http() if self.replay is not None else httplib2.Http(timeout=60)
         http = google_auth_httplib2.AuthorizedHttp(self.credentials, http=base)
         return build(api, version, http=http, static_discovery=True, cache_discovery=False)
+
+
+@dataclass(frozen=True)
+class CredentialsRecipe:
+    """How a worker gets its own credentials, so tasks can run on remote Dask workers (picklable).
+
+    ``replay_dir`` unset: Application Default Credentials (``google.auth.default()``) on the worker.
+    Set: the recorded responses under that directory, anonymous credentials (tests, offline demos).
+    """
+
+    replay_dir: str | None = None
+
+    def clients(self) -> GcpClients:
+        """The SDK clients this recipe describes, built where it is called."""
+        if self.replay_dir:
+            from google.auth.credentials import AnonymousCredentials
+
+            from posture.providers.gcp.replay import Replay
+
+            return GcpClients(AnonymousCredentials(), Replay.from_directory(self.replay_dir))
+        return GcpClients(default_credentials())

@@ -23,7 +23,7 @@ from typing import Any
 
 from posture.model import Gap
 from posture.progress import Progress
-from posture.providers.gcp.clients import GcpClients
+from posture.providers.gcp.clients import CredentialsRecipe, GcpClients
 
 Record = dict[str, Any]
 Task = Callable[[GcpClients, str, "RetryPolicy"], list[Record]]
@@ -273,16 +273,20 @@ def list_projects(clients: GcpClients, retry: RetryPolicy) -> tuple[list[str], l
     return sorted(set(ids)), []
 
 
-def _run_one(clients: GcpClients, project: str, name: str, service: str, task: Task,
+def _run_one(clients: GcpClients | CredentialsRecipe, project: str, name: str,
              retry: RetryPolicy) -> tuple[list[Record], list[Gap]]:
+    # Top-level, and the task goes by name: a Dask worker unpickles this call and builds its own clients.
+    service, task = TASKS[name]
     try:
+        if isinstance(clients, CredentialsRecipe):
+            clients = clients.clients()
         return task(clients, project, retry), []
     except Exception as exc:
         return [], [gap_for(exc, service=service, project=project, what=name)]
 
 
 def collect(
-    clients: GcpClients,
+    clients: GcpClients | CredentialsRecipe,
     projects: Sequence[str],
     *,
     tasks: Iterable[str] | None = None,
@@ -291,17 +295,18 @@ def collect(
     retry: RetryPolicy | None = None,
     progress: bool | None = None,
 ) -> tuple[list[Record], list[Gap]]:
-    """Run every task for every project concurrently (bounded); returns raw records and gaps."""
+    """Run every task for every project concurrently (bounded); returns raw records and gaps.
+
+    With a :class:`CredentialsRecipe` each task builds its own clients (what remote Dask workers need).
+    """
     retry = retry or RetryPolicy()
-    chosen = [(n, *TASKS[n]) for n in (tasks or TASKS)]
-    jobs = [(p, name, service, fn) for p in projects for name, service, fn in chosen]
+    jobs = [(p, name) for p in projects for name in (tasks or TASKS)]
     own = executor is None
     pool: Executor = executor or ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="posture-gcp")
     results: dict[int, tuple[list[Record], list[Gap]]] = {}
     try:
         with Progress("gcp", total=len(jobs), enabled=progress) as bar:
-            futures = {pool.submit(_run_one, clients, p, name, service, fn, retry): i
-                       for i, (p, name, service, fn) in enumerate(jobs)}
+            futures = {pool.submit(_run_one, clients, p, name, retry): i for i, (p, name) in enumerate(jobs)}
             for fut in as_completed(futures):
                 i = futures[fut]
                 results[i] = fut.result()
