@@ -29,17 +29,20 @@ HOLDS, FAILS, UNVERIFIABLE = "holds", "does not hold", "cannot be verified"
 SERVICE_KINDS: Mapping[str, frozenset[str]] = {
     s: frozenset(k)
     for s, k in {
+        # AWS (posture/providers/aws/tasks.py SERVICES, plus s3control for the account block)
         "ec2": {"network", "subnet", "route_table", "gateway", "firewall", "interface", "compute", "datastore",
                 "account"},
-        "vpc": {"network", "subnet", "route_table", "gateway", "firewall"},
-        "s3": {"datastore", "account"}, "rds": {"datastore"}, "dynamodb": {"datastore"}, "sqs": {"datastore"},
-        "sns": {"datastore"}, "efs": {"datastore"}, "kms": {"key"}, "elbv2": {"load_balancer", "listener"},
-        "elb": {"load_balancer", "listener"}, "acm": {"certificate"}, "cloudfront": {"listener"},
-        "cloudtrail": {"log_sink"}, "iam": {"identity", "account"},
+        "s3": {"datastore", "account"}, "s3control": {"account"}, "rds": {"datastore"}, "dynamodb": {"datastore"},
+        "sqs": {"datastore"}, "sns": {"datastore"}, "efs": {"datastore"}, "kms": {"key"},
+        "elbv2": {"load_balancer", "listener"}, "elb": {"load_balancer", "listener"}, "acm": {"certificate"},
+        "cloudfront": {"listener"}, "cloudtrail": {"log_sink"}, "iam": {"identity", "account"},
+        # Azure (providers/azure/collect.py SERVICES) and GCP (providers/gcp/collect.py TASKS); both clouds
+        # call some services "compute" and "storage", so those map to the union of what either describes
         "network": {"network", "subnet", "firewall", "interface", "load_balancer", "listener", "route_table"},
-        "storage": {"datastore", "listener"}, "compute": {"compute", "datastore", "network", "subnet", "firewall"},
-        "keyvault": {"key"}, "sql": {"datastore", "listener"}, "web": {"listener"}, "monitor": {"log_sink"},
-        "kms_gcp": {"key"}, "cloudkms": {"key"}, "sqladmin": {"datastore"}, "logging": {"log_sink"},
+        "compute": {"compute", "datastore", "network", "subnet", "firewall", "interface", "tls_policy", "listener",
+                    "certificate"},
+        "storage": {"datastore", "listener"}, "keyvault": {"key"}, "sql": {"datastore", "listener"},
+        "web": {"compute", "listener"}, "cloudkms": {"key"}, "sqladmin": {"datastore"},
     }.items()
 }
 _NON_BLOCKING_SOURCES = {"graph"}

@@ -84,3 +84,14 @@ def test_cli_verify(capsys):
     code = main(["verify", "aws-saas", str(ESTATE), "--format", "table"])
     out = capsys.readouterr().out
     assert "[FAILS     ] default-deny" in out and "[UNVERIFIED] tls-in-transit" in out
+
+
+def test_every_collector_service_maps_to_the_kinds_it_describes():
+    """A gap from an unmapped service blocks every claim; keep the map complete so gaps stay precise."""
+    from posture.profiles import SERVICE_KINDS
+    from posture.providers.aws.tasks import SERVICES as AWS
+    from posture.providers.azure import SERVICES as AZURE
+    from posture.providers.gcp.collect import TASKS as GCP
+
+    services = set(AWS) | set(AZURE) | {service for service, _ in GCP.values()}
+    assert services <= set(SERVICE_KINDS), services - set(SERVICE_KINDS)

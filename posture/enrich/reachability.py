@@ -189,8 +189,12 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
         if instance_fws:
             ports, undecided = index.open(instance_fws)
         else:
-            # Managed databases sit behind a service firewall that denies by default (RDS default security
-            # group, Azure SQL server firewall, Cloud SQL authorised networks) whatever the provider.
+            # Managed databases sit behind a service firewall that denies by default whatever the provider:
+            # RDS uses the VPC default security group
+            # (docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html),
+            # Azure SQL's server firewall admits nothing until a rule is added
+            # (learn.microsoft.com/azure/azure-sql/database/firewall-configure), and Cloud SQL public IPs accept
+            # only authorised networks (cloud.google.com/sql/docs/mysql/authorize-networks).
             default = ("deny" if r.kind == "datastore"
                        else PROVIDER_DEFAULTS.get(r.provider, {}).get("no_instance_firewall", "deny"))
             ports, undecided = (list(_ALL_PORTS) if default == "allow" else []), False
