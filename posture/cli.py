@@ -58,7 +58,8 @@ def _command_modules() -> list[Any]:
             for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)]
 
 
-def _common_output(p: argparse.ArgumentParser) -> None:
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """--format, --output, --quiet: for every command that writes a report."""
     from posture.report import formats
 
     p.add_argument("--format", choices=formats(), help="output format (default: table on a terminal, else json)")
@@ -66,8 +67,9 @@ def _common_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
 
 
-def _common_scan(p: argparse.ArgumentParser) -> None:
-    _common_output(p)
+def add_scan_options(p: argparse.ArgumentParser) -> None:
+    """Every option a scan command shares (formats, gate, rules, history...)."""
+    add_output_options(p)
     p.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity] + ["none"],
@@ -110,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, spec in sources.items():
         sp = scan_sub.add_parser(name, help=spec.help)
         spec.add_arguments(sp)
-        _common_scan(sp)
-        sp.set_defaults(handler=_cmd_scan, scan_source=spec)
+        add_scan_options(sp)
+        sp.set_defaults(handler=run_scan, scan_source=spec)
 
     rules = sub.add_parser("rules", help="list or validate rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
@@ -133,13 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _default_format(args: argparse.Namespace) -> str:
+def default_format(args: argparse.Namespace) -> str:
+    """--format if given, else table on a terminal and json otherwise."""
     if args.format:
         return str(args.format)
     return "table" if sys.stdout.isatty() and not getattr(args, "output", None) else "json"
 
 
-def _emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None) -> None:
+    """Write a report to --output or stdout (an unwritable file is an input error)."""
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -149,7 +153,8 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def _cmd_scan(args: argparse.Namespace) -> int:
+def run_scan(args: argparse.Namespace) -> int:
+    """Run a scan source, apply the gate, render, record history; return the exit code."""
     from posture.report import render
 
     options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
@@ -161,7 +166,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         from posture.api import save_snapshot
 
         save_snapshot(result, args.snapshot_out)
-    fmt = _default_format(args)
+    fmt = default_format(args)
     render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
                                       "quiet": args.quiet}
     history = args.history or os.environ.get("POSTURE_HISTORY")
@@ -170,7 +175,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         from posture.commands.history import record_scan
 
         recorded = record_scan(history, result, render_options)
-    _emit(render(result, fmt, render_options), args.output)
+    emit(render(result, fmt, render_options), args.output)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
     if not args.quiet and fmt != "table":
@@ -209,7 +214,7 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
         wanted = {f.lower() for f in args.framework}
         rules = [r for r in rules if any(fw == w or fw.startswith(w + "-") for fw in r.meta.frameworks()
                                          for w in wanted)]
-    if _default_format(args) == "json":
+    if default_format(args) == "json":
         doc = [
             {
                 "id": r.id, "title": r.meta.title, "severity": r.meta.severity.value,

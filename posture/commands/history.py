@@ -57,7 +57,7 @@ def add_commands(sub: Any) -> None:
 
 
 def _emit(args: argparse.Namespace, text: str) -> int:
-    from posture.cli import _emit as emit
+    from posture.cli import emit
 
     emit(text, args.output)
     return 0

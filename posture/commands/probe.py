@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 # The scan plumbing (options, rendering, exit codes) is shared with ``posture scan``.
-from posture.cli import EXIT_OK, ScanSource, _cmd_scan, _common_scan
+from posture.cli import EXIT_OK, ScanSource, add_scan_options, run_scan
 from posture.errors import InputError
 from posture.model import Inventory
 from posture.result import ScanResult
@@ -97,7 +97,7 @@ def _external_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResu
 
 def _cmd_external(args: argparse.Namespace) -> int:
     if not args.dry_run:
-        return _cmd_scan(args)
+        return run_scan(args)
     from posture.probe.external import plan_external
     from posture.probe.scope import load_scope
 
@@ -114,10 +114,10 @@ def add_commands(subparsers: Any) -> None:
     probe_sub = probe.add_subparsers(dest="probe_command", required=True, parser_class=type(probe))
     tls = probe_sub.add_parser("tls", help="sslyze TLS probe of host:port / URL targets or of an inventory")
     _tls_args(tls)
-    _common_scan(tls)
-    tls.set_defaults(handler=_cmd_scan, scan_source=ScanSource("TLS probe", _tls_args, _tls_run))
+    add_scan_options(tls)
+    tls.set_defaults(handler=run_scan, scan_source=ScanSource("TLS probe", _tls_args, _tls_run))
 
     ext = subparsers.add_parser("external", help="external scan inside a scope file: nmap discovery + TLS probe")
     _external_args(ext)
-    _common_scan(ext)
+    add_scan_options(ext)
     ext.set_defaults(handler=_cmd_external, scan_source=ScanSource("external scan", _external_args, _external_run))

@@ -46,11 +46,11 @@ def render_markdown(report: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posture.cli import _default_format, _emit
+    from posture.cli import default_format, emit
     from posture.profiles import FAILS, UNVERIFIABLE, verify
 
     report = verify(args.profile, args.paths, rule_dirs=args.rules)
-    fmt = _default_format(args)
+    fmt = default_format(args)
     if fmt == "html":
         from posture.report import render
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = (json.dumps(report.to_dict(), indent=2) + "\n" if fmt == "json"
                 else render_markdown(report) if fmt == "markdown" else render_table(report))
-    _emit(text, args.output)
+    emit(text, args.output)
     bad = {FAILS, UNVERIFIABLE} if args.strict else {FAILS}
     if fmt != "table" and not args.output:
         sys.stderr.write(f"posture: {report.counts()}\n")
