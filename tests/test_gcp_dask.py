@@ -26,7 +26,7 @@ FAST = RetryPolicy(base_delay=0.0, max_delay=0.0)
 @pytest.fixture(scope="module")
 def dask_client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False, protocol="tcp",
-                                       host="127.0.0.1", dashboard_address=None)
+                                       host="127.0.0.1", dashboard_address=":0")
     client = distributed.Client(cluster)
     yield client
     client.close()
