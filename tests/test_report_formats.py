@@ -197,3 +197,25 @@ def test_cli_scan_snapshot_html(tmp_path, capsys):
     page = out.read_text()
     assert "Data store reachable from the internet" in page and "<svg" in page
     assert os.path.getsize(out) > 5000
+
+
+@pytest.mark.parametrize(("fmt", "row_prefix"), [("json", '    {"rule_id"'), ("sarif", '        {"ruleId"'),
+                                                 ("ocsf", '  {"')])
+def test_json_formats_put_one_row_per_line_and_stay_valid_json(result, fmt, row_prefix):
+    text = render(result, fmt, {"time_ms": 1})
+    rows = [line for line in text.splitlines() if line.startswith(row_prefix)]
+    assert len(rows) == len(result.findings) > 1  # one finding / SARIF result / OCSF event per line
+    for line in rows:
+        json.loads(line.rstrip(","))
+    doc = json.loads(text)
+    assert doc == json.loads(json.dumps(doc, indent=2))
+
+
+def test_jsontext_indents_only_the_outer_levels():
+    from posture.report.jsontext import dumps
+
+    value = {"a": [{"b": [1, 2]}, {}], "c": {}, "d": "é"}
+    text = dumps(value, levels=2)
+    assert json.loads(text) == value
+    assert text == '{\n  "a": [\n    {"b": [1, 2]},\n    {}\n  ],\n  "c": {},\n  "d": "\\u00e9"\n}\n'
+    assert dumps([], levels=3) == "[]\n"

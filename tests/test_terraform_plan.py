@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posture.errors import InputError
 from posture.graph import build_graph
@@ -265,3 +267,65 @@ def test_load_pauses_the_cyclic_gc_only_while_loading(tmp_path, monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- masks: the copy-on-write overlays agree with a plain full-copy reading and never modify the plan ----------
+def _naive_unknown(value, mask):
+    if mask is True:
+        return UNKNOWN
+    if isinstance(mask, dict):
+        if value is not None and not isinstance(value, dict):
+            return value
+        base = dict(value) if isinstance(value, dict) else {}
+        for k, m in mask.items():
+            if m is True or (isinstance(m, (dict, list)) and k in base):
+                base[k] = _naive_unknown(base.get(k), m)
+        return base
+    if isinstance(mask, list) and isinstance(value, list):
+        out = list(value)
+        for i, m in enumerate(mask):
+            if i < len(out):
+                out[i] = _naive_unknown(out[i], m)
+            elif m is True:
+                out.append(UNKNOWN)
+        return out
+    return value
+
+
+def _naive_strip(value, mask):
+    drop = object()
+
+    def walk(v, m):
+        if m is True:
+            return drop
+        if isinstance(m, dict) and isinstance(v, dict):
+            kept = {k: walk(x, m.get(k)) for k, x in v.items()}
+            return {k: x for k, x in kept.items() if x is not drop}
+        if isinstance(m, list) and isinstance(v, list):
+            kept = [walk(x, m[i]) if i < len(m) else x for i, x in enumerate(v)]
+            return [x for x in kept if x is not drop]
+        return v
+
+    out = walk(value, mask)
+    return None if out is drop else out
+
+
+_keys = st.sampled_from(["a", "b", "c"])
+_json = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.text("xy", max_size=2),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+                     max_leaves=12)
+_mask = st.recursive(st.booleans(),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=3),
+                     max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json, _mask)
+def test_mask_overlays_match_a_full_copy_and_leave_the_input_alone(value, mask):
+    from posture.providers.terraform.plan import _DROP, apply_unknown, strip_sensitive
+
+    before = json.dumps(value)
+    assert apply_unknown(value, mask) == _naive_unknown(value, mask)
+    stripped = strip_sensitive(value, mask)
+    assert (None if stripped is _DROP else stripped) == _naive_strip(value, mask)
+    assert json.dumps(value) == before

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from posture.report.jsontext import dumps
 from posture.result import ScanResult
 
 FORMAT = "json"
 
 
 def render(result: ScanResult, options: Mapping[str, Any]) -> str:
-    return json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
+    return dumps(result.to_dict(), levels=2)

@@ -9,12 +9,12 @@ source data that has no attribute of its own).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from posture.model import Finding, Severity
+from posture.report.jsontext import dumps
 from posture.result import ScanResult
 
 FORMAT = "ocsf"
@@ -109,4 +109,4 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         raise InputError(f"unknown OCSF class {cls!r} (use detection or compliance)", where="ocsf_class")
     time_ms = int(options.get("time_ms") or time.time() * 1000)
     events = [event(f, cls=cls, time_ms=time_ms, version=__version__) for f in result.findings]
-    return json.dumps(events, indent=2) + "\n"
+    return dumps(events, levels=1)

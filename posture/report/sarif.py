@@ -10,12 +10,12 @@ against the official schema (posture/schemas/sarif-schema-2.1.0.json).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from posture.model import Finding, Severity
+from posture.report.jsontext import dumps
 from posture.result import ScanResult
 
 FORMAT = "sarif"
@@ -120,4 +120,4 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
             ],
         }]
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc, levels=4)

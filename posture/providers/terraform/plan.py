@@ -21,6 +21,7 @@ block's literal ``region``/``project``/``subscription_id``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -107,6 +108,7 @@ _MODULE_SEG_RE = re.compile(r"module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?")
 _NON_RESOURCE_ROOTS = {"var", "local", "module", "each", "count", "path", "self", "terraform"}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_address(address: str) -> tuple[str, str, str, str]:
     """``module.a["k"].aws_s3_bucket.b[0]`` -> (module prefix, mode, type, name without index)."""
     module = ""
@@ -153,6 +155,7 @@ class PlanIndex:
                 self.by_type[r.type].append(r)
         self._provider_settings = regions
         self._referrers: dict[tuple[Any, ...], dict[str, list[RawResource]]] = {}
+        self._literals: dict[tuple[str, ...], dict[str, list[str]]] = {}
 
     # -- provider configuration ---------------------------------------------------------------------------
     def provider_setting(self, raw: RawResource, key: str) -> str:
@@ -191,11 +194,18 @@ class PlanIndex:
 
     def find_literal(self, types: Iterable[str], attrs: Iterable[str], value: str) -> list[str]:
         """Addresses of managed resources of ``types`` whose ``attrs`` literally equal ``value``."""
+        attrs = tuple(attrs)
         out = []
         for t in types:
-            for r in self.by_type.get(t, ()):
-                if any(r.values.get(a) == value for a in attrs):
-                    out.append(r.address)
+            table = self._literals.get((t, *attrs))
+            if table is None:  # built once per (type, attrs): lookups stay O(1) on big plans
+                table = defaultdict(list)
+                for r in self.by_type.get(t, ()):
+                    for v in dict.fromkeys(r.values.get(a) for a in attrs):
+                        if isinstance(v, str) and v:
+                            table[v].append(r.address)
+                self._literals[(t, *attrs)] = table
+            out.extend(table.get(value, ()))
         return out
 
     def referrers(
@@ -272,27 +282,45 @@ class _Checker:
 # unknown and sensitive masks
 # ----------------------------------------------------------------------------------------------------------
 def apply_unknown(value: Any, mask: Any) -> Any:
-    """Overlay an ``after_unknown`` mask: ``true`` leaves become UNKNOWN (also for keys absent in ``after``)."""
+    """Overlay an ``after_unknown`` mask: ``true`` leaves become UNKNOWN (also for keys absent in ``after``).
+
+    Copy-on-write: containers on a path to a ``true`` leaf are copied, the rest of ``value`` is shared, so
+    the cost follows the mask, not the (much larger) values, and the caller's document is never modified.
+    """
     if mask is True:
         return UNKNOWN
     if isinstance(mask, dict):
-        base = dict(value) if isinstance(value, dict) else {}
         if value is not None and not isinstance(value, dict):
             return value
+        base = value if value is not None else {}
+        out = None if value is not None else base
         for k, m in mask.items():
-            if m is True or isinstance(m, (dict, list)):
-                if m is not True and k not in base:
-                    continue
-                base[k] = apply_unknown(base.get(k), m)
-        return base
+            if m is True or (isinstance(m, (dict, list)) and k in base):
+                cur = base.get(k)
+                new = apply_unknown(cur, m)
+                if new is not cur:
+                    if out is None:
+                        out = dict(base)
+                    out[k] = new
+        return base if out is None else out
     if isinstance(mask, list) and isinstance(value, list):
-        out = list(value)
+        items = None
         for i, m in enumerate(mask):
-            if i < len(out):
-                out[i] = apply_unknown(out[i], m)
+            if i < len(value):
+                new = apply_unknown(value[i], m)
+                if new is value[i]:
+                    continue
             elif m is True:
-                out.append(UNKNOWN)
-        return out
+                new = UNKNOWN
+            else:
+                continue
+            if items is None:
+                items = list(value)
+            if i < len(value):
+                items[i] = new
+            else:
+                items.append(new)
+        return value if items is None else items
     return value
 
 
@@ -300,23 +328,36 @@ _DROP = object()
 
 
 def strip_sensitive(value: Any, mask: Any) -> Any:
-    """Remove every value marked ``true`` in a sensitivity mask (dict keys dropped, list items removed)."""
+    """Remove every value marked ``true`` in a sensitivity mask (dict keys dropped, list items removed).
+
+    Copy-on-write like :func:`apply_unknown`: only containers holding a sensitive value are copied.
+    """
     if mask is True:
         return _DROP
     if isinstance(mask, dict) and isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            s = strip_sensitive(v, mask.get(k)) if k in mask else v
-            if s is not _DROP:
-                out[k] = s
-        return out
+        out = None
+        for k, m in mask.items():
+            if m and k in value:
+                cur = value[k]
+                new = strip_sensitive(cur, m)
+                if new is not cur:
+                    if out is None:
+                        out = dict(value)
+                    if new is _DROP:
+                        del out[k]
+                    else:
+                        out[k] = new
+        return value if out is None else out
     if isinstance(mask, list) and isinstance(value, list):
-        out_list = []
-        for i, v in enumerate(value):
-            s = strip_sensitive(v, mask[i]) if i < len(mask) else v
-            if s is not _DROP:
-                out_list.append(s)
-        return out_list
+        changed = {}
+        for i, m in enumerate(mask[: len(value)]):
+            if m:
+                new = strip_sensitive(value[i], m)
+                if new is not value[i]:
+                    changed[i] = new
+        if not changed:
+            return value
+        return [changed.get(i, v) for i, v in enumerate(value) if changed.get(i) is not _DROP]
     return value
 
 
@@ -394,6 +435,7 @@ class _Resolver:
 
     def __init__(self, root: _ModuleConfig, instances: Iterable[str]):
         self.root = root
+        self._walked: dict[int, tuple[dict[str, list[str]], frozenset[str]]] = {}
         self.instances: dict[tuple[str, str], list[str]] = defaultdict(list)  # (module inst, mode.type.name)
         self.module_instances: dict[str, list[str]] = defaultdict(list)  # parent inst + call -> instances
         for addr in instances:
@@ -408,6 +450,17 @@ class _Resolver:
                 key = f"{parent}|{call}"
                 if inst not in self.module_instances[key]:
                     self.module_instances[key].append(inst)
+
+    def expressions(self, cfg: dict) -> tuple[dict[str, list[str]], frozenset[str]]:
+        """References per attribute path and the configured paths of one configuration block (walked once,
+        however many ``count``/``for_each`` instances share it)."""
+        walked = self._walked.get(id(cfg))
+        if walked is None:
+            raw_refs: dict[str, list[str]] = defaultdict(list)
+            paths: set[str] = set()
+            _walk_expressions(cfg.get("expressions") or {}, "", raw_refs, paths)
+            walked = self._walked[id(cfg)] = (dict(raw_refs), frozenset(paths))
+        return walked
 
     def module_config(self, module_instance: str) -> _ModuleConfig | None:
         cfg: _ModuleConfig | None = self.root
@@ -645,10 +698,7 @@ def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:
         cfg = cfg_module.resources.get(f"{mode}.{entry['type']}.{entry['name'] or name}") if cfg_module else None
         if cfg is not None:
             provider_key = cfg.get("provider_config_key") if isinstance(cfg.get("provider_config_key"), str) else ""
-            raw_refs: dict[str, list[str]] = defaultdict(list)
-            paths: set[str] = set()
-            _walk_expressions(cfg.get("expressions") or {}, "", raw_refs, paths)
-            configured = frozenset(paths)
+            raw_refs, configured = resolver.expressions(cfg)
             for path, rs in raw_refs.items():
                 for r in rs:
                     refs[path].extend(resolver.resolve(r, module, entry["index"]))
