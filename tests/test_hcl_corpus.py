@@ -51,5 +51,7 @@ def test_corpus_labels_hold(provider):
         if hit != positive:
             wrong.append(f"{'missed' if positive else 'false positive'} {rule_id} on {address} ({where})")
     pos = sum(1 for *_, p, _ in labels if p)
-    print(f"{provider}: {len(labels)} labels ({pos} positive), {len(wrong)} wrong")
+    missed = sum(1 for w in wrong if w.startswith("missed"))
+    print(f"{provider}: {len(labels)} labels, recall {pos - missed}/{pos}, "
+          f"clean negatives {len(labels) - pos - (len(wrong) - missed)}/{len(labels) - pos}")
     assert not wrong, "\n".join(wrong)

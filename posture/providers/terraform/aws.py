@@ -22,6 +22,8 @@ from posture.providers.terraform.common import (
     edge,
     encryption,
     key_spec,
+    listed,
+    normalise_tls_version,
     parse_arn,
     port_range,
     provider_default,
@@ -33,6 +35,7 @@ from posture.providers.terraform.common import (
     tls_policy,
     tri,
     unknown_encryption,
+    versions_from,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type
 
@@ -502,6 +505,7 @@ def _volume_encryption(
     prefix: str,
 ) -> tuple[dict[str, Any], str | None]:
     enc = values.get("encrypted")
+    enc = tri(enc) if isinstance(enc, str) else enc  # launch templates spell it "true"/"false"
     path = f"{prefix}kms_key_id"
     if enc is True:
         return _kms_encryption(index, raw, path)
@@ -512,11 +516,13 @@ def _volume_encryption(
         return (customer_key(default_key) if default_key else provider_key()), None
     if enc is False:
         return encryption(False, basis="explicit"), None
-    if enc is UNKNOWN and (
-        prefix.startswith("root_block_device")
-        or raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False
+    if (enc is UNKNOWN or enc is None) and (
+        prefix.startswith(("root_block_device", "block_device_mappings"))
+        or values.get("snapshot_id") not in (None, "")
+        or (enc is UNKNOWN and raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False)
     ):
-        # A root volume inherits the AMI snapshot's encryption: not decidable from the plan.
+        # A root volume inherits the AMI snapshot's encryption, a volume made from a snapshot the
+        # snapshot's, and a launch template mapping may be the root: not decidable from the code.
         return unknown_encryption(), None
     return provider_default("aws_ebs_volume"), None
 
@@ -607,6 +613,36 @@ def _instance(raw: RawResource, index: PlanIndex) -> Out:
             raw, index, f"{raw.address}/ebs_block_device/{name}", dev, f"ebs_block_device.{i}.", f"{raw.name} {name}"
         )
     return out
+
+
+def _launch_volumes(raw: RawResource, index: PlanIndex) -> Out:
+    """Volumes a launch configuration / template gives every instance it launches (one datastore each)."""
+    out: Out = []
+    if raw.type == "aws_launch_template":
+        for i, m in enumerate(listed(blocks(raw.values, "block_device_mappings"))):
+            ebs = block(m, "ebs")
+            if not isinstance(ebs, dict) or not ebs:
+                continue  # an instance-store or unknown mapping
+            name = m.get("device_name") if isinstance(m.get("device_name"), str) else str(i)
+            prefix = f"block_device_mappings.{i}.ebs.0."
+            out += _template_volume(raw, index, f"{raw.address}/block_device/{name}", ebs, prefix, name)
+        return out
+    root = block(raw, "root_block_device")
+    if isinstance(root, dict) and root:
+        out += _template_volume(raw, index, f"{raw.address}/root_block_device", root, "root_block_device.0.", "root")
+    for i, dev in enumerate(listed(blocks(raw.values, "ebs_block_device"))):
+        name = dev.get("device_name") if isinstance(dev.get("device_name"), str) else str(i)
+        rid = f"{raw.address}/ebs_block_device/{name}"
+        out += _template_volume(raw, index, rid, dev, f"ebs_block_device.{i}.", name)
+    return out
+
+
+def _template_volume(raw: RawResource, index: PlanIndex, rid: str, values: dict[str, Any], prefix: str,
+                     name: str) -> Out:
+    enc, key = _volume_encryption(index, raw, values, prefix)
+    attrs = {"store_type": "block_volume", "encryption": enc, "public": False, "template": raw.address}
+    return [_res(raw, index, Kind.DATASTORE, attrs, rid=rid, name=f"{raw.name} {name}", tags={}),
+            *_enc_edge(rid, key)]
 
 
 def _ebs_volume(raw: RawResource, index: PlanIndex) -> Out:
@@ -784,26 +820,61 @@ def _db_subnets(index: PlanIndex, raw: RawResource) -> list[str]:
     return out
 
 
+# Cluster member types per cluster type: members carry publicly_accessible and decide Multi-AZ.
+_CLUSTER_MEMBERS = {
+    "aws_rds_cluster": "aws_rds_cluster_instance",
+    "aws_docdb_cluster": "aws_docdb_cluster_instance",
+    "aws_neptune_cluster": "aws_neptune_cluster_instance",
+}
+
+
+def _backup_retention(raw: RawResource, path: str) -> Any:
+    """Retention days; unset -> the API default of 1 day (not for replicas, which follow their source)."""
+    value = raw.get(path)
+    if (value is None or (value is UNKNOWN and raw.is_configured(path) is False)) and raw.get(
+        "replicate_source_db"
+    ) in (None, ""):
+        return 1  # CreateDBInstance/CreateDBCluster/CreateCluster: BackupRetentionPeriod default 1
+    return as_int(value)
+
+
+def _backup(retention: Any) -> dict[str, Any]:
+    return {"retention_days": retention, "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0}
+
+
 def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
     def normalise(raw: RawResource, index: PlanIndex) -> Out:
-        enc, key = _storage_encrypted(raw, index, "storage_encrypted", "kms_key_id")
-        retention = as_int(raw.get("backup_retention_period"))
-        public = raw.get("publicly_accessible") if raw.type == "aws_db_instance" else False
+        if raw.get("engine_mode") == "serverless":
+            enc, key = provider_default("rds.db_cluster.serverless_v1"), None  # always encrypted
+            if raw.get("kms_key_id") not in (None, "", UNKNOWN):
+                enc, key = _kms_encryption(index, raw, "kms_key_id")
+        else:
+            enc, key = _storage_encrypted(raw, index, "storage_encrypted", "kms_key_id")
+        members = (
+            index.referrers(raw.address, (_CLUSTER_MEMBERS[raw.type],), "cluster_identifier",
+                            ("id", "cluster_identifier"))
+            if raw.type in _CLUSTER_MEMBERS
+            else []
+        )
+        if raw.type == "aws_db_instance":
+            public = tri(raw.get("publicly_accessible"), False)
+            multi_az = tri(_unset_default(raw, "multi_az", False), False)
+        else:
+            flags = [tri(m.get("publicly_accessible"), False) for m in members]
+            public = True if True in flags else (UNKNOWN if UNKNOWN in flags else False)
+            zones = raw.get("availability_zones")
+            if members:
+                multi_az = len(members) > 1  # a replica instance is what fails over to another zone
+            elif isinstance(zones, list):
+                multi_az = len(zones) > 1
+            else:
+                multi_az = UNKNOWN
         attrs = {
             "store_type": store_type,
             "encryption": enc,
-            "public": tri(public, False),
-            "backup": {
-                "retention_days": retention,
-                "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0,
-            },
-            "multi_az": tri(_unset_default(raw, "multi_az", False))
-            if raw.type == "aws_db_instance"
-            else (
-                len(raw.get("availability_zones") or []) > 1
-                if isinstance(raw.get("availability_zones"), list)
-                else UNKNOWN
-            ),
+            "public": public,
+            "backup": _backup(_backup_retention(raw, "backup_retention_period")),
+            "multi_az": multi_az,
             "engine": raw.get("engine"),
         }
         sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
@@ -818,6 +889,72 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
         return out
 
     return normalise
+
+
+def _redshift(raw: RawResource, index: PlanIndex) -> Out:
+    # encrypted and publicly_accessible changed defaults (AWS 2025 secure defaults, provider v5/v6):
+    # unset values are left unknown rather than guessed.
+    flag = raw.get("encrypted")
+    flag = tri(flag) if isinstance(flag, str) else flag
+    key = None
+    if flag is True:
+        enc, key = _kms_encryption(index, raw, "kms_key_id")
+    elif flag is False:
+        enc = encryption(False, basis="explicit")
+    else:
+        enc = unknown_encryption()
+    public = raw.get("publicly_accessible")
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
+    attrs = {
+        "store_type": "db_cluster",
+        "encryption": enc,
+        "public": UNKNOWN if public is None else tri(public),
+        "backup": _backup(_backup_retention(raw, "automated_snapshot_retention_period")),
+        "multi_az": tri(_unset_default(raw, "multi_az", False), False),
+        "engine": "redshift",
+        "firewalls": sgs,
+    }
+    name = raw.get("cluster_identifier")
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+            *_enc_edge(raw.address, key), *sg_edges]
+
+
+def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
+    at_rest = block(raw, "encrypt_at_rest")
+    key = None
+    if at_rest is UNKNOWN and raw.is_configured("encrypt_at_rest") is not False:
+        enc = unknown_encryption()
+    elif isinstance(at_rest, dict) and tri(at_rest.get("enabled")) is True:
+        enc, key = _kms_encryption(index, raw, "encrypt_at_rest.0.kms_key_id")
+    elif isinstance(at_rest, dict) and at_rest.get("enabled") is UNKNOWN:
+        enc = unknown_encryption()
+    else:
+        enc = provider_default(raw.type)  # EncryptionAtRestOptions.Enabled defaults to false
+    endpoint = block(raw, "domain_endpoint_options")
+    if endpoint is UNKNOWN and raw.is_configured("domain_endpoint_options") is False:
+        endpoint = {}
+    if endpoint is UNKNOWN:
+        https, min_tls = UNKNOWN, UNKNOWN
+    else:
+        # no block: the API default EnforceHTTPS=false; inside the block the provider defaults it to true
+        https = tri(endpoint.get("enforce_https"), bool(endpoint))
+        policy = endpoint.get("tls_security_policy")
+        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones)
+        min_tls = policy if policy in (UNKNOWN, None, "") else tls_policy("aws", policy, "opensearch")["min_version"]
+    vpc = block(raw, "vpc_options")
+    subnets = vpc.get("subnet_ids") if isinstance(vpc, dict) else UNKNOWN
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_options.0.security_group_ids")
+    attrs = {
+        "store_type": "search",
+        "encryption": enc,
+        "public": False if isinstance(subnets, list) and subnets else UNKNOWN,  # else an access policy decides
+        "transport": {"tls_required": https, "min_tls_version": min_tls},
+        "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
+        "firewalls": sgs,
+    }
+    name = raw.get("domain_name")
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+            *_enc_edge(raw.address, key), *sg_edges]
 
 
 def _dynamodb(raw: RawResource, index: PlanIndex) -> Out:
@@ -877,12 +1014,56 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
         enc, key = _kms_encryption(index, raw, "kms_key_id")
     elif value is False and raw.is_configured("encrypted"):
         enc = encryption(False, basis="explicit")
-    elif value is False or (value is UNKNOWN and raw.is_configured("encrypted") is False):
+    elif value in (False, None) or (value is UNKNOWN and raw.is_configured("encrypted") is False):
         enc = provider_default("aws_efs_file_system")  # the API defaults Encrypted to false
     else:
         enc = unknown_encryption()
-    attrs = {"store_type": "file_system", "encryption": enc, "public": False}
+    # Automatic backups are on only through a backup policy (the console sets one; API/Terraform do not).
+    policies = [block(p, "backup_policy") for p in
+                index.referrers(raw.address, ("aws_efs_backup_policy",), "file_system_id", ("id",))]
+    statuses = [p.get("status") if isinstance(p, dict) else UNKNOWN for p in policies]
+    backups: Any = UNKNOWN if UNKNOWN in statuses else "ENABLED" in statuses
+    attrs = {
+        "store_type": "file_system",
+        "encryption": enc,
+        "public": False,
+        "backup": {"enabled": backups, "retention_days": None},
+    }
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
+
+
+def _kinesis(raw: RawResource, index: PlanIndex) -> Out:
+    kind = _unset_default(raw, "encryption_type", "NONE")
+    key = None
+    if kind is UNKNOWN:
+        enc = unknown_encryption()
+    elif str(kind or "NONE").upper() == "KMS":
+        enc, key = _kms_encryption(index, raw, "kms_key_id")
+    else:
+        enc = provider_default("aws_kinesis_stream")
+    attrs = {"store_type": "stream", "encryption": enc, "public": False}
+    return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
+
+
+def _msk(raw: RawResource, index: PlanIndex) -> Out:
+    key = None
+    if raw.get("encryption_info.0.encryption_at_rest_kms_key_arn") not in (None, ""):
+        enc, key = _kms_encryption(index, raw, "encryption_info.0.encryption_at_rest_kms_key_arn")
+    else:
+        enc = provider_default("aws_msk_cluster")  # always encrypted at rest
+    client = raw.get("encryption_info.0.encryption_in_transit.0.client_broker")
+    if client is UNKNOWN and raw.is_configured("encryption_info.0.encryption_in_transit.0.client_broker") is False:
+        client = None
+    tls_required = UNKNOWN if client is UNKNOWN else client in (None, "", "TLS")  # API default TLS
+    attrs = {
+        "store_type": "stream",
+        "encryption": enc,
+        "public": False,
+        "transport": {"tls_required": tls_required, "min_tls_version": None},
+        "engine": "kafka",
+    }
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_name"), raw.name)),
+            *_enc_edge(raw.address, key)]
 
 
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
@@ -895,7 +1076,7 @@ def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
         "encryption": enc,
         "public": False,
         "transport": {"tls_required": tri(transit, False), "min_tls_version": None},
-        "backup": {"retention_days": retention, "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0},
+        "backup": _backup(retention),
         "multi_az": tri(raw.get("multi_az_enabled"), False),
         "engine": raw.get("engine"),
         "firewalls": sgs,
@@ -1067,6 +1248,31 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+def _api_domain(raw: RawResource, index: PlanIndex) -> Out:
+    """An API Gateway custom domain name: an HTTPS listener with the domain's security policy."""
+    path = "security_policy" if raw.type == "aws_api_gateway_domain_name" else (
+        "domain_name_configuration.0.security_policy")
+    policy = raw.get(path)
+    if policy in (None, "") or (policy is UNKNOWN and raw.is_configured(path) is False):
+        tls = default_tls_policy("aws", "apigateway") if raw.type == "aws_api_gateway_domain_name" else (
+            _versions_tls("TLS_1_2"))  # HTTP APIs accept only TLS_1_2
+    else:
+        tls = tls_policy("aws", policy, "apigateway")
+    cert_paths = ("certificate_arn", "regional_certificate_arn", "domain_name_configuration.0.certificate_arn")
+    certs = [index.target(raw, p, CERT_TYPES, ("arn",)) or raw.get(p) for p in cert_paths]
+    certs = [c for c in certs if c not in (None, "")]
+    attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, "load_balancer": None,
+             "certificates": certs}
+    out: Out = [_res(raw, index, Kind.LISTENER, attrs, name=_first_str(raw.get("domain_name"), raw.name))]
+    out += [edge(raw.address, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
+    return out
+
+
+def _versions_tls(minimum: str) -> dict[str, Any]:
+    versions = versions_from(normalise_tls_version(minimum))
+    return {"policy": minimum, "min_version": versions[0], "versions": versions, "ciphers": UNKNOWN}
+
+
 def _acm(raw: RawResource, index: PlanIndex) -> Out:
     algo = raw.get("key_algorithm")
     if algo is UNKNOWN and raw.is_configured("key_algorithm") is False:
@@ -1191,6 +1397,17 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_s3_bucket": _s3_bucket,
     "aws_db_instance": _rds("database"),
     "aws_rds_cluster": _rds("db_cluster"),
+    "aws_docdb_cluster": _rds("db_cluster"),
+    "aws_neptune_cluster": _rds("db_cluster"),
+    "aws_redshift_cluster": _redshift,
+    "aws_elasticsearch_domain": _search_domain,
+    "aws_opensearch_domain": _search_domain,
+    "aws_kinesis_stream": _kinesis,
+    "aws_msk_cluster": _msk,
+    "aws_launch_configuration": _launch_volumes,
+    "aws_launch_template": _launch_volumes,
+    "aws_api_gateway_domain_name": _api_domain,
+    "aws_apigatewayv2_domain_name": _api_domain,
     "aws_dynamodb_table": _dynamodb,
     "aws_sqs_queue": _sqs,
     "aws_sns_topic": _sns,
@@ -1229,6 +1446,10 @@ JOINED: frozenset[str] = frozenset(
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_acl",
         "aws_db_subnet_group",
+        "aws_rds_cluster_instance",
+        "aws_docdb_cluster_instance",
+        "aws_neptune_cluster_instance",
+        "aws_efs_backup_policy",
         "aws_lb_listener_certificate",
         "aws_lb_ssl_negotiation_policy",
         "aws_kms_alias",  # names only; carries no posture
