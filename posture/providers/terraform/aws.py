@@ -8,7 +8,7 @@ are folded into another one (an SSE configuration into its bucket, a rule into i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
@@ -712,27 +712,41 @@ def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: s
 
 
 def _bucket_policy_denies_http(policy: Any) -> Any:
+    """Whether a bucket policy (JSON text, or from HCL an object with unknown leaves) denies non-TLS access."""
     if policy is UNKNOWN:
         return UNKNOWN
-    if not isinstance(policy, str) or not policy:
+    if isinstance(policy, Mapping):
+        doc: Any = policy
+    elif not isinstance(policy, str) or not policy:
         return False
-    try:
-        doc = json.loads(policy)
-    except ValueError:
+    else:
+        try:
+            doc = json.loads(policy)
+        except ValueError:
+            return UNKNOWN
+    statements = doc.get("Statement") if isinstance(doc, Mapping) else None
+    if statements is UNKNOWN:
         return UNKNOWN
-    statements = doc.get("Statement") if isinstance(doc, dict) else None
-    if isinstance(statements, dict):
+    if isinstance(statements, Mapping):
         statements = [statements]
-    for st in statements or []:
-        if not isinstance(st, dict) or st.get("Effect") != "Deny":
+    verdict: Any = False
+    for st in statements if isinstance(statements, list) else []:
+        if not isinstance(st, Mapping):
+            verdict = UNKNOWN
             continue
+        effect = st.get("Effect")
         cond = st.get("Condition") or {}
-        for op in ("Bool", "BoolIfExists"):
-            value = (cond.get(op) or {}).get("aws:SecureTransport") if isinstance(cond.get(op), dict) else None
-            values = value if isinstance(value, list) else [value]
-            if any(str(v).lower() == "false" for v in values if v is not None):
-                return True
-    return False
+        values = [
+            v
+            for op in ("Bool", "BoolIfExists")
+            for value in [cond.get(op).get("aws:SecureTransport") if isinstance(cond.get(op), Mapping) else None]
+            for v in (value if isinstance(value, list) else [value])
+        ]
+        if effect is UNKNOWN or cond is UNKNOWN or UNKNOWN in values:
+            verdict = UNKNOWN
+        elif effect == "Deny" and any(str(v).lower() == "false" for v in values if v is not None):
+            return True
+    return verdict
 
 
 def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
