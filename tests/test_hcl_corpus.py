@@ -21,7 +21,9 @@ def _labels(directory: Path) -> list[tuple[str, str, bool, str]]:
     out = []
     for tf in sorted(directory.rglob("*.tf")):
         text = tf.read_text()
-        for m in _CASE.finditer(text):
+        cases = list(_CASE.finditer(text))
+        assert len(cases) == text.count("# expect:"), f"{tf}: an '# expect:' line not directly above a block"
+        for m in cases:
             address = f"module.{m['module']}" if m["module"] else f"{m['type']}.{m['name']}"
             where = f"{tf.relative_to(CORPUS)}:{text.count(chr(10), 0, m.start()) + 1} {(m['what'] or '').strip()}"
             for token in m["labels"].split():

@@ -412,11 +412,7 @@ def _sg_rule_resource(r: RawResource, own: str, index: PlanIndex) -> dict[str, A
 
 def _security_group(raw: RawResource, index: PlanIndex) -> Out:
     rules = _inline_sg_rules(raw, "ingress", index) + _inline_sg_rules(raw, "egress", index)
-    separate = index.referrers(
-        raw.address,
-        ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"),
-        "security_group_id",
-    )
+    separate = index.referrers(raw.address, _SG_RULE_TYPES, "security_group_id")
     rules += [_sg_rule_resource(r, raw.address, index) for r in separate]
     attrs = {
         "layer": "instance",
@@ -426,6 +422,29 @@ def _security_group(raw: RawResource, index: PlanIndex) -> Out:
         "rules": rules,
     }
     return [_res(raw, index, Kind.FIREWALL, attrs, name=_first_str(raw.get("name"), raw.name))]
+
+
+_SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+
+
+def _orphan_sg_rule(raw: RawResource, index: PlanIndex) -> Out:
+    """A rule whose security group is not in the plan (an id, a variable, a data source): its own firewall.
+
+    Rules of groups in the plan are folded into them (:func:`_security_group`). Security group rules only
+    allow, so one rule judged alone never overstates what the whole group admits.
+    """
+    if index.targets(raw, "security_group_id", SG_TYPES):
+        return []
+    group = raw.get("security_group_id")
+    attrs = {
+        "layer": "instance",
+        "stateful": True,
+        "is_default": False,
+        "network": None,
+        "rules": [_sg_rule_resource(raw, raw.address, index)],
+        "security_group": group if isinstance(group, str) and group else UNKNOWN,
+    }
+    return [_res(raw, index, Kind.FIREWALL, attrs, name=_first_str(raw.get("description"), raw.name))]
 
 
 # -- network ACLs --------------------------------------------------------------------------------------------
@@ -845,9 +864,9 @@ _CLUSTER_MEMBERS = {
 def _backup_retention(raw: RawResource, path: str) -> Any:
     """Retention days; unset -> the API default of 1 day (not for replicas, which follow their source)."""
     value = raw.get(path)
-    if (value is None or (value is UNKNOWN and raw.is_configured(path) is False)) and raw.get(
-        "replicate_source_db"
-    ) in (None, ""):
+    if value is None or (value is UNKNOWN and raw.is_configured(path) is False):
+        if raw.get("replicate_source_db") not in (None, ""):
+            return UNKNOWN
         return 1  # CreateDBInstance/CreateDBCluster/CreateCluster: BackupRetentionPeriod default 1
     return as_int(value)
 
@@ -1402,6 +1421,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_ec2_transit_gateway": _gateway("transit"),
     "aws_security_group": _security_group,
     "aws_default_security_group": _security_group,
+    **dict.fromkeys(_SG_RULE_TYPES, _orphan_sg_rule),
     "aws_network_acl": _network_acl,
     "aws_default_network_acl": _network_acl,
     "aws_instance": _instance,
@@ -1445,9 +1465,6 @@ JOINED: frozenset[str] = frozenset(
         "aws_flow_log",
         "aws_route",
         "aws_route_table_association",
-        "aws_security_group_rule",
-        "aws_vpc_security_group_ingress_rule",
-        "aws_vpc_security_group_egress_rule",
         "aws_network_acl_rule",
         "aws_network_acl_association",
         "aws_eip",

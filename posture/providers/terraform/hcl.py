@@ -582,7 +582,9 @@ class HclLoader:
         if mod is None:
             return []
         base = f"{mi._p}module.{name}"
-        found = self._count_each(call.body, mi, f"module.{name}", where) or [("", None, {})]
+        found = self._count_each(call.body, mi, f"module.{name}", where)
+        if found is None:  # no count/for_each: one instance (count = 0 or an empty for_each: none)
+            found = [("", None, {})]
         out = []
         for suffix, key, names in found:
             scope = mi.child(names) if names else mi
