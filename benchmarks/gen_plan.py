@@ -227,6 +227,7 @@ def main() -> int:
     else:
         with open(args.output, "w") as fh:
             fh.write(text)
+        print(f"{len(doc['resource_changes'])} resources written to {args.output}")
     return 0
 
 

@@ -1,5 +1,7 @@
 """posture: check that infrastructure does what its security statement says."""
 
+from typing import TYPE_CHECKING, Any
+
 from posture.api import evaluate, load_snapshot, save_snapshot, scan_inventory, scan_snapshot, scan_terraform
 from posture.model import (
     UNKNOWN,
@@ -15,12 +17,32 @@ from posture.model import (
     Resource,
     Severity,
 )
-from posture.probe import probe_tls
-from posture.providers.aws import scan_aws
-from posture.providers.azure import scan_azure
-from posture.providers.gcp import scan_gcp
 
 __version__ = "0.1.0"
+
+# Live sources and the probe load on first use (PEP 562), so a Terraform scan does not pay for them.
+_LAZY = {
+    "probe_tls": "posture.probe",
+    "scan_aws": "posture.providers.aws",
+    "scan_azure": "posture.providers.azure",
+    "scan_gcp": "posture.providers.gcp",
+}
+
+if TYPE_CHECKING:
+    from posture.probe import probe_tls
+    from posture.providers.aws import scan_aws
+    from posture.providers.azure import scan_azure
+    from posture.providers.gcp import scan_gcp
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'posture' has no attribute {name!r}")
 
 __all__ = [
     "UNKNOWN",

@@ -178,6 +178,13 @@ def thaw(value: Any) -> Any:
 
     UNKNOWN becomes ``{"$unknown": true}``.
     """
+    t = type(value)
+    if t in _SCALARS:  # fast paths by exact type, as in freeze: ABC checks dominate big reports
+        return value
+    if t is FrozenDict or t is dict:
+        return {k: v if type(v) in _SCALARS else thaw(v) for k, v in value.items()}
+    if t is tuple or t is list:
+        return [v if type(v) in _SCALARS else thaw(v) for v in value]
     if value is UNKNOWN:
         return {"$unknown": True}
     if isinstance(value, Mapping):

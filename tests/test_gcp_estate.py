@@ -49,6 +49,7 @@ WIDER = {
     ("POSTURE-TLS-005", PROXY + "shop-proxy-default"),
     ("POSTURE-TLS-005", PROXY + "shop-proxy-legacy"),
     ("POSTURE-TLS-005", "//compute.googleapis.com/projects/acme-prod/global/sslPolicies/legacy-compat"),
+    ("POSTURE-TLS-001", "//compute.googleapis.com/projects/acme-prod/global/sslPolicies/legacy-compat"),
 }
 PLANTED_RULES = {rule for rule, _ in FAULTS}
 TWINS = {

@@ -12,6 +12,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from posture.gcpause import gc_paused
 from posture.registry import Registry
 from posture.result import ScanResult
 
@@ -46,4 +47,6 @@ def formats() -> list[str]:
 
 def render(result: ScanResult, fmt: str, options: Mapping[str, Any] | None = None) -> str:
     """Render ``result`` in format ``fmt``."""
-    return sinks().get(fmt)(result, options or {})
+    renderer = sinks().get(fmt)
+    with gc_paused():  # reports build many small acyclic containers (see posture.gcpause)
+        return renderer(result, options or {})

@@ -44,6 +44,11 @@ def _peer_families(peer: Any) -> tuple[str, ...]:
     s = str(peer).strip().lower()
     if s in _FAMILY_OF:
         return _FAMILY_OF[s]
+    if s.endswith("/0"):  # a /0 written from a host address ("34.15.11.3/0") is still the whole internet
+        try:
+            return ("v4",) if ipaddress.ip_network(s, strict=False).version == 4 else ("v6",)
+        except ValueError:
+            return ()
     return _FAMILIES if s in INTERNET_PEERS else ()
 
 

@@ -11,6 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.terraform.azure_common import names as _names
+from posture.providers.terraform.azure_common import one as _one
+from posture.providers.terraform.azure_common import res as _res
+from posture.providers.terraform.azure_data import JOINED as DATA_JOINED
+from posture.providers.terraform.azure_data import NORMALISERS as DATA_NORMALISERS
 from posture.providers.terraform.common import (
     ALL_PORTS,
     as_int,
@@ -24,7 +29,6 @@ from posture.providers.terraform.common import (
     mapping,
     merge_port_specs,
     provider_default,
-    resource,
     rule,
     str_list,
     tls_policy,
@@ -43,7 +47,7 @@ NIC_TYPES = ("azurerm_network_interface",)
 PIP_TYPES = ("azurerm_public_ip",)
 KEY_TYPES = ("azurerm_key_vault_key",)
 STORAGE_TYPES = ("azurerm_storage_account",)
-SQL_TYPES = ("azurerm_mssql_server",)
+SQL_TYPES = ("azurerm_mssql_server", "azurerm_sql_server")
 
 _INTERNET = {"*", "internet", "0.0.0.0/0", "any", "0.0.0.0", "::/0"}
 
@@ -58,42 +62,13 @@ _DEFAULT_RULES = (
 )
 
 
-def _subscription(value: Any) -> str:
-    if isinstance(value, str):
-        m = re.match(r"^/subscriptions/([^/]+)/", value, re.IGNORECASE)
-        if m:
-            return m.group(1)
-    return ""
-
-
-def _res(raw: RawResource, index: PlanIndex, kind: Kind, attrs: dict[str, Any], **kw: Any) -> Resource:
-    location = raw.get("location")
-    region = location.replace(" ", "").lower() if isinstance(location, str) else ""
-    account = _subscription(raw.get("id")) or index.provider_setting(raw, "subscription_id")
-    name = kw.pop("name", None)
-    if name is None:
-        name = raw.get("name")
-    return resource(raw, index, kind, attrs, name=name, account=account, region=region, **kw)
-
-
-def _names(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...]) -> list[str]:
-    """Targets of an attribute that references by id, or by name (``*_name`` attributes)."""
-    return index.targets(raw, path, types, ("id", "name"))
-
-
-def _one(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...]) -> Any:
-    found = _names(index, raw, path, types)
-    if len(found) == 1:
-        return found[0]
-    value = raw.get(path)
-    return value if value != "" else None
-
-
 # -- network -------------------------------------------------------------------------------------------------
 def _vnet(raw: RawResource, index: PlanIndex) -> Out:
     flows = index.referrers(raw.address, ("azurerm_network_watcher_flow_log",), "target_resource_id")
+    states = [tri(f.get("enabled"), True) for f in flows]  # a disabled flow log records nothing
+    flow_logs: Any = True if True in states else (UNKNOWN if UNKNOWN in states else False)
     cidrs = str_list(raw.get("address_space"))
-    attrs = {"cidrs": cidrs, "is_default": False, "flow_logs": bool(flows)}
+    attrs = {"cidrs": cidrs, "is_default": False, "flow_logs": flow_logs}
     return [_res(raw, index, Kind.NETWORK, attrs)]
 
 
@@ -187,6 +162,45 @@ def _nsg_rule(v: dict[str, Any], source: str | None = None) -> dict[str, Any]:
     )
 
 
+def _default_rules() -> list[dict[str, Any]]:
+    return [
+        rule(direction, action, "all", ALL_PORTS, peers, priority=priority, description=name, implied=True, name=name)
+        for direction, action, priority, name, peers in _DEFAULT_RULES
+    ]
+
+
+def _external_nsg(raw: RawResource) -> Any:
+    """Key of the NSG a rule resource belongs to when that NSG is not in the configuration (None: unknown)."""
+    nsg, group = raw.get("network_security_group_name"), raw.get("resource_group_name")
+    return (nsg, group if isinstance(group, str) else None) if isinstance(nsg, str) and nsg else None
+
+
+def _nsg_rule_resource(raw: RawResource, index: PlanIndex) -> Out:
+    """A rule resource whose NSG is declared elsewhere, judged as a firewall of its own.
+
+    Rules whose NSG is in the configuration are folded into it by :func:`_nsg`. Here the NSG's other rules
+    are unknown, except the deny rules of other rule resources naming the same NSG, which take part so a
+    higher-priority deny still shadows the allow; Azure's default rules apply as in every NSG.
+    """
+    if _names(index, raw, "network_security_group_name", NSG_TYPES):
+        return []
+    key = _external_nsg(raw)
+    rules = [_nsg_rule(raw.values, raw.address)]
+    if key is not None:
+        for other in index.by_type.get(raw.type, ()):
+            if other is not raw and _external_nsg(other) == key and str(other.get("access")).lower() == "deny":
+                rules.append(_nsg_rule(other.values, other.address))
+    attrs = {
+        "layer": "instance",
+        "stateful": True,
+        "is_default": False,
+        "network": None,
+        "rules": rules + _default_rules(),
+    }
+    name = raw.get("network_security_group_name")
+    return [_res(raw, index, Kind.FIREWALL, attrs, name=f"{name}/{raw.get('name')}" if isinstance(name, str) else None)]
+
+
 def _nsg(raw: RawResource, index: PlanIndex) -> Out:
     rules: list[Any] = []
     inline = raw.get("security_rule")
@@ -197,12 +211,7 @@ def _nsg(raw: RawResource, index: PlanIndex) -> Out:
         rules += [_nsg_rule(r) for r in listed(inline)]
     for r in index.referrers(raw.address, ("azurerm_network_security_rule",), "network_security_group_name", ("name",)):
         rules.append(_nsg_rule(r.values, r.address))
-    for direction, action, priority, name, peers in _DEFAULT_RULES:
-        rules.append(
-            rule(
-                direction, action, "all", ALL_PORTS, peers, priority=priority, description=name, implied=True, name=name
-            )
-        )
+    rules += _default_rules()
     subnet_assoc = index.referrers(
         raw.address, ("azurerm_subnet_network_security_group_association",), "network_security_group_id"
     )
@@ -496,7 +505,7 @@ def _mssql_database(raw: RawResource, index: PlanIndex) -> Out:
         enc = unknown_encryption()
     else:
         enc = provider_default("azure.sql.tde")
-    server = _one(index, raw, "server_id", ("azurerm_mssql_server",))
+    server = _one(index, raw, "server_id", SQL_TYPES)
     backup = block(raw, "short_term_retention_policy")
     days = backup.get("retention_days") if isinstance(backup, dict) else None
     attrs = {
@@ -519,8 +528,9 @@ def _mssql_server(raw: RawResource, index: PlanIndex) -> Out:
     else:
         enc = provider_default("azure.sql.tde")
     setting = raw.get("minimum_tls_version")
-    if setting is UNKNOWN and raw.is_configured("minimum_tls_version") is False:
-        setting = "1.2"  # azurerm default
+    unset = setting is None or (setting is UNKNOWN and raw.is_configured("minimum_tls_version") is False)
+    if unset and raw.type == "azurerm_mssql_server":
+        setting = "1.2"  # azurerm default (the legacy azurerm_sql_server has none: left to the platform)
     tls = tls_policy("azure", setting, "sql_min_tls")
     if isinstance(setting, str):
         tls.update({"policy": None, "setting": setting})
@@ -758,7 +768,7 @@ def _fix_http_redirect(out: Out) -> Out:
 
 def _web_app_listeners(raw: RawResource, index: PlanIndex) -> Out:
     site = block(raw, "site_config")
-    key = "min_tls_version" if raw.type == "azurerm_app_service" else "minimum_tls_version"
+    key = "min_tls_version" if raw.type in ("azurerm_app_service", "azurerm_function_app") else "minimum_tls_version"
     setting = UNKNOWN if site is UNKNOWN else (site.get(key) if site else None)
     if setting is UNKNOWN and raw.is_configured(f"site_config.0.{key}") is False:
         setting = None
@@ -801,12 +811,17 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_linux_web_app": _web_app_listeners,
     "azurerm_windows_web_app": _web_app_listeners,
     "azurerm_app_service": _web_app_listeners,
+    "azurerm_linux_function_app": _web_app_listeners,
+    "azurerm_windows_function_app": _web_app_listeners,
+    "azurerm_function_app": _web_app_listeners,
+    "azurerm_network_security_rule": _nsg_rule_resource,
+    "azurerm_sql_server": _mssql_server,
+    **DATA_NORMALISERS,
 }
 """Native azurerm type -> normaliser."""
 
 JOINED: frozenset[str] = frozenset(
     {
-        "azurerm_network_security_rule",
         "azurerm_subnet_network_security_group_association",
         "azurerm_network_interface_security_group_association",
         "azurerm_subnet_route_table_association",
@@ -817,6 +832,7 @@ JOINED: frozenset[str] = frozenset(
         "azurerm_disk_encryption_set",
         "azurerm_virtual_machine_data_disk_attachment",
         "azurerm_network_watcher_flow_log",
+        *DATA_JOINED,
     }
 )
 """azurerm types folded into another resource rather than normalised on their own."""

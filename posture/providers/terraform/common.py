@@ -324,7 +324,11 @@ def port_range(from_port: Any, to_port: Any) -> Any:
 
 
 def parse_port_spec(spec: Any) -> Any:
-    """ "22" / "1000-2000" / "*" / 22 -> [[from, to]]; UNKNOWN passes; unparsable -> UNKNOWN."""
+    """ "22" / "1000-2000" / "*" / 22 / "80, 443-445" -> [[from, to], ...]; UNKNOWN passes; unparsable -> UNKNOWN.
+
+    Comma-separated lists are accepted because configurations (and the public test suites) write them in
+    single-port fields; each element is parsed on its own.
+    """
     if spec is UNKNOWN:
         return UNKNOWN
     if spec is None:
@@ -332,6 +336,8 @@ def parse_port_spec(spec: Any) -> Any:
     s = str(spec).strip()
     if s in ("*", "", "0-65535"):
         return ALL_PORTS
+    if "," in s:
+        return merge_port_specs(part for part in s.split(",") if part.strip())
     try:
         if "-" in s:
             a, b = s.split("-", 1)

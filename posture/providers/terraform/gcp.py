@@ -140,9 +140,34 @@ def _network(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+# Subnetworks reserved for Google-managed proxies and services cannot record flow logs.
+_NO_FLOW_LOG_PURPOSES = frozenset(
+    {"REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTERNAL_HTTPS_LOAD_BALANCER", "PRIVATE_SERVICE_CONNECT",
+     "PRIVATE_NAT"}
+)
+
+
+def _subnet_flow_logs(raw: RawResource) -> Any:
+    """True when a ``log_config`` block is present (an empty block enables logging with the defaults).
+
+    None for proxy-only and other managed subnetworks, where flow logs do not exist.
+    """
+    purpose = raw.get("purpose")
+    if purpose is UNKNOWN and raw.is_configured("purpose") is not False:
+        return UNKNOWN
+    if isinstance(purpose, str) and purpose.upper() in _NO_FLOW_LOG_PURPOSES:
+        return None
+    configs = blocks(raw.values, "log_config")
+    if configs is UNKNOWN:
+        return UNKNOWN
+    if configs:
+        return True
+    legacy = raw.get("enable_flow_logs")  # google provider < 4.0
+    return UNKNOWN if legacy is UNKNOWN and raw.is_configured("enable_flow_logs") is not False else legacy is True
+
+
 def _subnetwork(raw: RawResource, index: PlanIndex) -> Out:
     nets = index.targets(raw, "network", NETWORK_TYPES, _LINK_ATTRS)
-    log = block(raw, "log_config")
     cidrs = str_list(raw.get("ip_cidr_range"))
     secondary = blocks(raw.values, "secondary_ip_range")
     if isinstance(secondary, list) and cidrs is not UNKNOWN:
@@ -152,10 +177,14 @@ def _subnetwork(raw: RawResource, index: PlanIndex) -> Out:
         "network": nets[0] if len(nets) == 1 else raw.get("network"),
         "map_public_ip": False,
         "zone": None,
-        "flow_logs": UNKNOWN if log is UNKNOWN else bool(log),
+        "flow_logs": _subnet_flow_logs(raw),
         "private_access": tri(raw.get("private_ip_google_access"), False),
     }
     return [_res(raw, index, Kind.SUBNET, attrs), *[edge(n, raw.address, EdgeKind.CONTAINS) for n in nets[:1]]]
+
+
+# GCP accepts IANA protocol numbers as well as names.
+_IP_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "ipv6-icmp": "icmpv6"}
 
 
 def _fw_rules(raw: RawResource, kind: str, action: str, direction: Any, peers: Any, priority: Any) -> list[Any]:
@@ -166,10 +195,11 @@ def _fw_rules(raw: RawResource, kind: str, action: str, direction: Any, peers: A
     for b in items:
         proto_raw = b.get("protocol")
         proto = UNKNOWN if proto_raw is UNKNOWN else str(proto_raw).lower()
+        proto = _IP_PROTOCOLS.get(proto, proto)
         ports_raw = b.get("ports")
         if proto == "all":
             ports: Any = ALL_PORTS
-        elif proto in ("icmp", "ipv6-icmp", "icmpv6"):
+        elif proto in ("icmp", "icmpv6"):
             ports = []
         elif ports_raw is UNKNOWN:
             ports = UNKNOWN
@@ -179,6 +209,17 @@ def _fw_rules(raw: RawResource, kind: str, action: str, direction: Any, peers: A
             ports = merge_port_specs(ports_raw)
         out.append(rule(direction, action, proto, ports, peers, priority=priority, description=raw.get("description")))
     return out
+
+
+def _on_default_network(index: PlanIndex, network: Any) -> Any:
+    """Whether a firewall rule belongs to the project's ``default`` network (by name, link or resource)."""
+    if network is UNKNOWN:
+        return UNKNOWN
+    if isinstance(network, str) and network in index.by_address:
+        network = index.by_address[network].get("name")
+    if not isinstance(network, str):
+        return UNKNOWN if network is UNKNOWN else False
+    return network == "default" or network.rstrip("/").endswith("/networks/default")
 
 
 def _firewall(raw: RawResource, index: PlanIndex) -> Out:
@@ -228,7 +269,7 @@ def _firewall(raw: RawResource, index: PlanIndex) -> Out:
     attrs = {
         "layer": "instance",
         "stateful": True,
-        "is_default": False,
+        "is_default": _on_default_network(index, network),
         "network": network,
         "rules": [] if disabled is True else rules,
         "disabled": disabled,
@@ -434,6 +475,9 @@ def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
         }
     else:
         backup_attrs = {"enabled": UNKNOWN, "retention_days": None}
+    master = raw.get("master_instance_name")
+    if master not in (None, ""):  # a read replica: automated backups are the primary's, never its own
+        backup_attrs = {"enabled": None, "retention_days": None, "replica_of": master}
     key = None
     if raw.get("encryption_key_name") not in (None, ""):
         key_id, key = _kms(index, raw, "encryption_key_name")
@@ -581,6 +625,40 @@ def _certificate(raw: RawResource, index: PlanIndex) -> Out:
     return [_res(raw, index, Kind.CERTIFICATE, attrs)]
 
 
+# -- audit logs ----------------------------------------------------------------------------------------------
+def _audit_config(raw: RawResource, index: PlanIndex) -> Out:
+    """An IAM audit config for ``allServices``: the data-access log types recorded and who is exempted.
+
+    Configs for one service only add to the allServices one (GCP takes the union), so they are not judged alone.
+    """
+    if raw.get("service") != "allServices":
+        return []
+    entries = blocks(raw.values, "audit_log_config")
+    log_types: Any = []
+    exempted: Any = []
+    for entry in entries if isinstance(entries, list) else []:
+        kind, members = entry.get("log_type"), entry.get("exempted_members")
+        if kind is UNKNOWN or members is UNKNOWN:
+            log_types = exempted = UNKNOWN
+            break
+        if isinstance(kind, str):
+            log_types.append(kind)
+        exempted += [m for m in listed(members) if isinstance(m, str)]
+    if entries is UNKNOWN:
+        log_types = exempted = UNKNOWN
+    attrs = {
+        "covers": "account" if raw.type == "google_project_iam_audit_config" else "organization",
+        "enabled": True,
+        "multi_region": None,
+        "log_validation": None,
+        "log_types": log_types,
+        "exempted_members": exempted,
+        "encryption": None,
+        "retention_days": None,
+    }
+    return [_res(raw, index, Kind.LOG_SINK, attrs, name=f"{raw.type.split('_')[1]} audit config (allServices)")]
+
+
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "google_compute_network": _network,
     "google_compute_subnetwork": _subnetwork,
@@ -595,6 +673,9 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "google_compute_target_ssl_proxy": _target_proxy,
     "google_compute_managed_ssl_certificate": _certificate,
     "google_compute_ssl_certificate": _certificate,
+    "google_project_iam_audit_config": _audit_config,
+    "google_folder_iam_audit_config": _audit_config,
+    "google_organization_iam_audit_config": _audit_config,
 }
 """Native google type -> normaliser."""
 

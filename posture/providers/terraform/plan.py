@@ -295,13 +295,18 @@ def apply_unknown(value: Any, mask: Any) -> Any:
         base = value if value is not None else {}
         out = None if value is not None else base
         for k, m in mask.items():
-            if m is True or (isinstance(m, (dict, list)) and k in base):
-                cur = base.get(k)
+            if m is True:
+                new = UNKNOWN  # the common case, inlined: most masks are flat {"id": true, "arn": true}
+            elif isinstance(m, (dict, list)) and k in base:
+                cur = base[k]
                 new = apply_unknown(cur, m)
-                if new is not cur:
-                    if out is None:
-                        out = dict(base)
-                    out[k] = new
+                if new is cur:
+                    continue
+            else:
+                continue
+            if out is None:
+                out = dict(base)
+            out[k] = new
         return base if out is None else out
     if isinstance(mask, list) and isinstance(value, list):
         items = None
@@ -437,19 +442,19 @@ class _Resolver:
         self.root = root
         self._walked: dict[int, tuple[dict[str, list[str]], frozenset[str]]] = {}
         self.instances: dict[tuple[str, str], list[str]] = defaultdict(list)  # (module inst, mode.type.name)
-        self.module_instances: dict[str, list[str]] = defaultdict(list)  # parent inst + call -> instances
+        modules: dict[str, None] = {}
         for addr in instances:
             module, mode, rtype, name = split_address(addr)
             self.instances[(module, f"{mode}.{rtype}.{name}")].append(addr)
-            parts = [m.group(0) for m in _MODULE_SEG_RE.finditer(module)]
-            for depth in range(len(parts)):
-                parent = ".".join(parts[:depth])
-                seg = parts[depth]
-                call = _MODULE_SEG_RE.match(seg).group(1)  # type: ignore[union-attr]
-                inst = f"{parent}.{seg}" if parent else seg
-                key = f"{parent}|{call}"
-                if inst not in self.module_instances[key]:
-                    self.module_instances[key].append(inst)
+            modules[module] = None
+        found: dict[str, dict[str, None]] = defaultdict(dict)  # parent inst + call -> instances (ordered set)
+        for module in modules:
+            parent = ""
+            for m in _MODULE_SEG_RE.finditer(module):
+                inst = f"{parent}.{m.group(0)}" if parent else m.group(0)
+                found[f"{parent}|{m.group(1)}"][inst] = None
+                parent = inst
+        self.module_instances: dict[str, list[str]] = {k: list(v) for k, v in found.items()}
 
     def expressions(self, cfg: dict) -> tuple[dict[str, list[str]], frozenset[str]]:
         """References per attribute path and the configured paths of one configuration block (walked once,

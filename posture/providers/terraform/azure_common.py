@@ -1,0 +1,44 @@
+"""Helpers shared by the azurerm normalisers (:mod:`.azure`, :mod:`.azure_data`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from posture.model import Kind, Resource
+from posture.providers.terraform.common import resource
+from posture.providers.terraform.plan import PlanIndex, RawResource
+
+
+def subscription(value: Any) -> str:
+    """The subscription id of a literal Azure resource id ("" when there is none)."""
+    if isinstance(value, str):
+        m = re.match(r"^/subscriptions/([^/]+)/", value, re.IGNORECASE)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def res(raw: RawResource, index: PlanIndex, kind: Kind, attrs: dict[str, Any], **kw: Any) -> Resource:
+    """A normalised resource with Azure's region (location) and account (subscription) filled in."""
+    location = raw.get("location")
+    region = location.replace(" ", "").lower() if isinstance(location, str) else ""
+    account = subscription(raw.get("id")) or index.provider_setting(raw, "subscription_id")
+    name = kw.pop("name", None)
+    if name is None:
+        name = raw.get("name")
+    return resource(raw, index, kind, attrs, name=name, account=account, region=region, **kw)
+
+
+def names(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...]) -> list[str]:
+    """Targets of an attribute that references by id, or by name (``*_name`` attributes)."""
+    return index.targets(raw, path, types, ("id", "name"))
+
+
+def one(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...]) -> Any:
+    """The single target address of ``path``, else its literal value (an external id) or None."""
+    found = names(index, raw, path, types)
+    if len(found) == 1:
+        return found[0]
+    value = raw.get(path)
+    return value if value != "" else None
