@@ -22,11 +22,11 @@ def iam_policy_document(args: dict[str, Any]) -> Any:
     """
     if any(args.get(k) not in (None, []) for k in _MERGED):
         return UNKNOWN
-    statements = args.get("statement") or []
+    statements = args.get("statement")
     if statements is UNKNOWN:
         return UNKNOWN
     out = []
-    for st in statements:
+    for st in statements or []:
         if not isinstance(st, dict):
             return UNKNOWN
         rendered: dict[str, Any] = {"Effect": "Allow" if st.get("effect") in (None, "") else st["effect"]}
@@ -41,6 +41,8 @@ def iam_policy_document(args: dict[str, Any]) -> Any:
             if principal is not None:
                 rendered[key] = principal
         conditions: dict[str, dict[str, Any]] = {}
+        if st.get("condition") is UNKNOWN:
+            return UNKNOWN
         for c in st.get("condition") or []:
             if not isinstance(c, dict) or not isinstance(c.get("test"), str) or not isinstance(c.get("variable"), str):
                 return UNKNOWN
@@ -48,7 +50,8 @@ def iam_policy_document(args: dict[str, Any]) -> Any:
         if conditions:
             rendered["Condition"] = conditions
         out.append(rendered)
-    doc: dict[str, Any] = {"Version": args.get("version") or "2012-10-17", "Statement": out}
+    version = args.get("version")
+    doc: dict[str, Any] = {"Version": "2012-10-17" if version in (None, "") else version, "Statement": out}
     if args.get("policy_id") not in (None, ""):
         doc["Id"] = args["policy_id"]
     return doc
