@@ -424,7 +424,11 @@ def _security_group(raw: RawResource, index: PlanIndex) -> Out:
     return [_res(raw, index, Kind.FIREWALL, attrs, name=_first_str(raw.get("name"), raw.name))]
 
 
-_SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+_SG_RULE_TYPES = (
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+)
 
 
 def _orphan_sg_rule(raw: RawResource, index: PlanIndex) -> Out:
