@@ -37,7 +37,7 @@ from posture.providers.terraform.common import (
     unknown_encryption,
     versions_from,
 )
-from posture.providers.terraform.plan import PlanIndex, RawResource, address_type
+from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
 
 Out = list[Resource | Edge]
 
@@ -437,8 +437,8 @@ def _orphan_sg_rule(raw: RawResource, index: PlanIndex) -> Out:
     Rules of groups in the plan are folded into them (:func:`_security_group`). Security group rules only
     allow, so one rule judged alone never overstates what the whole group admits.
     """
-    if index.targets(raw, "security_group_id", SG_TYPES):
-        return []
+    if any(split_address(t)[1] == "managed" for t in index.targets(raw, "security_group_id", SG_TYPES)):
+        return []  # folded into that group (a data source's group is not in the plan: judged here)
     group = raw.get("security_group_id")
     attrs = {
         "layer": "instance",
@@ -1106,6 +1106,8 @@ def _msk(raw: RawResource, index: PlanIndex) -> Out:
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
     transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
+    if tri(transit) is True and raw.get("transit_encryption_mode") == "preferred":
+        transit = False  # "preferred" (a migration mode) still accepts unencrypted connections
     retention = as_int(raw.get("snapshot_retention_limit"))
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {
