@@ -865,6 +865,58 @@ _CLUSTER_MEMBERS = {
 }
 
 
+# Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
+# default of the engine's default parameter group: a bool, or {minimum major version: True}).
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html (rds.force_ssl
+# defaults to 1 from PostgreSQL 15), .../mysql-ssl-connections.html and .../mariadb-ssl-connections.html
+# (require_secure_transport OFF), .../SQLServer.Concepts.General.SSL.Using.html (rds.force_ssl 0),
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html (Aurora
+# PostgreSQL rds.force_ssl defaults to 1 from version 16), .../AuroraMySQL.Security.html (OFF).
+_RDS_TLS_PARAMETERS: dict[str, tuple[str, frozenset[str], Any]] = {
+    "postgres": ("rds.force_ssl", frozenset({"1"}), {15: True}),
+    "mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
+    "mariadb": ("require_secure_transport", frozenset({"1", "ON"}), False),
+    "sqlserver": ("rds.force_ssl", frozenset({"1"}), False),
+    "aurora-postgresql": ("rds.force_ssl", frozenset({"1"}), {16: True}),
+    "aurora-mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
+}
+_PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
+
+
+def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
+    """Whether the server refuses unencrypted connections: its parameter group, else the engine default.
+
+    None (not judged) for engines without such a parameter (Oracle uses an option group) and for clusters'
+    members; UNKNOWN when the group or version is not known from the plan.
+    """
+    engine = raw.get("engine")
+    if not isinstance(engine, str):
+        return UNKNOWN if engine is UNKNOWN else None
+    family = "sqlserver" if engine.startswith("sqlserver") else engine
+    if family not in _RDS_TLS_PARAMETERS or raw.get("replicate_source_db") not in (None, ""):
+        return None
+    name, on, default = _RDS_TLS_PARAMETERS[family]
+    path = "parameter_group_name" if raw.type == "aws_db_instance" else "db_cluster_parameter_group_name"
+    group = raw.get(path)
+    if group not in (None, "") and not (group is UNKNOWN and raw.is_configured(path) is False):
+        targets = index.targets(raw, path, _PARAMETER_GROUPS, ("name", "id"))
+        if len(targets) != 1 or index.by_address.get(targets[0]) is None:
+            return UNKNOWN  # a group outside the plan (or a default.* group named explicitly)
+        params = index.by_address[targets[0]].get("parameter")
+        if params is UNKNOWN:
+            return UNKNOWN
+        values = [p.get("value") for p in params or [] if isinstance(p, dict) and p.get("name") == name]
+        if values:
+            return UNKNOWN if values[-1] is UNKNOWN else str(values[-1]).upper() in on
+    if isinstance(default, bool):
+        return default
+    version = raw.get("engine_version")
+    major = as_int(version.split(".")[0]) if isinstance(version, str) else None
+    if not isinstance(major, int):
+        return UNKNOWN  # the default version changes over time
+    return any(major >= v for v in default)
+
+
 def _backup_retention(raw: RawResource, path: str) -> Any:
     """Retention days; unset -> the API default of 1 day (not for replicas, which follow their source)."""
     value = raw.get(path)
@@ -914,6 +966,9 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
             "multi_az": multi_az,
             "engine": raw.get("engine"),
         }
+        tls = _rds_tls_required(raw, index) if raw.type in ("aws_db_instance", "aws_rds_cluster") else None
+        if tls is not None:
+            attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
         sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
         attrs["firewalls"] = sgs
         name = raw.get("identifier") if raw.type == "aws_db_instance" else raw.get("cluster_identifier")
@@ -1104,6 +1159,9 @@ def _msk(raw: RawResource, index: PlanIndex) -> Out:
 
 
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
+    """A replication group, or a stand-alone cache cluster (which has no at-rest encryption option)."""
+    if raw.type == "aws_elasticache_cluster" and _unset_default(raw, "replication_group_id", None) not in (None, ""):
+        return []  # a member of a replication group, judged with the group
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
     transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
     if tri(transit) is True and raw.get("transit_encryption_mode") == "preferred":
@@ -1116,11 +1174,34 @@ def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
         "public": False,
         "transport": {"tls_required": tri(transit, False), "min_tls_version": None},
         "backup": _backup(retention),
-        "multi_az": tri(raw.get("multi_az_enabled"), False),
+        "multi_az": tri(raw.get("multi_az_enabled"), False)
+        if raw.type == "aws_elasticache_replication_group"
+        else raw.get("az_mode") == "cross-az" if raw.get("az_mode") is not UNKNOWN else UNKNOWN,
         "engine": raw.get("engine"),
         "firewalls": sgs,
     }
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key), *sg_edges]
+
+
+def _dax(raw: RawResource, index: PlanIndex) -> Out:
+    sse = block(raw, "server_side_encryption")
+    if sse is UNKNOWN and raw.is_configured("server_side_encryption") is not False:
+        enc = unknown_encryption()
+    elif isinstance(sse, dict) and tri(sse.get("enabled")) is True:
+        enc = provider_key()  # DAX encrypts with an AWS owned key (AES-256); no customer key option
+    else:
+        enc = provider_default("aws_dax_cluster")
+    endpoint = _unset_default(raw, "cluster_endpoint_encryption_type", "NONE")
+    attrs = {
+        "store_type": "cache",
+        "encryption": enc,
+        "public": False,
+        "transport": {"tls_required": UNKNOWN if endpoint is UNKNOWN else endpoint == "TLS", "min_tls_version": None},
+        "engine": "dax",
+    }
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
+    attrs["firewalls"] = sgs
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_name"), raw.name)), *sg_edges]
 
 
 # -- load balancing and TLS ----------------------------------------------------------------------------------
@@ -1453,6 +1534,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_sns_topic": _sns,
     "aws_efs_file_system": _efs,
     "aws_elasticache_replication_group": _elasticache,
+    "aws_elasticache_cluster": _elasticache,
+    "aws_dax_cluster": _dax,
     "aws_lb": _lb,
     "aws_alb": _lb,
     "aws_elb": _lb,
@@ -1483,6 +1566,8 @@ JOINED: frozenset[str] = frozenset(
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_acl",
         "aws_db_subnet_group",
+        "aws_db_parameter_group",
+        "aws_rds_cluster_parameter_group",
         "aws_rds_cluster_instance",
         "aws_docdb_cluster_instance",
         "aws_neptune_cluster_instance",
