@@ -142,3 +142,25 @@ resource "aws_sqs_queue" "q" {
     assert isinstance(q.values["policy"], JsonDocument)
     assert q.values["name"] is UNKNOWN
     assert q.values["tags"] == {"len": UNKNOWN, "back": "Deny"}
+
+
+def test_rds_tls_from_a_parameter_group_in_the_plan_and_engine_defaults():
+    group_ref = {"parameter_group_name": {"references": ["aws_db_parameter_group.tls.name",
+                                                         "aws_db_parameter_group.tls"]}}
+    doc = _plan(
+        ("aws_db_parameter_group.tls", {"name": "tls", "parameter": [{"name": "require_secure_transport",
+                                                                      "value": "1", "apply_method": "immediate"}]},
+         {}, {}),
+        ("aws_db_instance.grouped", {"engine": "mysql"}, {"parameter_group_name": True}, group_ref),
+        ("aws_db_instance.mysql", {"engine": "mysql"}, {"parameter_group_name": True}, {}),
+        ("aws_db_instance.pg", {"engine": "postgres"}, {"parameter_group_name": True, "engine_version": True}, {}),
+        ("aws_db_instance.oracle", {"engine": "oracle-ee"}, {}, {}),
+        ("aws_elasticache_cluster.alone", {"engine": "redis"}, {"replication_group_id": True}, {}),
+    )
+    ids = _by_id(doc)
+    assert ids["aws_db_instance.grouped"].attrs["transport"]["tls_required"] is True
+    assert ids["aws_db_instance.mysql"].attrs["transport"]["tls_required"] is False
+    assert ids["aws_db_instance.pg"].attrs["transport"]["tls_required"] is UNKNOWN  # version decides
+    assert "transport" not in ids["aws_db_instance.oracle"].attrs  # TLS through an option group: not judged
+    alone = ids["aws_elasticache_cluster.alone"].attrs
+    assert alone["encryption"]["at_rest"] is False and alone["transport"]["tls_required"] is False
