@@ -164,3 +164,16 @@ def test_rds_tls_from_a_parameter_group_in_the_plan_and_engine_defaults():
     assert "transport" not in ids["aws_db_instance.oracle"].attrs  # TLS through an option group: not judged
     alone = ids["aws_elasticache_cluster.alone"].attrs
     assert alone["encryption"]["at_rest"] is False and alone["transport"]["tls_required"] is False
+
+
+def test_a_builtin_given_the_wrong_type_is_unknown_not_a_crash(tmp_path):
+    from posture.providers.terraform.hcl import load_hcl_sources
+
+    (tmp_path / "main.tf").write_text('''
+resource "aws_sqs_queue" "q" {
+  name = split(",", ["a", "b"])
+  tags = { first = try(split(",", ["a"])[0], "fallback") }
+}
+''')
+    q = {r.address: r for r in load_hcl_sources(tmp_path).raws}["aws_sqs_queue.q"]
+    assert q.values["name"] is UNKNOWN and q.values["tags"] == {"first": "fallback"}

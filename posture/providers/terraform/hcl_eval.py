@@ -137,7 +137,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
     try:
         return _ev(node, scope)
     except (EvalError, RecursionError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
-            OverflowError):
+            OverflowError, AttributeError):  # a built-in given a value of the wrong type (split on a list)
         return UNKNOWN
 
 
@@ -531,7 +531,7 @@ def _function_call(node: Tree, scope: Scope) -> Any:
         for a in arg_nodes:
             try:
                 v = _ev(a, scope)
-            except (EvalError, TypeError, ValueError, KeyError, IndexError):
+            except (EvalError, TypeError, ValueError, KeyError, IndexError, AttributeError):
                 if name == "can":
                     return False
                 continue
