@@ -177,3 +177,17 @@ resource "aws_sqs_queue" "q" {
 ''')
     q = {r.address: r for r in load_hcl_sources(tmp_path).raws}["aws_sqs_queue.q"]
     assert q.values["name"] is UNKNOWN and q.values["tags"] == {"first": "fallback"}
+
+
+def test_plan_data_volume_without_encryption_is_unencrypted_unless_made_from_a_snapshot():
+    device = {"device_name": "/dev/sdf", "volume_size": 10}
+    unknown = {"ebs_block_device": [{"encrypted": True, "snapshot_id": True, "kms_key_id": True}],
+               "root_block_device": True}
+    doc = _plan(
+        ("aws_instance.fresh", {"ebs_block_device": [device]}, unknown, {}),
+        ("aws_instance.snap", {"ebs_block_device": [device]}, unknown,
+         {"ebs_block_device": [{"snapshot_id": {"constant_value": "snap-1"}}]}),
+    )
+    ids = _by_id(doc)
+    assert ids["aws_instance.fresh/ebs_block_device//dev/sdf"].attrs["encryption"]["at_rest"] is False
+    assert ids["aws_instance.snap/ebs_block_device//dev/sdf"].attrs["encryption"]["at_rest"] is UNKNOWN

@@ -539,9 +539,13 @@ def _volume_encryption(
         return (customer_key(default_key) if default_key else provider_key()), None
     if enc is False:
         return encryption(False, basis="explicit"), None
+    snapshot = values.get("snapshot_id")  # computed (UNKNOWN) in plans even when not configured
+    from_snapshot = (isinstance(snapshot, str) and snapshot != "") or (
+        snapshot is UNKNOWN and raw.is_configured(f"{prefix}snapshot_id") is not False
+    )
     if (enc is UNKNOWN or enc is None) and (
         prefix.startswith(("root_block_device", "block_device_mappings"))
-        or values.get("snapshot_id") not in (None, "")
+        or from_snapshot
         or (enc is UNKNOWN and raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False)
     ):
         # A root volume inherits the AMI snapshot's encryption, a volume made from a snapshot the
