@@ -23,7 +23,6 @@ from posture.providers.terraform.common import (
     encryption,
     key_spec,
     listed,
-    normalise_tls_version,
     parse_arn,
     port_range,
     provider_default,
@@ -35,7 +34,6 @@ from posture.providers.terraform.common import (
     tls_policy,
     tri,
     unknown_encryption,
-    versions_from,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
 
@@ -890,8 +888,8 @@ _PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group"
 def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
     """Whether the server refuses unencrypted connections: its parameter group, else the engine default.
 
-    None (not judged) for engines without such a parameter (Oracle uses an option group) and for clusters'
-    members; UNKNOWN when the group or version is not known from the plan.
+    None (not judged) for engines without such a parameter (Oracle uses an option group) and for read
+    replicas; UNKNOWN when the group or the engine version is not known from the plan.
     """
     engine = raw.get("engine")
     if not isinstance(engine, str):
@@ -1036,7 +1034,10 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         https = tri(endpoint.get("enforce_https"), bool(endpoint))
         policy = endpoint.get("tls_security_policy")
         # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones)
-        min_tls = policy if policy in (UNKNOWN, None, "") else tls_policy("aws", policy, "opensearch")["min_version"]
+        if policy is UNKNOWN or policy in (None, ""):
+            min_tls = None if policy is not UNKNOWN else UNKNOWN
+        else:
+            min_tls = tls_policy("aws", policy, "opensearch")["min_version"]
     vpc = block(raw, "vpc_options")
     subnets = vpc.get("subnet_ids") if isinstance(vpc, dict) else UNKNOWN
     sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_options.0.security_group_ids")
@@ -1171,6 +1172,11 @@ def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
     if tri(transit) is True and raw.get("transit_encryption_mode") == "preferred":
         transit = False  # "preferred" (a migration mode) still accepts unencrypted connections
     retention = as_int(raw.get("snapshot_retention_limit"))
+    if raw.type == "aws_elasticache_replication_group":
+        multi_az = tri(raw.get("multi_az_enabled"), False)
+    else:
+        az_mode = raw.get("az_mode")
+        multi_az = UNKNOWN if az_mode is UNKNOWN else az_mode == "cross-az"
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {
         "store_type": "cache",
@@ -1178,9 +1184,7 @@ def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
         "public": False,
         "transport": {"tls_required": tri(transit, False), "min_tls_version": None},
         "backup": _backup(retention),
-        "multi_az": tri(raw.get("multi_az_enabled"), False)
-        if raw.type == "aws_elasticache_replication_group"
-        else raw.get("az_mode") == "cross-az" if raw.get("az_mode") is not UNKNOWN else UNKNOWN,
+        "multi_az": multi_az,
         "engine": raw.get("engine"),
         "firewalls": sgs,
     }
@@ -1377,9 +1381,10 @@ def _api_domain(raw: RawResource, index: PlanIndex) -> Out:
     path = "security_policy" if raw.type == "aws_api_gateway_domain_name" else (
         "domain_name_configuration.0.security_policy")
     policy = raw.get(path)
-    if policy in (None, "") or (policy is UNKNOWN and raw.is_configured(path) is False):
-        tls = default_tls_policy("aws", "apigateway") if raw.type == "aws_api_gateway_domain_name" else (
-            _versions_tls("TLS_1_2"))  # HTTP APIs accept only TLS_1_2
+    if raw.type == "aws_apigatewayv2_domain_name":
+        tls = tls_policy("aws", "TLS_1_2", "apigateway")  # HTTP/WebSocket APIs accept only TLS_1_2
+    elif policy in (None, "") or (policy is UNKNOWN and raw.is_configured(path) is False):
+        tls = default_tls_policy("aws", "apigateway")
     else:
         tls = tls_policy("aws", policy, "apigateway")
     cert_paths = ("certificate_arn", "regional_certificate_arn", "domain_name_configuration.0.certificate_arn")
@@ -1390,11 +1395,6 @@ def _api_domain(raw: RawResource, index: PlanIndex) -> Out:
     out: Out = [_res(raw, index, Kind.LISTENER, attrs, name=_first_str(raw.get("domain_name"), raw.name))]
     out += [edge(raw.address, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     return out
-
-
-def _versions_tls(minimum: str) -> dict[str, Any]:
-    versions = versions_from(normalise_tls_version(minimum))
-    return {"policy": minimum, "min_version": versions[0], "versions": versions, "ciphers": UNKNOWN}
 
 
 def _acm(raw: RawResource, index: PlanIndex) -> Out:
