@@ -8,23 +8,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 stacks="${1:-1}"
 out="${2:-$here/stack-plan.json}"
-mirror="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-cat >"$work/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/*"]
-  }
-}
-CFG
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_DATA_DIR="$work/.terraform"
-export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 AWS_EC2_METADATA_DISABLED=true
+# shellcheck source=/dev/null
+source "$here/../../scripts/terraform-offline.sh"
 cd "$here"
 terraform init -input=false -no-color -lockfile=readonly >/dev/null 2>&1 || terraform init -input=false -no-color >/dev/null
 terraform plan -input=false -no-color -refresh=false -var "stacks=$stacks" -out="$work/plan.bin" >/dev/null

@@ -273,7 +273,7 @@ class Workspace:
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
             if strict:
                 raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{msg}; file skipped", code="hcl_parse_error", target=where))
+            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="hcl_parse_error", target=where))
             return None
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
