@@ -67,9 +67,24 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
 
 
+def _report_spec(value: str) -> tuple[str, str]:
+    """``FORMAT=FILE`` for --report."""
+    from posture.report import formats
+
+    fmt, sep, path = value.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE, got {value!r}")
+    if fmt not in formats():
+        raise argparse.ArgumentTypeError(f"unknown format {fmt!r} (choose from {', '.join(formats())})")
+    return fmt, path
+
+
 def add_scan_options(p: argparse.ArgumentParser) -> None:
     """Every option a scan command shares (formats, gate, rules, history...)."""
     add_output_options(p)
+    p.add_argument("--report", action="append", default=[], type=_report_spec, metavar="FORMAT=FILE",
+                   help="also write the report in FORMAT to FILE, from the same scan (repeatable), "
+                   "e.g. --report sarif=posture.sarif --report junit=posture.xml")
     p.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity] + ["none"],
@@ -176,6 +191,8 @@ def run_scan(args: argparse.Namespace) -> int:
 
         recorded = record_scan(history, result, render_options)
     emit(render(result, fmt, render_options), args.output)
+    for extra_fmt, path in args.report:
+        emit(render(result, extra_fmt, {**render_options, "colour": False}), path)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
     failing = result.failing(threshold)
     if not args.quiet and fmt != "table":

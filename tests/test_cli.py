@@ -70,6 +70,31 @@ def test_table_output_and_output_file(capsys, snap, tmp_path):
     assert json.loads(target.read_text())["tool"]["name"] == "posture"
 
 
+def test_one_scan_writes_extra_reports(capsys, snap, tmp_path):
+    sarif, junit, md = tmp_path / "r.sarif", tmp_path / "r.xml", tmp_path / "r.md"
+    code, out, _ = run(capsys, "scan", "snapshot", str(snap), "--format", "json", "-q",
+                       "--report", f"sarif={sarif}", "--report", f"junit={junit}", "--report", f"markdown={md}")
+    assert code == 1
+    rule_ids = {f["rule_id"] for f in json.loads(out)["findings"]}
+    assert {r["ruleId"] for r in json.loads(sarif.read_text())["runs"][0]["results"]} == rule_ids
+    assert junit.read_text().startswith("<?xml") and "POSTURE-NET-001" in junit.read_text()
+    assert "POSTURE-ENC-001" in md.read_text() and "\x1b[" not in md.read_text()
+
+
+@pytest.mark.parametrize(("spec", "needle"), [("sarif", "expected FORMAT=FILE"), ("pdf=x.pdf", "unknown format 'pdf'"),
+                                              ("sarif=", "expected FORMAT=FILE")])
+def test_bad_report_spec_is_a_usage_error(capsys, snap, spec, needle):
+    code, _, err = run_exit(capsys, "scan", "snapshot", str(snap), "--report", spec)
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def run_exit(capsys, *argv):
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
 def test_snapshot_round_trip_gives_identical_findings(capsys, snap, tmp_path):
     _, first, _ = run(capsys, "scan", "snapshot", str(snap), "--format", "json", "--snapshot-out",
                       str(tmp_path / "again.jsonl"))
