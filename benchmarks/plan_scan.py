@@ -2,6 +2,7 @@
 """Time posture on generated Terraform plans: resources, seconds, peak memory (a child process per size).
 
     python benchmarks/plan_scan.py 1000 10000
+    python benchmarks/plan_scan.py 10000 --shape sparse     # plan shapes: see gen_plan.py
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_plan import generate  # noqa: E402
+from gen_plan import SHAPES  # noqa: E402
 
 
 def measure(plan: Path) -> dict[str, float]:
@@ -40,16 +41,19 @@ def measure(plan: Path) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--shape", choices=SHAPES, default="realistic")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             plan = Path(tmp) / f"plan-{n}.json"
-            plan.write_text(json.dumps(generate(n)))
+            made = subprocess.run([sys.executable, str(HERE / "gen_plan.py"), str(n), "--shape", args.shape,
+                                   "-o", str(plan)], check=True, capture_output=True, text=True)
+            count = int(made.stdout.split()[0])
             m = measure(plan)
-            rows.append({"resources": n, **m})
-            print(f"posture  resources={n:>7}  seconds={m['seconds']:>7.2f}  peak_mib={m['peak_mib']:>8.1f}",
-                  flush=True)
+            rows.append({"shape": args.shape, "resources": count, **m})
+            print(f"posture  {args.shape}  resources={count:>7}  seconds={m['seconds']:>7.2f}  "
+                  f"peak_mib={m['peak_mib']:>8.1f}", flush=True)
     print(json.dumps(rows))
     return 0
 

@@ -21,7 +21,9 @@ def _labels(directory: Path) -> list[tuple[str, str, bool, str]]:
     out = []
     for tf in sorted(directory.rglob("*.tf")):
         text = tf.read_text()
-        for m in _CASE.finditer(text):
+        cases = list(_CASE.finditer(text))
+        assert len(cases) == text.count("# expect:"), f"{tf}: an '# expect:' line not directly above a block"
+        for m in cases:
             address = f"module.{m['module']}" if m["module"] else f"{m['type']}.{m['name']}"
             where = f"{tf.relative_to(CORPUS)}:{text.count(chr(10), 0, m.start()) + 1} {(m['what'] or '').strip()}"
             for token in m["labels"].split():
@@ -51,5 +53,7 @@ def test_corpus_labels_hold(provider):
         if hit != positive:
             wrong.append(f"{'missed' if positive else 'false positive'} {rule_id} on {address} ({where})")
     pos = sum(1 for *_, p, _ in labels if p)
-    print(f"{provider}: {len(labels)} labels ({pos} positive), {len(wrong)} wrong")
+    missed = sum(1 for w in wrong if w.startswith("missed"))
+    print(f"{provider}: {len(labels)} labels, recall {pos - missed}/{pos}, "
+          f"clean negatives {len(labels) - pos - (len(wrong) - missed)}/{len(labels) - pos}")
     assert not wrong, "\n".join(wrong)

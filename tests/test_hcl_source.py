@@ -227,6 +227,7 @@ def test_bad_files_in_a_directory_are_gaps(tmp_path):
     assert {r.address for r in loaded.raws} == {"aws_kms_key.k"}
     gaps = {g.code: g.target for g in loaded.gaps}
     assert gaps == {"hcl_parse_error": "broken.tf:2", "unreadable_file": "latin1.tf"}
+    assert {g.reason.split(":")[0] for g in loaded.gaps} == {"broken.tf", "cannot read latin1.tf"}  # names the file
 
 
 @pytest.mark.parametrize("files, target, message", [

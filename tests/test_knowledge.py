@@ -72,7 +72,7 @@ def test_every_family_has_a_resolvable_default() -> None:
 
 
 def test_requested_families_are_present() -> None:
-    assert set(k.tls_families("aws")) == {"elbv2", "elb", "cloudfront"}
+    assert set(k.tls_families("aws")) == {"elbv2", "elb", "cloudfront", "apigateway", "opensearch"}
     assert set(k.tls_families("azure")) == {"app_gateway", "storage_min_tls", "sql_min_tls", "app_service_min_tls"}
     assert k.tls_families("gcp") == ["gcp_ssl_policy"]
 

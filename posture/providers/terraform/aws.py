@@ -8,7 +8,7 @@ are folded into another one (an SSE configuration into its bucket, a rule into i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
@@ -22,6 +22,7 @@ from posture.providers.terraform.common import (
     edge,
     encryption,
     key_spec,
+    listed,
     parse_arn,
     port_range,
     provider_default,
@@ -34,7 +35,7 @@ from posture.providers.terraform.common import (
     tri,
     unknown_encryption,
 )
-from posture.providers.terraform.plan import PlanIndex, RawResource, address_type
+from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
 
 Out = list[Resource | Edge]
 
@@ -409,11 +410,7 @@ def _sg_rule_resource(r: RawResource, own: str, index: PlanIndex) -> dict[str, A
 
 def _security_group(raw: RawResource, index: PlanIndex) -> Out:
     rules = _inline_sg_rules(raw, "ingress", index) + _inline_sg_rules(raw, "egress", index)
-    separate = index.referrers(
-        raw.address,
-        ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"),
-        "security_group_id",
-    )
+    separate = index.referrers(raw.address, _SG_RULE_TYPES, "security_group_id")
     rules += [_sg_rule_resource(r, raw.address, index) for r in separate]
     attrs = {
         "layer": "instance",
@@ -423,6 +420,33 @@ def _security_group(raw: RawResource, index: PlanIndex) -> Out:
         "rules": rules,
     }
     return [_res(raw, index, Kind.FIREWALL, attrs, name=_first_str(raw.get("name"), raw.name))]
+
+
+_SG_RULE_TYPES = (
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+)
+
+
+def _orphan_sg_rule(raw: RawResource, index: PlanIndex) -> Out:
+    """A rule whose security group is not in the plan (an id, a variable, a data source): its own firewall.
+
+    Rules of groups in the plan are folded into them (:func:`_security_group`). Security group rules only
+    allow, so one rule judged alone never overstates what the whole group admits.
+    """
+    if any(split_address(t)[1] == "managed" for t in index.targets(raw, "security_group_id", SG_TYPES)):
+        return []  # folded into that group (a data source's group is not in the plan: judged here)
+    group = raw.get("security_group_id")
+    attrs = {
+        "layer": "instance",
+        "stateful": True,
+        "is_default": False,
+        "network": None,
+        "rules": [_sg_rule_resource(raw, raw.address, index)],
+        "security_group": group if isinstance(group, str) and group else UNKNOWN,
+    }
+    return [_res(raw, index, Kind.FIREWALL, attrs, name=_first_str(raw.get("description"), raw.name))]
 
 
 # -- network ACLs --------------------------------------------------------------------------------------------
@@ -502,6 +526,7 @@ def _volume_encryption(
     prefix: str,
 ) -> tuple[dict[str, Any], str | None]:
     enc = values.get("encrypted")
+    enc = tri(enc) if isinstance(enc, str) else enc  # launch templates spell it "true"/"false"
     path = f"{prefix}kms_key_id"
     if enc is True:
         return _kms_encryption(index, raw, path)
@@ -512,11 +537,17 @@ def _volume_encryption(
         return (customer_key(default_key) if default_key else provider_key()), None
     if enc is False:
         return encryption(False, basis="explicit"), None
-    if enc is UNKNOWN and (
-        prefix.startswith("root_block_device")
-        or raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False
+    snapshot = values.get("snapshot_id")  # computed (UNKNOWN) in plans even when not configured
+    from_snapshot = (isinstance(snapshot, str) and snapshot != "") or (
+        snapshot is UNKNOWN and raw.is_configured(f"{prefix}snapshot_id") is not False
+    )
+    if (enc is UNKNOWN or enc is None) and (
+        prefix.startswith(("root_block_device", "block_device_mappings"))
+        or from_snapshot
+        or (enc is UNKNOWN and raw.is_configured(path.replace("kms_key_id", "encrypted")) is not False)
     ):
-        # A root volume inherits the AMI snapshot's encryption: not decidable from the plan.
+        # A root volume inherits the AMI snapshot's encryption, a volume made from a snapshot the
+        # snapshot's, and a launch template mapping may be the root: not decidable from the code.
         return unknown_encryption(), None
     return provider_default("aws_ebs_volume"), None
 
@@ -609,6 +640,36 @@ def _instance(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+def _launch_volumes(raw: RawResource, index: PlanIndex) -> Out:
+    """Volumes a launch configuration / template gives every instance it launches (one datastore each)."""
+    out: Out = []
+    if raw.type == "aws_launch_template":
+        for i, m in enumerate(listed(blocks(raw.values, "block_device_mappings"))):
+            ebs = block(m, "ebs")
+            if not isinstance(ebs, dict) or not ebs:
+                continue  # an instance-store or unknown mapping
+            name = m.get("device_name") if isinstance(m.get("device_name"), str) else str(i)
+            prefix = f"block_device_mappings.{i}.ebs.0."
+            out += _template_volume(raw, index, f"{raw.address}/block_device/{name}", ebs, prefix, name)
+        return out
+    root = block(raw, "root_block_device")
+    if isinstance(root, dict) and root:
+        out += _template_volume(raw, index, f"{raw.address}/root_block_device", root, "root_block_device.0.", "root")
+    for i, dev in enumerate(listed(blocks(raw.values, "ebs_block_device"))):
+        name = dev.get("device_name") if isinstance(dev.get("device_name"), str) else str(i)
+        rid = f"{raw.address}/ebs_block_device/{name}"
+        out += _template_volume(raw, index, rid, dev, f"ebs_block_device.{i}.", name)
+    return out
+
+
+def _template_volume(raw: RawResource, index: PlanIndex, rid: str, values: dict[str, Any], prefix: str,
+                     name: str) -> Out:
+    enc, key = _volume_encryption(index, raw, values, prefix)
+    attrs = {"store_type": "block_volume", "encryption": enc, "public": False, "template": raw.address}
+    return [_res(raw, index, Kind.DATASTORE, attrs, rid=rid, name=f"{raw.name} {name}", tags={}),
+            *_enc_edge(rid, key)]
+
+
 def _ebs_volume(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = _volume_encryption(index, raw, raw.values, "")
     attrs = {"store_type": "block_volume", "encryption": enc, "public": False, "zone": raw.get("availability_zone")}
@@ -676,27 +737,41 @@ def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: s
 
 
 def _bucket_policy_denies_http(policy: Any) -> Any:
+    """Whether a bucket policy (JSON text, or from HCL an object with unknown leaves) denies non-TLS access."""
     if policy is UNKNOWN:
         return UNKNOWN
-    if not isinstance(policy, str) or not policy:
+    if isinstance(policy, Mapping):
+        doc: Any = policy
+    elif not isinstance(policy, str) or not policy:
         return False
-    try:
-        doc = json.loads(policy)
-    except ValueError:
+    else:
+        try:
+            doc = json.loads(policy)
+        except ValueError:
+            return UNKNOWN
+    statements = doc.get("Statement") if isinstance(doc, Mapping) else None
+    if statements is UNKNOWN:
         return UNKNOWN
-    statements = doc.get("Statement") if isinstance(doc, dict) else None
-    if isinstance(statements, dict):
+    if isinstance(statements, Mapping):
         statements = [statements]
-    for st in statements or []:
-        if not isinstance(st, dict) or st.get("Effect") != "Deny":
+    verdict: Any = False
+    for st in statements if isinstance(statements, list) else []:
+        if not isinstance(st, Mapping):
+            verdict = UNKNOWN
             continue
+        effect = st.get("Effect")
         cond = st.get("Condition") or {}
-        for op in ("Bool", "BoolIfExists"):
-            value = (cond.get(op) or {}).get("aws:SecureTransport") if isinstance(cond.get(op), dict) else None
-            values = value if isinstance(value, list) else [value]
-            if any(str(v).lower() == "false" for v in values if v is not None):
-                return True
-    return False
+        values = [
+            v
+            for op in ("Bool", "BoolIfExists")
+            for value in [cond.get(op).get("aws:SecureTransport") if isinstance(cond.get(op), Mapping) else None]
+            for v in (value if isinstance(value, list) else [value])
+        ]
+        if effect is UNKNOWN or cond is UNKNOWN or UNKNOWN in values:
+            verdict = UNKNOWN
+        elif effect == "Deny" and any(str(v).lower() == "false" for v in values if v is not None):
+            return True
+    return verdict
 
 
 def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
@@ -784,28 +859,118 @@ def _db_subnets(index: PlanIndex, raw: RawResource) -> list[str]:
     return out
 
 
+# Cluster member types per cluster type: members carry publicly_accessible and decide Multi-AZ.
+_CLUSTER_MEMBERS = {
+    "aws_rds_cluster": "aws_rds_cluster_instance",
+    "aws_docdb_cluster": "aws_docdb_cluster_instance",
+    "aws_neptune_cluster": "aws_neptune_cluster_instance",
+}
+
+
+# Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
+# default of the engine's default parameter group: a bool, or {minimum major version: True}).
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html (rds.force_ssl
+# defaults to 1 from PostgreSQL 15), .../mysql-ssl-connections.html and .../mariadb-ssl-connections.html
+# (require_secure_transport OFF), .../SQLServer.Concepts.General.SSL.Using.html (rds.force_ssl 0),
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html (Aurora
+# PostgreSQL rds.force_ssl defaults to 1 from version 16), .../AuroraMySQL.Security.html (OFF).
+_RDS_TLS_PARAMETERS: dict[str, tuple[str, frozenset[str], Any]] = {
+    "postgres": ("rds.force_ssl", frozenset({"1"}), {15: True}),
+    "mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
+    "mariadb": ("require_secure_transport", frozenset({"1", "ON"}), False),
+    "sqlserver": ("rds.force_ssl", frozenset({"1"}), False),
+    "aurora-postgresql": ("rds.force_ssl", frozenset({"1"}), {16: True}),
+    "aurora-mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
+}
+_PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
+
+
+def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
+    """Whether the server refuses unencrypted connections: its parameter group, else the engine default.
+
+    None (not judged) for engines without such a parameter (Oracle uses an option group) and for read
+    replicas; UNKNOWN when the group or the engine version is not known from the plan.
+    """
+    engine = raw.get("engine")
+    if not isinstance(engine, str):
+        return UNKNOWN if engine is UNKNOWN else None
+    family = "sqlserver" if engine.startswith("sqlserver") else engine
+    if family not in _RDS_TLS_PARAMETERS or raw.get("replicate_source_db") not in (None, ""):
+        return None
+    name, on, default = _RDS_TLS_PARAMETERS[family]
+    path = "parameter_group_name" if raw.type == "aws_db_instance" else "db_cluster_parameter_group_name"
+    group = raw.get(path)
+    if group not in (None, "") and not (group is UNKNOWN and raw.is_configured(path) is False):
+        targets = index.targets(raw, path, _PARAMETER_GROUPS, ("name", "id"))
+        if len(targets) != 1 or index.by_address.get(targets[0]) is None:
+            return UNKNOWN  # a group outside the plan (or a default.* group named explicitly)
+        params = index.by_address[targets[0]].get("parameter")
+        if params is UNKNOWN:
+            return UNKNOWN
+        values = [p.get("value") for p in params or [] if isinstance(p, dict) and p.get("name") == name]
+        if values:
+            return UNKNOWN if values[-1] is UNKNOWN else str(values[-1]).upper() in on
+    if isinstance(default, bool):
+        return default
+    version = raw.get("engine_version")
+    major = as_int(version.split(".")[0]) if isinstance(version, str) else None
+    if not isinstance(major, int):
+        return UNKNOWN  # the default version changes over time
+    return any(major >= v for v in default)
+
+
+def _backup_retention(raw: RawResource, path: str) -> Any:
+    """Retention days; unset -> the API default of 1 day (not for replicas, which follow their source)."""
+    value = raw.get(path)
+    if value is None or (value is UNKNOWN and raw.is_configured(path) is False):
+        if raw.get("replicate_source_db") not in (None, ""):
+            return UNKNOWN
+        return 1  # CreateDBInstance/CreateDBCluster/CreateCluster: BackupRetentionPeriod default 1
+    return as_int(value)
+
+
+def _backup(retention: Any) -> dict[str, Any]:
+    return {"retention_days": retention, "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0}
+
+
 def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
     def normalise(raw: RawResource, index: PlanIndex) -> Out:
-        enc, key = _storage_encrypted(raw, index, "storage_encrypted", "kms_key_id")
-        retention = as_int(raw.get("backup_retention_period"))
-        public = raw.get("publicly_accessible") if raw.type == "aws_db_instance" else False
+        if raw.get("engine_mode") == "serverless":
+            enc, key = provider_default("rds.db_cluster.serverless_v1"), None  # always encrypted
+            if raw.get("kms_key_id") not in (None, "", UNKNOWN):
+                enc, key = _kms_encryption(index, raw, "kms_key_id")
+        else:
+            enc, key = _storage_encrypted(raw, index, "storage_encrypted", "kms_key_id")
+        members = (
+            index.referrers(raw.address, (_CLUSTER_MEMBERS[raw.type],), "cluster_identifier",
+                            ("id", "cluster_identifier"))
+            if raw.type in _CLUSTER_MEMBERS
+            else []
+        )
+        if raw.type == "aws_db_instance":
+            public = tri(raw.get("publicly_accessible"), False)
+            multi_az = tri(_unset_default(raw, "multi_az", False), False)
+        else:
+            flags = [tri(m.get("publicly_accessible"), False) for m in members]
+            public = True if True in flags else (UNKNOWN if UNKNOWN in flags else False)
+            zones = raw.get("availability_zones")
+            if members:
+                multi_az = len(members) > 1  # a replica instance is what fails over to another zone
+            elif isinstance(zones, list):
+                multi_az = len(zones) > 1
+            else:
+                multi_az = UNKNOWN
         attrs = {
             "store_type": store_type,
             "encryption": enc,
-            "public": tri(public, False),
-            "backup": {
-                "retention_days": retention,
-                "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0,
-            },
-            "multi_az": tri(_unset_default(raw, "multi_az", False))
-            if raw.type == "aws_db_instance"
-            else (
-                len(raw.get("availability_zones") or []) > 1
-                if isinstance(raw.get("availability_zones"), list)
-                else UNKNOWN
-            ),
+            "public": public,
+            "backup": _backup(_backup_retention(raw, "backup_retention_period")),
+            "multi_az": multi_az,
             "engine": raw.get("engine"),
         }
+        tls = _rds_tls_required(raw, index) if raw.type in ("aws_db_instance", "aws_rds_cluster") else None
+        if tls is not None:
+            attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
         sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
         attrs["firewalls"] = sgs
         name = raw.get("identifier") if raw.type == "aws_db_instance" else raw.get("cluster_identifier")
@@ -818,6 +983,75 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
         return out
 
     return normalise
+
+
+def _redshift(raw: RawResource, index: PlanIndex) -> Out:
+    # encrypted and publicly_accessible changed defaults (AWS 2025 secure defaults, provider v5/v6):
+    # unset values are left unknown rather than guessed.
+    flag = raw.get("encrypted")
+    flag = tri(flag) if isinstance(flag, str) else flag
+    key = None
+    if flag is True:
+        enc, key = _kms_encryption(index, raw, "kms_key_id")
+    elif flag is False:
+        enc = encryption(False, basis="explicit")
+    else:
+        enc = unknown_encryption()
+    public = raw.get("publicly_accessible")
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
+    attrs = {
+        "store_type": "db_cluster",
+        "encryption": enc,
+        "public": UNKNOWN if public is None else tri(public),
+        "backup": _backup(_backup_retention(raw, "automated_snapshot_retention_period")),
+        "multi_az": tri(_unset_default(raw, "multi_az", False), False),
+        "engine": "redshift",
+        "firewalls": sgs,
+    }
+    name = raw.get("cluster_identifier")
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+            *_enc_edge(raw.address, key), *sg_edges]
+
+
+def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
+    at_rest = block(raw, "encrypt_at_rest")
+    key = None
+    if at_rest is UNKNOWN and raw.is_configured("encrypt_at_rest") is not False:
+        enc = unknown_encryption()
+    elif isinstance(at_rest, dict) and tri(at_rest.get("enabled")) is True:
+        enc, key = _kms_encryption(index, raw, "encrypt_at_rest.0.kms_key_id")
+    elif isinstance(at_rest, dict) and at_rest.get("enabled") is UNKNOWN:
+        enc = unknown_encryption()
+    else:
+        enc = provider_default(raw.type)  # EncryptionAtRestOptions.Enabled defaults to false
+    endpoint = block(raw, "domain_endpoint_options")
+    if endpoint is UNKNOWN and raw.is_configured("domain_endpoint_options") is False:
+        endpoint = {}
+    if endpoint is UNKNOWN:
+        https, min_tls = UNKNOWN, UNKNOWN
+    else:
+        # no block: the API default EnforceHTTPS=false; inside the block the provider defaults it to true
+        https = tri(endpoint.get("enforce_https"), bool(endpoint))
+        policy = endpoint.get("tls_security_policy")
+        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones)
+        if policy is UNKNOWN or policy in (None, ""):
+            min_tls = None if policy is not UNKNOWN else UNKNOWN
+        else:
+            min_tls = tls_policy("aws", policy, "opensearch")["min_version"]
+    vpc = block(raw, "vpc_options")
+    subnets = vpc.get("subnet_ids") if isinstance(vpc, dict) else UNKNOWN
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_options.0.security_group_ids")
+    attrs = {
+        "store_type": "search",
+        "encryption": enc,
+        "public": False if isinstance(subnets, list) and subnets else UNKNOWN,  # else an access policy decides
+        "transport": {"tls_required": https, "min_tls_version": min_tls},
+        "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
+        "firewalls": sgs,
+    }
+    name = raw.get("domain_name")
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+            *_enc_edge(raw.address, key), *sg_edges]
 
 
 def _dynamodb(raw: RawResource, index: PlanIndex) -> Out:
@@ -877,30 +1111,105 @@ def _efs(raw: RawResource, index: PlanIndex) -> Out:
         enc, key = _kms_encryption(index, raw, "kms_key_id")
     elif value is False and raw.is_configured("encrypted"):
         enc = encryption(False, basis="explicit")
-    elif value is False or (value is UNKNOWN and raw.is_configured("encrypted") is False):
+    elif value in (False, None) or (value is UNKNOWN and raw.is_configured("encrypted") is False):
         enc = provider_default("aws_efs_file_system")  # the API defaults Encrypted to false
     else:
         enc = unknown_encryption()
-    attrs = {"store_type": "file_system", "encryption": enc, "public": False}
+    # Automatic backups are on only through a backup policy (the console sets one; API/Terraform do not).
+    policies = [block(p, "backup_policy") for p in
+                index.referrers(raw.address, ("aws_efs_backup_policy",), "file_system_id", ("id",))]
+    statuses = [p.get("status") if isinstance(p, dict) else UNKNOWN for p in policies]
+    backups: Any = UNKNOWN if UNKNOWN in statuses else "ENABLED" in statuses
+    attrs = {
+        "store_type": "file_system",
+        "encryption": enc,
+        "public": False,
+        "backup": {"enabled": backups, "retention_days": None},
+    }
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
+def _kinesis(raw: RawResource, index: PlanIndex) -> Out:
+    kind = _unset_default(raw, "encryption_type", "NONE")
+    key = None
+    if kind is UNKNOWN:
+        enc = unknown_encryption()
+    elif str(kind or "NONE").upper() == "KMS":
+        enc, key = _kms_encryption(index, raw, "kms_key_id")
+    else:
+        enc = provider_default("aws_kinesis_stream")
+    attrs = {"store_type": "stream", "encryption": enc, "public": False}
+    return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
+
+
+def _msk(raw: RawResource, index: PlanIndex) -> Out:
+    key = None
+    if raw.get("encryption_info.0.encryption_at_rest_kms_key_arn") not in (None, ""):
+        enc, key = _kms_encryption(index, raw, "encryption_info.0.encryption_at_rest_kms_key_arn")
+    else:
+        enc = provider_default("aws_msk_cluster")  # always encrypted at rest
+    client = raw.get("encryption_info.0.encryption_in_transit.0.client_broker")
+    if client is UNKNOWN and raw.is_configured("encryption_info.0.encryption_in_transit.0.client_broker") is False:
+        client = None
+    tls_required = UNKNOWN if client is UNKNOWN else client in (None, "", "TLS")  # API default TLS
+    attrs = {
+        "store_type": "stream",
+        "encryption": enc,
+        "public": False,
+        "transport": {"tls_required": tls_required, "min_tls_version": None},
+        "engine": "kafka",
+    }
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_name"), raw.name)),
+            *_enc_edge(raw.address, key)]
+
+
 def _elasticache(raw: RawResource, index: PlanIndex) -> Out:
+    """A replication group, or a stand-alone cache cluster (which has no at-rest encryption option)."""
+    if raw.type == "aws_elasticache_cluster" and _unset_default(raw, "replication_group_id", None) not in (None, ""):
+        return []  # a member of a replication group, judged with the group
     enc, key = _storage_encrypted(raw, index, "at_rest_encryption_enabled", "kms_key_id")
     transit = _unset_default(raw, "transit_encryption_enabled", False)  # the API default is off
+    if tri(transit) is True and raw.get("transit_encryption_mode") == "preferred":
+        transit = False  # "preferred" (a migration mode) still accepts unencrypted connections
     retention = as_int(raw.get("snapshot_retention_limit"))
+    if raw.type == "aws_elasticache_replication_group":
+        multi_az = tri(raw.get("multi_az_enabled"), False)
+    else:
+        az_mode = raw.get("az_mode")
+        multi_az = UNKNOWN if az_mode is UNKNOWN else az_mode == "cross-az"
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
     attrs = {
         "store_type": "cache",
         "encryption": enc,
         "public": False,
         "transport": {"tls_required": tri(transit, False), "min_tls_version": None},
-        "backup": {"retention_days": retention, "enabled": UNKNOWN if retention is UNKNOWN else (retention or 0) > 0},
-        "multi_az": tri(raw.get("multi_az_enabled"), False),
+        "backup": _backup(retention),
+        "multi_az": multi_az,
         "engine": raw.get("engine"),
         "firewalls": sgs,
     }
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key), *sg_edges]
+
+
+def _dax(raw: RawResource, index: PlanIndex) -> Out:
+    sse = block(raw, "server_side_encryption")
+    if sse is UNKNOWN and raw.is_configured("server_side_encryption") is not False:
+        enc = unknown_encryption()
+    elif isinstance(sse, dict) and tri(sse.get("enabled")) is True:
+        enc = provider_key()  # DAX encrypts with an AWS owned key (AES-256); no customer key option
+    else:
+        enc = provider_default("aws_dax_cluster")
+    endpoint = _unset_default(raw, "cluster_endpoint_encryption_type", "NONE")
+    attrs = {
+        "store_type": "cache",
+        "encryption": enc,
+        "public": False,
+        "transport": {"tls_required": UNKNOWN if endpoint is UNKNOWN else endpoint == "TLS", "min_tls_version": None},
+        "engine": "dax",
+    }
+    sgs, sg_edges = _protected_by(index, raw, raw.address, "security_group_ids")
+    attrs["firewalls"] = sgs
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_name"), raw.name)), *sg_edges]
 
 
 # -- load balancing and TLS ----------------------------------------------------------------------------------
@@ -1067,6 +1376,27 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+def _api_domain(raw: RawResource, index: PlanIndex) -> Out:
+    """An API Gateway custom domain name: an HTTPS listener with the domain's security policy."""
+    path = "security_policy" if raw.type == "aws_api_gateway_domain_name" else (
+        "domain_name_configuration.0.security_policy")
+    policy = raw.get(path)
+    if raw.type == "aws_apigatewayv2_domain_name":
+        tls = tls_policy("aws", "TLS_1_2", "apigateway")  # HTTP/WebSocket APIs accept only TLS_1_2
+    elif policy in (None, "") or (policy is UNKNOWN and raw.is_configured(path) is False):
+        tls = default_tls_policy("aws", "apigateway")
+    else:
+        tls = tls_policy("aws", policy, "apigateway")
+    cert_paths = ("certificate_arn", "regional_certificate_arn", "domain_name_configuration.0.certificate_arn")
+    certs = [index.target(raw, p, CERT_TYPES, ("arn",)) or raw.get(p) for p in cert_paths]
+    certs = [c for c in certs if c not in (None, "")]
+    attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, "load_balancer": None,
+             "certificates": certs}
+    out: Out = [_res(raw, index, Kind.LISTENER, attrs, name=_first_str(raw.get("domain_name"), raw.name))]
+    out += [edge(raw.address, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
+    return out
+
+
 def _acm(raw: RawResource, index: PlanIndex) -> Out:
     algo = raw.get("key_algorithm")
     if algo is UNKNOWN and raw.is_configured("key_algorithm") is False:
@@ -1182,6 +1512,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_ec2_transit_gateway": _gateway("transit"),
     "aws_security_group": _security_group,
     "aws_default_security_group": _security_group,
+    **dict.fromkeys(_SG_RULE_TYPES, _orphan_sg_rule),
     "aws_network_acl": _network_acl,
     "aws_default_network_acl": _network_acl,
     "aws_instance": _instance,
@@ -1191,11 +1522,24 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_s3_bucket": _s3_bucket,
     "aws_db_instance": _rds("database"),
     "aws_rds_cluster": _rds("db_cluster"),
+    "aws_docdb_cluster": _rds("db_cluster"),
+    "aws_neptune_cluster": _rds("db_cluster"),
+    "aws_redshift_cluster": _redshift,
+    "aws_elasticsearch_domain": _search_domain,
+    "aws_opensearch_domain": _search_domain,
+    "aws_kinesis_stream": _kinesis,
+    "aws_msk_cluster": _msk,
+    "aws_launch_configuration": _launch_volumes,
+    "aws_launch_template": _launch_volumes,
+    "aws_api_gateway_domain_name": _api_domain,
+    "aws_apigatewayv2_domain_name": _api_domain,
     "aws_dynamodb_table": _dynamodb,
     "aws_sqs_queue": _sqs,
     "aws_sns_topic": _sns,
     "aws_efs_file_system": _efs,
     "aws_elasticache_replication_group": _elasticache,
+    "aws_elasticache_cluster": _elasticache,
+    "aws_dax_cluster": _dax,
     "aws_lb": _lb,
     "aws_alb": _lb,
     "aws_elb": _lb,
@@ -1214,9 +1558,6 @@ JOINED: frozenset[str] = frozenset(
         "aws_flow_log",
         "aws_route",
         "aws_route_table_association",
-        "aws_security_group_rule",
-        "aws_vpc_security_group_ingress_rule",
-        "aws_vpc_security_group_egress_rule",
         "aws_network_acl_rule",
         "aws_network_acl_association",
         "aws_eip",
@@ -1229,6 +1570,12 @@ JOINED: frozenset[str] = frozenset(
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_acl",
         "aws_db_subnet_group",
+        "aws_db_parameter_group",
+        "aws_rds_cluster_parameter_group",
+        "aws_rds_cluster_instance",
+        "aws_docdb_cluster_instance",
+        "aws_neptune_cluster_instance",
+        "aws_efs_backup_policy",
         "aws_lb_listener_certificate",
         "aws_lb_ssl_negotiation_policy",
         "aws_kms_alias",  # names only; carries no posture

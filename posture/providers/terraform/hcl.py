@@ -30,6 +30,7 @@ from lark import Token, Tree
 
 from posture.errors import InputError
 from posture.model import UNKNOWN, Gap, Location
+from posture.providers.terraform.hcl_data import STATIC_DATA
 from posture.providers.terraform.hcl_eval import (
     EvalError,
     Scope,
@@ -272,7 +273,7 @@ class Workspace:
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
             if strict:
                 raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{msg}; file skipped", code="hcl_parse_error", target=where))
+            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="hcl_parse_error", target=where))
             return None
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
@@ -353,6 +354,8 @@ class ModuleInstance(Scope):
             return ("default" if first == "workspace" else UNKNOWN), len(steps) if first != "workspace" else 1
         if root == "module":
             return self._module_output(steps)
+        if root == "data" and first in STATIC_DATA:
+            return self._data_attr(first, steps)
         if root in ("data", "count", "each", "self") or first is None:
             return UNKNOWN, len(steps)
         return self._resource_attr(root, steps)
@@ -477,6 +480,28 @@ class ModuleInstance(Scope):
         finally:
             self._busy.discard(busy)
 
+    def _data_attr(self, dtype: str, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
+        """``data.<type>.<name>[key].<attr>`` of a data source computed statically (hcl_data.STATIC_DATA)."""
+        if len(steps) < 3 or steps[1][0] != "attr":
+            return UNKNOWN, len(steps)
+        insts = self.instances().get(f"data.{dtype}.{steps[1][1]}") or []
+        pos = 2
+        inst = insts[0] if len(insts) == 1 and insts[0].index is None else None
+        if steps[2][0] == "index":
+            wanted = f"{self._p}data.{dtype}.{steps[1][1]}{_key(steps[2][1])}" if steps[2][1] is not UNKNOWN else None
+            inst = next((i for i in insts if i.address == wanted), None)
+            pos = 3
+        fn = STATIC_DATA[dtype].get(steps[pos][1]) if len(steps) > pos and steps[pos][0] == "attr" else None
+        if inst is None or fn is None or inst.address in self._busy:
+            return UNKNOWN, len(steps)
+        self._busy.add(inst.address)
+        try:
+            args: dict[str, Any] = {}
+            _eval_body(inst.decl.body, inst.scope, "", args, defaultdict(list), set(), top=True)
+            return fn(args), pos + 1
+        finally:
+            self._busy.discard(inst.address)
+
     # -- child modules -------------------------------------------------------------------------------------
     def children(self) -> dict[str, list[tuple[Any, ModuleInstance]]]:
         if self._children is None:
@@ -591,7 +616,9 @@ class HclLoader:
         if mod is None:
             return []
         base = f"{mi._p}module.{name}"
-        found = self._count_each(call.body, mi, f"module.{name}", where) or [("", None, {})]
+        found = self._count_each(call.body, mi, f"module.{name}", where)
+        if found is None:  # no count/for_each: one instance (count = 0 or an empty for_each: none)
+            found = [("", None, {})]
         out = []
         for suffix, key, names in found:
             scope = mi.child(names) if names else mi

@@ -64,6 +64,22 @@ def has_unknown(value: Any) -> bool:
     return False
 
 
+class JsonDocument(dict):  # type: ignore[type-arg]
+    """The JSON text of an object some of whose leaves are UNKNOWN until apply (``jsonencode`` of a policy
+    naming ``aws_s3_bucket.b.arn``). Terraform would make the whole string unknown; a normaliser that can
+    decide from the known parts (an S3 policy's Deny statements) reads the object, every other consumer
+    sees something that is not a string. Functions and templates treat it as UNKNOWN."""
+
+
+def json_text(value: Any) -> Any:
+    """``jsonencode``: the JSON text; a :class:`JsonDocument` for an object with unknown leaves."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if has_unknown(value):
+        return JsonDocument(value) if isinstance(value, dict) else UNKNOWN
+    return json.dumps(value, separators=(",", ":"))
+
+
 # ----------------------------------------------------------------------------------------------------------
 # scopes
 # ----------------------------------------------------------------------------------------------------------
@@ -121,7 +137,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
     try:
         return _ev(node, scope)
     except (EvalError, RecursionError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
-            OverflowError):
+            OverflowError, AttributeError):  # a built-in given a value of the wrong type (split on a list)
         return UNKNOWN
 
 
@@ -202,7 +218,7 @@ def _string(node: Tree, scope: Scope) -> Any:
                 parts.append(_unescape(str(inner)))
         elif isinstance(inner, Tree) and inner.data == "interpolation":
             value = _ev(kids(inner)[0], scope)
-            if value is UNKNOWN:
+            if value is UNKNOWN or isinstance(value, JsonDocument):
                 return UNKNOWN
             parts.append(_to_str(value))
         else:
@@ -515,7 +531,7 @@ def _function_call(node: Tree, scope: Scope) -> Any:
         for a in arg_nodes:
             try:
                 v = _ev(a, scope)
-            except (EvalError, TypeError, ValueError, KeyError, IndexError):
+            except (EvalError, TypeError, ValueError, KeyError, IndexError, AttributeError):
                 if name == "can":
                     return False
                 continue
@@ -535,6 +551,8 @@ def _function_call(node: Tree, scope: Scope) -> Any:
         args.extend(last if isinstance(last, list) else list(last.values()))
     if name not in _UNKNOWN_TOLERANT and any(a is UNKNOWN for a in args):
         return UNKNOWN
+    if any(isinstance(a, JsonDocument) for a in args):
+        return dict(args[0]) if name == "jsondecode" else UNKNOWN
     return fn(*args)
 
 
@@ -705,7 +723,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "index": lambda v, x: v.index(x),
     "join": lambda sep, *ls: sep.join(_to_str(x) for lst in ls for x in lst),
     "jsondecode": lambda s: json.loads(s),
-    "jsonencode": lambda v: UNKNOWN if has_unknown(v) else json.dumps(v, separators=(",", ":")),
+    "jsonencode": json_text,
     "keys": lambda m: sorted(m.keys()),
     "length": lambda v: len(v),
     "lookup": _lookup,
