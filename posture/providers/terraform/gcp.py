@@ -419,7 +419,9 @@ _READ_ROLES = frozenset(
     )
 )
 _PUBLIC_ACLS = frozenset({"publicread", "publicreadwrite"})
-_IAM_TYPES = ("google_storage_bucket_iam_binding", "google_storage_bucket_iam_member", "google_storage_bucket_iam_policy")
+_IAM_TYPES = (
+    "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member", "google_storage_bucket_iam_policy",
+)
 _ACL_TYPES = ("google_storage_bucket_acl", "google_storage_default_object_acl", "google_storage_object_acl")
 
 
