@@ -104,7 +104,7 @@ resource "aws_s3_bucket_policy" "site" {
     ],
 )
 def test_account_public_access_block_wins(tmp_path, account_block, public):
-    account = f'variable "restrict" {{}}\n\nresource "aws_s3_account_public_access_block" "this" {{\n  {account_block}\n}}'
+    account = f'variable "restrict" {{}}\nresource "aws_s3_account_public_access_block" "this" {{\n{account_block}\n}}'
     (tmp_path / "main.tf").write_text(_PUBLIC_POLICY_TF + (account if account_block else ""))
     result = scan_terraform(tmp_path)
     bucket = next(r for r in result.graph.resources() if r.id == "aws_s3_bucket.site")
