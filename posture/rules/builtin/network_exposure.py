@@ -14,7 +14,8 @@ from posture.model import UNKNOWN, Resource
 from posture.rules.base import RuleContext, RuleFixture, Violation, rule
 from posture.rules.netlogic import broad_public_peers, internet_ingress, internet_open_ranges, port_count
 
-ADMIN_PORTS = [22, 3389]
+# Remote administration: SSH, Telnet, Windows RPC/NetBIOS/SMB, RDP, VNC, WinRM, Docker daemon, kubelet.
+ADMIN_PORTS = [22, 23, 135, 139, 445, 2375, 2376, 3389, 5900, 5985, 5986, 10250]
 _NET = "network/"
 
 
@@ -82,7 +83,9 @@ def _name(resource: Resource) -> str:
     kinds=["firewall"],
     controls=["SOC2:CC6.6", "ISO27001:8.20", "CIS-AWS:5.2", "CIS-AWS:5.3", "CIS-AZURE:6.1", "CIS-AZURE:6.2",
               "CIS-GCP:3.6", "CIS-GCP:3.7", "PCI:1.3.1", "NIST:SC-7"],
-    rationale="Ports reachable from anywhere are the first thing internet-wide scanners find and brute-force. "
+    rationale="Remote-administration ports (SSH 22, Telnet 23, Windows RPC/NetBIOS/SMB 135/139/445, RDP 3389, "
+    "VNC 5900, WinRM 5985/5986, the Docker daemon 2375/2376, the kubelet 10250) reachable from anywhere are the "
+    "first thing internet-wide scanners find and brute-force. "
     "The verdict honours port ranges, protocol all, IPv4 and IPv6 separately, rule priorities and deny rules "
     "(NSG, NACL, GCP), implied rules and rules disabled at the provider; a rule whose source is another "
     "security group, a private range or a service tag other than Internet is not internet exposure.",
