@@ -105,10 +105,14 @@ def test_azure_storage_account_tls_https_encryption_and_public_access():
     # unset minimumTlsVersion is read as the documented default (TLS1_0), from the knowledge table
     assert old_https.get("tls.setting") == "TLS1_0" and "1.0" in old_https.get("tls.versions")
     assert old_https.get("endpoint_of") == old.id and old_http.get("redirects_to_https") is False
-    assert old.get("transport") == {"tls_required": False, "min_tls_version": "1.0"} and old.get("public") is True
+    assert old.get("transport") == {"tls_required": False, "min_tls_version": "1.0"}
+    assert old.get("network_public") is True
+    # anonymous reads: containers are not read, so an open account that may allow them is undecided...
+    assert old.get("public") is UNKNOWN
     assert old.get("encryption.at_rest") is True and old.get("encryption.basis") == "provider_default"
     assert old.get("encryption.algorithm") == "AES-256" and old.get("encryption.default_source") == "azure.storage.sse"
-    assert by_name(inv, "cmk:443").get("tls.versions") == ("1.2", "1.3") and cmk.get("public") is False
+    assert by_name(inv, "cmk:443").get("tls.versions") == ("1.2", "1.3") and cmk.get("network_public") is False
+    assert cmk.get("public") is False  # ...and one whose firewall denies the internet is not publicly readable
     assert not [r for r in inv.resources if r.name == "cmk:80"]  # HTTPS only: no plain-HTTP endpoint
     key_id = f"{P}/V/vaults/kv/keys/k1".lower()
     assert cmk.get("encryption.key_manager") == "customer" and cmk.get("encryption.key_id") == key_id

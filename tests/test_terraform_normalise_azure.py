@@ -70,7 +70,8 @@ def test_storage_account_tls_https_and_encryption():
     strong = res("azurerm_storage_account.strong").attrs
     assert strong["transport"]["min_tls_version"] == "1.2"  # azurerm default TLS1_2
     assert strong["encryption"]["key_manager"] == "customer"  # separate customer_managed_key resource
-    assert strong["encryption"]["infrastructure_encryption"] is True and strong["public"] is False
+    assert strong["encryption"]["infrastructure_encryption"] is True and strong["network_public"] is False
+    assert strong["public"] is False  # no public container
     assert ("azurerm_storage_account.strong", "encrypted_by", "azurerm_key_vault_key.cmk") in _inv()[1]
     assert "azurerm_storage_account.strong/http" not in _inv()[0]  # https only
 

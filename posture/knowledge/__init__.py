@@ -1,8 +1,8 @@
-"""Provider knowledge as data: TLS policies, encryption defaults, key specs, cipher strength.
+"""Provider knowledge as data: TLS policies, encryption and public-access defaults, key specs, ciphers.
 
 The facts live in the YAML tables next to this module (``tls_policies.yaml``,
-``encryption_defaults.yaml``, ``key_specs.yaml``, ``ciphers.yaml``), each entry with the
-documentation URL it was taken from. This module only loads them (once, with
+``encryption_defaults.yaml``, ``public_access_defaults.yaml``, ``key_specs.yaml``, ``ciphers.yaml``), each
+entry with the documentation URL it was taken from. This module only loads them (once, with
 ``yaml.safe_load`` through :mod:`importlib.resources`, so it works from a wheel) and answers
 questions about them. No provider fact is written as code here: adding a policy or a default is
 a data change (see ``docs/knowledge.md``).
@@ -37,6 +37,7 @@ __all__ = [
     "key_spec",
     "load_table",
     "normalise_tls_version",
+    "public_access_default",
     "tls_families",
     "tls_policy",
     "tls_version_key",
@@ -46,7 +47,7 @@ __all__ = [
 TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 """Every normalised protocol version, oldest first (the model's vocabulary)."""
 
-TABLES: tuple[str, ...] = ("tls_policies", "encryption_defaults", "key_specs", "ciphers")
+TABLES: tuple[str, ...] = ("tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers")
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
 Strength = Literal["weak", "legacy", "strong"]
@@ -387,6 +388,31 @@ def encryption_default(id_or_native_type: str) -> dict[str, Any] | None:
     return copy.deepcopy(entry) if entry is not None else None
 
 
+# --------------------------------------------------------------------------- public access defaults
+
+
+@cache
+def _public_index() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entry in _table("public_access_defaults").get("defaults") or []:
+        out[str(entry["id"])] = entry
+        for native in entry.get("applies_to") or []:
+            out.setdefault(str(native), entry)
+    return out
+
+
+def public_access_default(id_or_native_type: str) -> dict[str, Any] | None:
+    """The public-read default of an object store by entry id or native type (``aws_s3_bucket``,
+    ``Microsoft.Storage/storageAccounts``, ``storage.v1.bucket`` ...).
+
+    The entry has ``public`` (``False``: a new resource is not publicly readable), ``since``, ``scope``,
+    ``protection``, ``source``, ``note`` and, where a Terraform provider sends its own value instead of the
+    platform default, ``terraform_defaults: {type: {attribute: value}}``. ``None`` when nothing is recorded.
+    """
+    entry = _public_index().get(id_or_native_type) if id_or_native_type else None
+    return copy.deepcopy(entry) if entry is not None else None
+
+
 # --------------------------------------------------------------------------- key specs
 
 
@@ -529,6 +555,25 @@ def validate() -> list[str]:
             if native in seen_types:
                 problems.append(f"{where}: {native} already covered by {seen_types[native]}")
             seen_types[native] = ident
+    seen_types = {}
+    for entry in _table("public_access_defaults").get("defaults") or []:
+        where = f"public_access_defaults.yaml: {entry.get('id')}"
+        for field in ("id", "provider", "service", "since", "scope", "protection", "source", "applies_to", "note"):
+            if entry.get(field) in (None, "", []):
+                problems.append(f"{where}: missing {field}")
+        if not isinstance(entry.get("public"), bool):
+            problems.append(f"{where}: public must be true or false")
+        if not _SINCE_RE.match(str(entry.get("since", ""))):
+            problems.append(f"{where}: since must be an ISO date string (YYYY[-MM[-DD]])")
+        urls = [entry.get("source"), *(entry.get("sources") or [])]
+        if entry.get("terraform_defaults"):
+            urls.append(entry.get("terraform_source"))
+        if not all(str(u or "").startswith("https://") for u in urls):
+            problems.append(f"{where}: sources must be https URLs (terraform_defaults need terraform_source)")
+        for native in entry.get("applies_to") or []:
+            if native in seen_types:
+                problems.append(f"{where}: {native} already covered by {seen_types[native]}")
+            seen_types[native] = str(entry.get("id"))
     for prov, services in (_table("key_specs").get("providers") or {}).items():
         for svc, table in services.items():
             if not str(table.get("source", "")).startswith("https://"):

@@ -18,6 +18,8 @@ from posture.providers.aws.norm_common import (
     provider_default,
     unread_encryption,
 )
+from posture.providers.s3_public import any_of, policy_public
+from posture.providers.terraform.common import json_document, public_read, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PAB_ATTRS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
@@ -55,13 +57,19 @@ def denies_insecure_transport(policy: dict[str, Any] | None) -> bool:
     return False
 
 
-def _allows_anyone(policy: dict[str, Any] | None) -> bool:
-    for st in _statements(policy):
-        principal = st.get("Principal")
-        anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"]))
-        if st.get("Effect") == "Allow" and anyone and not st.get("Condition"):
-            return True
-    return False
+def _public(policy: Any, pabs: list[Any]) -> dict[str, Any]:
+    """``public``/``public_via``: the bucket policy read with the shared S3 rules (posture.providers.s3_public);
+    ACLs are not read, so they stay undecided unless a public access block (bucket or account) ignores them."""
+    def off(keys: tuple[str, ...]) -> Any:
+        return any_of(UNKNOWN if p is UNKNOWN else p[k] for p in pabs if p is not None for k in keys)
+
+    grants = [("bucket ACL (not read)", unless(UNKNOWN, off(("block_public_acls", "ignore_public_acls"))))]
+    text = UNKNOWN if policy is UNKNOWN else (policy or {}).get("Policy")
+    if text is not None:
+        granted = policy_public(json_document(text))
+        grants.append(("bucket policy grants reads to anyone",
+                       unless(granted, off(("block_public_policy", "restrict_public_buckets")))))
+    return public_read(grants, "s3.bucket")
 
 
 def _s3_encryption(idx: Index, out: Out, rid: str, b: dict[str, Any]) -> dict[str, Any]:
@@ -88,18 +96,12 @@ def s3(idx: Index, out: Out) -> None:
         bucket_pab = UNKNOWN if "public_access_block" in unread else pab_attrs(
             (b.get("public_access_block") or {}).get("PublicAccessBlockConfiguration"))
         acct_pab = account_pab.get(b["_account"], UNKNOWN)
-        blocked = [p is not UNKNOWN and p is not None and all(p.values()) for p in (bucket_pab, acct_pab)]
-        if any(blocked):
-            public: Any = False
-        elif "policy" not in unread and _allows_anyone(b.get("policy")):
-            public = True
-        else:
-            public = UNKNOWN  # ACLs are not evaluated: never claim "not public" without a block
+        public = _public(UNKNOWN if "policy" in unread else b.get("policy"), [bucket_pab, acct_pab])
         versioning = UNKNOWN if "versioning" in unread else (b.get("versioning") or {}).get("Status") == "Enabled"
         attrs = {
             "store_type": "object_storage",
             "encryption": _s3_encryption(idx, out, rid, b),
-            "public": public,
+            **public,
             "public_access_block": bucket_pab,
             "transport": {"tls_required": UNKNOWN if "policy" in unread else denies_insecure_transport(b.get("policy")),
                           "min_tls_version": None},

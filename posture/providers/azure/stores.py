@@ -87,6 +87,14 @@ def _keys(ix: Index) -> Produced:
         }, region=str(vault_data.get("location", "")))
 
 
+def _anonymous_read(allow_blob_public_access: Any, network_public: bool) -> dict[str, Any]:
+    """``public`` (anonymous blob reads from the internet) as far as the account tells: containers are not
+    read, so only an account that disallows anonymous access or keeps the internet out is decided."""
+    if allow_blob_public_access is False or not network_public:
+        return {"public": False, "public_via": []}
+    return {"public": UNKNOWN, "public_via": []}
+
+
 def _storage_accounts(ix: Index) -> Produced:
     native = "Microsoft.Storage/storageAccounts"
     for rec in ix.of(native):
@@ -104,10 +112,12 @@ def _storage_accounts(ix: Index) -> Produced:
         https_only = p.get("supportsHttpsTrafficOnly")
         pna = str(p.get("publicNetworkAccess") or "").lower()
         acl_default = str((p.get("networkAcls") or {}).get("defaultAction") or "Allow").lower()
+        network_public = pna != "disabled" and acl_default == "allow"
         yield resource(rec, Kind.DATASTORE, {
             "store_type": "storage_account",
             "encryption": encryption_,
-            "public": pna != "disabled" and acl_default == "allow",
+            **_anonymous_read(p.get("allowBlobPublicAccess"), network_public),
+            "network_public": network_public,
             "blob_public_access": p.get("allowBlobPublicAccess"),
             "transport": {"tls_required": https_only if isinstance(https_only, bool) else UNKNOWN,
                           "min_tls_version": tls["min_version"]},

@@ -7,11 +7,12 @@ are folded into another one (an SSE configuration into its bucket, a rule into i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, any_of, policy_public
+from posture.providers.s3_public import statements as policy_statements
 from posture.providers.terraform.common import (
     ALL_PORTS,
     as_int,
@@ -21,12 +22,14 @@ from posture.providers.terraform.common import (
     default_tls_policy,
     edge,
     encryption,
+    json_document,
     key_spec,
     listed,
     parse_arn,
     port_range,
     provider_default,
     provider_key,
+    public_read,
     resource,
     rule,
     str_list,
@@ -34,6 +37,7 @@ from posture.providers.terraform.common import (
     tls_policy,
     tri,
     unknown_encryption,
+    unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
 
@@ -738,24 +742,11 @@ def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: s
 
 def _bucket_policy_denies_http(policy: Any) -> Any:
     """Whether a bucket policy (JSON text, or from HCL an object with unknown leaves) denies non-TLS access."""
-    if policy is UNKNOWN:
-        return UNKNOWN
-    if isinstance(policy, Mapping):
-        doc: Any = policy
-    elif not isinstance(policy, str) or not policy:
-        return False
-    else:
-        try:
-            doc = json.loads(policy)
-        except ValueError:
-            return UNKNOWN
-    statements = doc.get("Statement") if isinstance(doc, Mapping) else None
+    statements = policy_statements(json_document(policy))
     if statements is UNKNOWN:
         return UNKNOWN
-    if isinstance(statements, Mapping):
-        statements = [statements]
     verdict: Any = False
-    for st in statements if isinstance(statements, list) else []:
+    for st in statements:
         if not isinstance(st, Mapping):
             verdict = UNKNOWN
             continue
@@ -774,6 +765,59 @@ def _bucket_policy_denies_http(policy: Any) -> Any:
     return verdict
 
 
+_PAB_KEYS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+
+
+def _pab(holder: RawResource) -> dict[str, Any]:
+    return {k: tri(holder.get(k), False) for k in _PAB_KEYS}
+
+
+def _canned_acl(what: str, acl: Any) -> list[tuple[str, Any]]:
+    if acl in (None, ""):
+        return []
+    return [(f"{what}: acl {acl if isinstance(acl, str) else '(unknown)'}",
+              UNKNOWN if acl is UNKNOWN else str(acl).lower() in PUBLIC_CANNED_ACLS)]
+
+
+def _acl_grants(index: PlanIndex, raw: RawResource) -> list[tuple[str, Any]]:
+    """(what, granted) for the bucket's ACLs: canned ACLs and grants to the AllUsers / AuthenticatedUsers groups
+    (inline on the bucket, or aws_s3_bucket_acl with an access_control_policy)."""
+    out = _canned_acl(raw.address, _unset_default(raw, "acl", None))
+    inline = _unset_default(raw, "grant", None)
+    for g in [{"uri": UNKNOWN}] if inline is UNKNOWN else listed(inline):
+        perms = g.get("permissions", UNKNOWN)
+        for perm in [UNKNOWN] if perms is UNKNOWN else listed(perms):
+            out.append((f"{raw.address}: grant {perm} to {g.get('uri')}", acl_grant_public(g.get("uri"), perm)))
+    for holder in _bucket_related(index, raw, "aws_s3_bucket_acl"):
+        out += _canned_acl(holder.address, _unset_default(holder, "acl", None))
+        grants = blocks(block(holder, "access_control_policy"), "grant")
+        for g in [{"grantee": UNKNOWN}] if grants is UNKNOWN else grants:
+            grantee = block(g, "grantee")
+            uri = UNKNOWN if grantee is UNKNOWN else grantee.get("uri")
+            perm = g.get("permission")
+            out.append((f"{holder.address}: grant {perm} to {uri}", acl_grant_public(uri, perm)))
+    return out
+
+
+def _s3_public(raw: RawResource, index: PlanIndex, pab: dict[str, Any] | None, policies: list) -> dict[str, Any]:
+    """``public``/``public_via`` from ACLs and bucket policies; the bucket's or the account's public access
+    block overrides the mechanism it covers, and so does BucketOwnerEnforced object ownership for ACLs."""
+    pabs = [pab] if pab else []
+    pabs += [_pab(a) for a in index.by_type.get("aws_s3_account_public_access_block", ())]
+    ownership = [block(o, "rule") for o in _bucket_related(index, raw, "aws_s3_bucket_ownership_controls")]
+    acls_off = any_of(
+        [p[k] for p in pabs for k in ("block_public_acls", "ignore_public_acls")]
+        + [UNKNOWN if r is UNKNOWN else r.get("object_ownership") == "BucketOwnerEnforced" for r in ownership]
+    )
+    policy_off = any_of(p[k] for p in pabs for k in ("block_public_policy", "restrict_public_buckets"))
+    grants = [(what, unless(granted, acls_off)) for what, granted in _acl_grants(index, raw)]
+    grants += [
+        (f"{address}: policy grants reads to anyone", unless(policy_public(json_document(policy)), policy_off))
+        for address, policy in policies
+    ]
+    return public_read(grants, raw.type)
+
+
 def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
     enc_result = None
     for sse in _bucket_related(index, raw, "aws_s3_bucket_server_side_encryption_configuration"):
@@ -790,24 +834,13 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
     enc, key = enc_result
 
     pab_res = _bucket_related(index, raw, "aws_s3_bucket_public_access_block")
-    pab = None
-    if pab_res:
-        pab = {
-            k: tri(pab_res[0].get(k), False)
-            for k in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
-        }
-    acls = [raw.get("acl")] + [a.get("acl") for a in _bucket_related(index, raw, "aws_s3_bucket_acl")]
-    if any(a in ("public-read", "public-read-write") for a in acls):
-        public: Any = True
-    elif pab and all(v is True for v in pab.values()):
-        public = False
-    else:
-        public = UNKNOWN
-
-    policies = [p.get("policy") for p in _bucket_related(index, raw, "aws_s3_bucket_policy")]
+    pab = _pab(pab_res[0]) if pab_res else None
+    policies = [(p.address, p.get("policy")) for p in _bucket_related(index, raw, "aws_s3_bucket_policy")]
     if not (raw.get("policy") is UNKNOWN and raw.is_configured("policy") is False):
-        policies.append(raw.get("policy"))
-    verdicts = [_bucket_policy_denies_http(p) for p in policies]
+        policies.append((raw.address, raw.get("policy")))
+    policies = [(address, policy) for address, policy in policies if policy not in (None, "")]
+    public = _s3_public(raw, index, pab, policies)
+    verdicts = [_bucket_policy_denies_http(p) for _, p in policies]
     tls_required: Any = True if True in verdicts else (UNKNOWN if any(v is UNKNOWN for v in verdicts) else False)
 
     versioning: Any = None
@@ -824,7 +857,7 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
     attrs = {
         "store_type": "object_storage",
         "encryption": enc,
-        "public": public,
+        **public,
         "public_access_block": pab,
         "transport": {"tls_required": tls_required, "min_tls_version": None},
         "versioning": versioning,
@@ -1569,6 +1602,7 @@ JOINED: frozenset[str] = frozenset(
         "aws_s3_bucket_policy",
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_acl",
+        "aws_s3_bucket_ownership_controls",
         "aws_db_subnet_group",
         "aws_db_parameter_group",
         "aws_rds_cluster_parameter_group",

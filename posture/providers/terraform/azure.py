@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from posture.knowledge import public_access_default
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.terraform.azure_common import names as _names
 from posture.providers.terraform.azure_common import one as _one
@@ -29,12 +30,14 @@ from posture.providers.terraform.common import (
     mapping,
     merge_port_specs,
     provider_default,
+    public_read,
     rule,
     str_list,
     tls_policy,
     tri,
     unencrypted,
     unknown_encryption,
+    unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource
 
@@ -416,6 +419,43 @@ def _min_tls_listener(
     return out
 
 
+_NESTED_PUBLIC = ("allow_nested_items_to_be_public", "allow_blob_public_access")  # azurerm >= 3.0, older name
+_PUBLIC_CONTAINER_ACCESS = frozenset({"blob", "container"})
+
+
+def _nested_public(raw: RawResource) -> Any:
+    """Whether the account lets containers allow anonymous reads; unset: the azurerm default (knowledge table),
+    which unlike Azure's own default for new accounts allows them."""
+    for attr in _NESTED_PUBLIC:
+        value = raw.get(attr)
+        if value is not None and not (value is UNKNOWN and raw.is_configured(attr) is False):
+            return tri(value)
+    entry = public_access_default("Microsoft.Storage/storageAccounts") or {}
+    default = (entry.get("terraform_defaults") or {}).get(raw.type, {}).get(_NESTED_PUBLIC[0])
+    return UNKNOWN if default is None else default
+
+
+def _containers_public(raw: RawResource, index: PlanIndex, nested: Any, network_public: Any) -> dict[str, Any]:
+    """Anonymous read through a container whose access type is blob/container, when the account allows it and
+    its network rules let the internet in (a storage firewall denying by default stops anonymous reads too)."""
+    containers = {
+        c.address: c
+        for path, attr in (("storage_account_id", "id"), ("storage_account_name", "name"))
+        for c in index.referrers(raw.address, ("azurerm_storage_container",), path, (attr,))
+    }
+    account_blocks = UNKNOWN if nested is UNKNOWN else nested is False
+    network_blocks = UNKNOWN if network_public is UNKNOWN else network_public is False
+    grants = []
+    for address, c in sorted(containers.items()):
+        access = c.get("container_access_type")
+        if access is UNKNOWN and c.is_configured("container_access_type") is False:
+            access = "private"  # the azurerm default
+        granted = UNKNOWN if access is UNKNOWN else str(access or "private").lower() in _PUBLIC_CONTAINER_ACCESS
+        what = f"{address}: container_access_type {access if isinstance(access, str) else '(unknown)'}"
+        grants.append((what, unless(unless(granted, account_blocks), network_blocks)))
+    return public_read(grants, raw.type)
+
+
 def _storage_account(raw: RawResource, index: PlanIndex) -> Out:
     key = None
     cmk = index.referrers(raw.address, ("azurerm_storage_account_customer_managed_key",), "storage_account_id")
@@ -450,18 +490,20 @@ def _storage_account(raw: RawResource, index: PlanIndex) -> Out:
     if nw_rules:
         default_action = nw_rules[0].get("default_action")
     if public_access is False:
-        public: Any = False
+        network_public: Any = False
     elif default_action is UNKNOWN or public_access is UNKNOWN:
-        public = UNKNOWN
+        network_public = UNKNOWN
     else:
-        public = default_action in (None, "Allow")
+        network_public = default_action in (None, "Allow")
+    nested = _nested_public(raw)
     tls_out = _min_tls_listener(raw, index, "storage_min_tls", min_tls, "TLS1_2", https_only)
     https_tls = tls_out[0].attrs["tls"] if isinstance(tls_out[0], Resource) else None
     attrs = {
         "store_type": "storage_account",
         "encryption": enc,
-        "public": public,
-        "blob_public_access": tri(raw.get("allow_nested_items_to_be_public"), True),
+        **_containers_public(raw, index, nested, network_public),
+        "network_public": network_public,
+        "blob_public_access": nested,
         "transport": {
             "tls_required": https_only,
             "min_tls_version": https_tls.get("min_version") if https_tls else None,
@@ -828,6 +870,7 @@ JOINED: frozenset[str] = frozenset(
         "azurerm_public_ip",
         "azurerm_storage_account_customer_managed_key",
         "azurerm_storage_account_network_rules",
+        "azurerm_storage_container",
         "azurerm_mssql_server_transparent_data_encryption",
         "azurerm_disk_encryption_set",
         "azurerm_virtual_machine_data_disk_attachment",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -228,6 +229,53 @@ def provider_default(*ids: str) -> dict[str, Any]:
                     default_source=entry.get("id"),
                 )
     return unknown_encryption()
+
+
+# -- public read access of object stores ---------------------------------------------------------------------
+def json_document(value: Any) -> Any:
+    """A policy document: JSON text parsed, a mapping (HCL ``jsonencode`` with unknown leaves) as is.
+
+    None for no document; UNKNOWN for an unknown or unparsable one (never read as "grants nothing").
+    """
+    if value is UNKNOWN or isinstance(value, Mapping):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return UNKNOWN
+    return doc if isinstance(doc, Mapping) else UNKNOWN
+
+
+def unless(grant: Any, blocked: Any) -> Any:
+    """A grant that a protection overrides: true only when granted and known not blocked (Kleene and-not)."""
+    if blocked is True or grant is False or grant is None:
+        return False
+    if grant is True and blocked in (False, None):
+        return True
+    return UNKNOWN
+
+
+def public_read(grants: Iterable[tuple[str, Any]], native_type: str) -> dict[str, Any]:
+    """``public`` and ``public_via`` of an object store from ``(what, granted)`` pairs (docs/model.md).
+
+    ``granted`` is True / False / UNKNOWN, already False where a protection overrides the grant. With no
+    grant at all the store is not public, and ``public_default_source`` names the knowledge entry saying the
+    provider blocks public access on new stores (so grants added outside the code are refused too).
+    """
+    grants = list(grants)
+    via = [what for what, granted in grants if granted is True]
+    if via:
+        return {"public": True, "public_via": via}
+    if any(granted is UNKNOWN for _, granted in grants):
+        return {"public": UNKNOWN, "public_via": []}
+    out: dict[str, Any] = {"public": False, "public_via": []}
+    kb = _knowledge()
+    entry = kb.public_access_default(native_type) if kb is not None and not grants else None
+    if entry and entry.get("public") is False:
+        out["public_default_source"] = entry["id"]
+    return out
 
 
 # -- TLS -----------------------------------------------------------------------------------------------------

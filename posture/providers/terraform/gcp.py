@@ -21,17 +21,20 @@ from posture.providers.terraform.common import (
     default_tls_policy,
     edge,
     gcp_ssl_policy,
+    json_document,
     key_spec,
     listed,
     mapping,
     merge_port_specs,
     provider_default,
+    public_read,
     resource,
     rule,
     str_list,
     tags_of,
     tri,
     unknown_encryption,
+    unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource
 
@@ -404,6 +407,100 @@ def _disk(raw: RawResource, index: PlanIndex) -> Out:
 
 
 # -- storage and databases -----------------------------------------------------------------------------------
+_PUBLIC_MEMBERS = frozenset({"allusers", "allauthenticatedusers"})
+# Predefined roles that read or list objects (storage.objects.get / storage.objects.list). Others (objectCreator,
+# bucket metadata roles...) do not expose data; custom roles are not resolved, so they stay undecided.
+_READ_ROLES = frozenset(
+    f"roles/{r}"
+    for r in (
+        "storage.objectViewer", "storage.objectUser", "storage.objectAdmin", "storage.admin",
+        "storage.legacyObjectReader", "storage.legacyObjectOwner", "storage.legacyBucketReader",
+        "storage.legacyBucketWriter", "storage.legacyBucketOwner",
+    )
+)
+_PUBLIC_ACLS = frozenset({"publicread", "publicreadwrite"})
+_IAM_TYPES = (
+    "google_storage_bucket_iam_binding", "google_storage_bucket_iam_member", "google_storage_bucket_iam_policy",
+)
+_ACL_TYPES = ("google_storage_bucket_acl", "google_storage_default_object_acl", "google_storage_object_acl")
+
+
+def _public_member(member: Any) -> Any:
+    if member is UNKNOWN:
+        return UNKNOWN
+    return isinstance(member, str) and member.strip().lower() in _PUBLIC_MEMBERS
+
+
+def _reads(role: Any) -> Any:
+    if role is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(role, str):
+        return False
+    return True if role in _READ_ROLES else (UNKNOWN if "/roles/" in role else False)
+
+
+def _iam_grants(raw: RawResource) -> list[tuple[str, Any]]:
+    """(what, granted) for one bucket IAM resource: a read role to allUsers / allAuthenticatedUsers."""
+    if raw.type == "google_storage_bucket_iam_policy":
+        doc = json_document(raw.get("policy_data"))
+        if doc is UNKNOWN:
+            return [(raw.address, UNKNOWN)]
+        bindings = mapping(doc).get("bindings")
+        pairs = [(b.get("role"), b.get("members")) for b in listed(bindings) if isinstance(b, dict)]
+        if bindings is UNKNOWN or any(b is UNKNOWN for b in listed(bindings)):
+            pairs.append((UNKNOWN, UNKNOWN))
+    else:
+        members = raw.get("members") if raw.type.endswith("_binding") else [raw.get("member")]
+        pairs = [(raw.get("role"), members)]
+    out = []
+    for role, members in pairs:
+        reads = _reads(role)
+        for member in ([UNKNOWN] if members is UNKNOWN else listed(members)) if reads is not False else []:
+            public = _public_member(member)
+            if public is not False:
+                what = f"{raw.address}: {role if isinstance(role, str) else 'a role'} to {member}"
+                out.append((what, True if reads is True and public is True else UNKNOWN))
+    return out or [(raw.address, False)]
+
+
+def _acl_grants(raw: RawResource) -> list[tuple[str, Any]]:
+    """(what, granted) for one ACL resource: a predefined public ACL or a role entity for allUsers."""
+    out: list[tuple[str, Any]] = []
+    for key in ("predefined_acl", "default_acl"):
+        value = raw.get(key)
+        if value is UNKNOWN or (isinstance(value, str) and value.lower() in _PUBLIC_ACLS):
+            out.append((f"{raw.address}: {key} {value if isinstance(value, str) else '(unknown)'}",
+                        UNKNOWN if value is UNKNOWN else True))
+    entities = raw.get("role_entity")
+    for entry in [UNKNOWN] if entities is UNKNOWN else listed(entities):
+        entity = entry.split(":", 1)[-1] if isinstance(entry, str) else entry
+        granted = _public_member(entity)
+        if granted is not False:
+            out.append((f"{raw.address}: {entry if isinstance(entry, str) else 'an entity'}", granted))
+    return out or [(raw.address, False)]
+
+
+def _bucket_public(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """Public read through bucket IAM (any role that reads objects to allUsers / allAuthenticatedUsers) or
+    ACLs (ignored under uniform bucket-level access); public access prevention "enforced" overrides both."""
+    pap = raw.get("public_access_prevention")
+    if pap is UNKNOWN and raw.is_configured("public_access_prevention") is False:
+        pap = "inherited"  # the API default; an organisation policy may still enforce prevention
+    prevented = UNKNOWN if pap is UNKNOWN else pap == "enforced"
+    uniform = tri(raw.get("uniform_bucket_level_access"), False)
+    grants = [
+        (what, unless(granted, prevented))
+        for iam in index.referrers(raw.address, _IAM_TYPES, "bucket", ("name", "id"))
+        for what, granted in _iam_grants(iam)
+    ]
+    grants += [
+        (what, unless(unless(granted, uniform), prevented))
+        for acl in index.referrers(raw.address, _ACL_TYPES, "bucket", ("name", "id"))
+        for what, granted in _acl_grants(acl)
+    ]
+    return public_read(grants, raw.type)
+
+
 def _bucket(raw: RawResource, index: PlanIndex) -> Out:
     enc_block = block(raw, "encryption")
     key = None
@@ -414,12 +511,11 @@ def _bucket(raw: RawResource, index: PlanIndex) -> Out:
         enc = customer_key(key_id)
     else:
         enc = provider_default("google_storage_bucket")
-    pap = raw.get("public_access_prevention")
     versioning = block(raw, "versioning")
     attrs = {
         "store_type": "object_storage",
         "encryption": enc,
-        "public": False if pap == "enforced" else UNKNOWN,
+        **_bucket_public(raw, index),
         "uniform_access": tri(raw.get("uniform_bucket_level_access"), False),
         "transport": {"tls_required": UNKNOWN, "min_tls_version": None},
         "versioning": UNKNOWN if versioning is UNKNOWN else tri(mapping(versioning).get("enabled"), False),
@@ -684,6 +780,8 @@ JOINED: frozenset[str] = frozenset(
         "google_compute_global_forwarding_rule",
         "google_compute_forwarding_rule",
         "google_kms_key_ring",
+        *_IAM_TYPES,
+        *_ACL_TYPES,
     }
 )
 """google types folded into another resource rather than normalised on their own."""
