@@ -765,6 +765,20 @@ def _bucket_policy_denies_http(policy: Any) -> Any:
     return verdict
 
 
+def _resource_policies(raw: RawResource, holders: Iterable[RawResource]) -> list[tuple[str, Any]]:
+    """(address, policy) of the separate policy resources and the resource's own ``policy`` attribute."""
+    policies = [(p.address, p.get("policy")) for p in holders]
+    if not (raw.get("policy") is UNKNOWN and raw.is_configured("policy") is False):
+        policies.append((raw.address, raw.get("policy")))
+    return [(address, policy) for address, policy in policies if policy not in (None, "")]
+
+
+def _policies_deny_http(policies: list[tuple[str, Any]]) -> Any:
+    """True when one of the resource policies denies aws:SecureTransport = false (S3, SQS, SNS alike)."""
+    verdicts = [_bucket_policy_denies_http(p) for _, p in policies]
+    return True if True in verdicts else (UNKNOWN if any(v is UNKNOWN for v in verdicts) else False)
+
+
 _PAB_KEYS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
 
 
@@ -835,13 +849,9 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
 
     pab_res = _bucket_related(index, raw, "aws_s3_bucket_public_access_block")
     pab = _pab(pab_res[0]) if pab_res else None
-    policies = [(p.address, p.get("policy")) for p in _bucket_related(index, raw, "aws_s3_bucket_policy")]
-    if not (raw.get("policy") is UNKNOWN and raw.is_configured("policy") is False):
-        policies.append((raw.address, raw.get("policy")))
-    policies = [(address, policy) for address, policy in policies if policy not in (None, "")]
+    policies = _resource_policies(raw, _bucket_related(index, raw, "aws_s3_bucket_policy"))
     public = _s3_public(raw, index, pab, policies)
-    verdicts = [_bucket_policy_denies_http(p) for _, p in policies]
-    tls_required: Any = True if True in verdicts else (UNKNOWN if any(v is UNKNOWN for v in verdicts) else False)
+    tls_required = _policies_deny_http(policies)
 
     versioning: Any = None
     for v in _bucket_related(index, raw, "aws_s3_bucket_versioning"):
@@ -914,8 +924,27 @@ _RDS_TLS_PARAMETERS: dict[str, tuple[str, frozenset[str], Any]] = {
     "sqlserver": ("rds.force_ssl", frozenset({"1"}), False),
     "aurora-postgresql": ("rds.force_ssl", frozenset({"1"}), {16: True}),
     "aurora-mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
+    # https://docs.aws.amazon.com/documentdb/latest/developerguide/security.encryption.ssl.html: tls is
+    # "enabled" in the default cluster parameter group; "disabled" is the only value that accepts plain text.
+    "docdb": ("tls", frozenset({"ENABLED", "TLS1.2+", "TLS1.3+", "FIPS-140-3"}), True),
 }
-_PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
+_PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group", "aws_docdb_cluster_parameter_group")
+
+
+def _group_parameter(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...], name: str) -> Any:
+    """The last value of parameter ``name`` in the parameter group named at ``path``: None when no group is
+    set or the group does not set it, UNKNOWN when the group is outside the plan or not known yet."""
+    group = raw.get(path)
+    if group in (None, "") or (group is UNKNOWN and raw.is_configured(path) is False):
+        return None
+    targets = index.targets(raw, path, types, ("name", "id"))
+    if len(targets) != 1 or index.by_address.get(targets[0]) is None:
+        return UNKNOWN  # a group outside the plan (or a default.* group named explicitly)
+    params = index.by_address[targets[0]].get("parameter")
+    if params is UNKNOWN:
+        return UNKNOWN
+    values = [p.get("value") for p in params or [] if isinstance(p, dict) and p.get("name") == name]
+    return values[-1] if values else None
 
 
 def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
@@ -924,7 +953,7 @@ def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
     None (not judged) for engines without such a parameter (Oracle uses an option group) and for read
     replicas; UNKNOWN when the group or the engine version is not known from the plan.
     """
-    engine = raw.get("engine")
+    engine = "docdb" if raw.type == "aws_docdb_cluster" else raw.get("engine")
     if not isinstance(engine, str):
         return UNKNOWN if engine is UNKNOWN else None
     family = "sqlserver" if engine.startswith("sqlserver") else engine
@@ -932,17 +961,9 @@ def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
         return None
     name, on, default = _RDS_TLS_PARAMETERS[family]
     path = "parameter_group_name" if raw.type == "aws_db_instance" else "db_cluster_parameter_group_name"
-    group = raw.get(path)
-    if group not in (None, "") and not (group is UNKNOWN and raw.is_configured(path) is False):
-        targets = index.targets(raw, path, _PARAMETER_GROUPS, ("name", "id"))
-        if len(targets) != 1 or index.by_address.get(targets[0]) is None:
-            return UNKNOWN  # a group outside the plan (or a default.* group named explicitly)
-        params = index.by_address[targets[0]].get("parameter")
-        if params is UNKNOWN:
-            return UNKNOWN
-        values = [p.get("value") for p in params or [] if isinstance(p, dict) and p.get("name") == name]
-        if values:
-            return UNKNOWN if values[-1] is UNKNOWN else str(values[-1]).upper() in on
+    value = _group_parameter(index, raw, path, _PARAMETER_GROUPS, name)
+    if value is not None:
+        return UNKNOWN if value is UNKNOWN else str(value).upper() in on
     if isinstance(default, bool):
         return default
     version = raw.get("engine_version")
@@ -1001,7 +1022,7 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
             "multi_az": multi_az,
             "engine": raw.get("engine"),
         }
-        tls = _rds_tls_required(raw, index) if raw.type in ("aws_db_instance", "aws_rds_cluster") else None
+        tls = _rds_tls_required(raw, index) if raw.type != "aws_neptune_cluster" else None
         if tls is not None:
             attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
         sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_security_group_ids")
@@ -1016,6 +1037,15 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
         return out
 
     return normalise
+
+
+def _redshift_tls_required(raw: RawResource, index: PlanIndex) -> Any:
+    """require_ssl of the cluster's parameter group. The default group (default.redshift-*) requires SSL only
+    for clusters created after AWS's 2025 secure-defaults change, so without a group of the plan's own
+    that sets the parameter the answer is left unknown rather than guessed."""
+    value = _group_parameter(index, raw, "cluster_parameter_group_name", ("aws_redshift_parameter_group",),
+                             "require_ssl")
+    return UNKNOWN if value in (None, UNKNOWN) else tri(str(value).lower())
 
 
 def _redshift(raw: RawResource, index: PlanIndex) -> Out:
@@ -1039,6 +1069,7 @@ def _redshift(raw: RawResource, index: PlanIndex) -> Out:
         "backup": _backup(_backup_retention(raw, "automated_snapshot_retention_period")),
         "multi_az": tri(_unset_default(raw, "multi_az", False), False),
         "engine": "redshift",
+        "transport": {"tls_required": _redshift_tls_required(raw, index), "min_tls_version": None},
         "firewalls": sgs,
     }
     name = raw.get("cluster_identifier")
@@ -1071,6 +1102,11 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
             min_tls = None if policy is not UNKNOWN else UNKNOWN
         else:
             min_tls = tls_policy("aws", policy, "opensearch")["min_version"]
+    n2n = block(raw, "node_to_node_encryption")
+    if n2n is UNKNOWN and raw.is_configured("node_to_node_encryption") is False:
+        n2n = {}
+    # NodeToNodeEncryptionOptions.Enabled defaults to false in the API (the console turns it on)
+    in_cluster = UNKNOWN if n2n is UNKNOWN else tri(n2n.get("enabled"), False)
     vpc = block(raw, "vpc_options")
     subnets = vpc.get("subnet_ids") if isinstance(vpc, dict) else UNKNOWN
     sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_options.0.security_group_ids")
@@ -1078,7 +1114,7 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         "store_type": "search",
         "encryption": enc,
         "public": False if isinstance(subnets, list) and subnets else UNKNOWN,  # else an access policy decides
-        "transport": {"tls_required": https, "min_tls_version": min_tls},
+        "transport": {"tls_required": https, "min_tls_version": min_tls, "in_cluster_tls": in_cluster},
         "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
         "firewalls": sgs,
     }
@@ -1123,7 +1159,12 @@ def _sqs(raw: RawResource, index: PlanIndex) -> Out:
         enc = encryption(False, basis="explicit")
     else:
         enc = provider_default("aws_sqs_queue")
-    attrs = {"store_type": "queue", "encryption": enc, "public": UNKNOWN}
+    # SQS and SNS answer on plain-HTTP endpoints too; only a policy denying aws:SecureTransport = false
+    # makes them refuse it (AWS security best practices for both services).
+    policies = _resource_policies(raw, index.referrers(raw.address, ("aws_sqs_queue_policy",), "queue_url",
+                                                       ("id", "url")))
+    attrs = {"store_type": "queue", "encryption": enc, "public": UNKNOWN,
+             "transport": {"tls_required": _policies_deny_http(policies), "min_tls_version": None}}
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
@@ -1133,7 +1174,9 @@ def _sns(raw: RawResource, index: PlanIndex) -> Out:
         enc, key = _kms_encryption(index, raw, "kms_master_key_id")
     else:
         enc = provider_default("aws_sns_topic")
-    attrs = {"store_type": "topic", "encryption": enc, "public": UNKNOWN}
+    policies = _resource_policies(raw, index.referrers(raw.address, ("aws_sns_topic_policy",), "arn", ("arn",)))
+    attrs = {"store_type": "topic", "encryption": enc, "public": UNKNOWN,
+             "transport": {"tls_required": _policies_deny_http(policies), "min_tls_version": None}}
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
@@ -1185,11 +1228,12 @@ def _msk(raw: RawResource, index: PlanIndex) -> Out:
     if client is UNKNOWN and raw.is_configured("encryption_info.0.encryption_in_transit.0.client_broker") is False:
         client = None
     tls_required = UNKNOWN if client is UNKNOWN else client in (None, "", "TLS")  # API default TLS
+    in_cluster = tri(_unset_default(raw, "encryption_info.0.encryption_in_transit.0.in_cluster", True), True)
     attrs = {
         "store_type": "stream",
         "encryption": enc,
         "public": False,
-        "transport": {"tls_required": tls_required, "min_tls_version": None},
+        "transport": {"tls_required": tls_required, "min_tls_version": None, "in_cluster_tls": in_cluster},
         "engine": "kafka",
     }
     return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_name"), raw.name)),
@@ -1357,6 +1401,27 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
+def _cloudfront_origin_tls(raw: RawResource, http_redirect: Any) -> Any:
+    """Whether every custom origin is reached over HTTPS (None without custom origins: S3 and other
+    AWS origins are not judged). ``match-viewer`` forwards plain HTTP when viewers may use it."""
+    origins = blocks(raw.values, "origin")
+    if origins is UNKNOWN:
+        return UNKNOWN
+    verdicts = []
+    for origin in origins:
+        custom = block(origin, "custom_origin_config")
+        if custom == {}:
+            continue
+        policy = UNKNOWN if custom is UNKNOWN else custom.get("origin_protocol_policy")
+        if policy == "match-viewer":
+            verdicts.append(UNKNOWN if http_redirect is UNKNOWN else http_redirect is not False)
+        else:
+            verdicts.append(policy == "https-only" if policy in ("https-only", "http-only") else UNKNOWN)
+    if False in verdicts:
+        return False
+    return UNKNOWN if UNKNOWN in verdicts else (True if verdicts else None)
+
+
 def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     vc = block(raw, "viewer_certificate")
     out: Out = []
@@ -1377,23 +1442,19 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     ordered = blocks(raw.values, "ordered_cache_behavior")
     policies = [b.get("viewer_protocol_policy") for b in (behaviours if isinstance(behaviours, list) else [])]
     policies += [b.get("viewer_protocol_policy") for b in (ordered if isinstance(ordered, list) else [])]
-    https_id = raw.address
-    common = {"load_balancer": None, "certificates": certs}
-    out.append(
-        _res(
-            raw,
-            index,
-            Kind.LISTENER,
-            {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common},
-        )
-    )
-    out += [edge(https_id, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     if any(p is UNKNOWN for p in policies):
         http_redirect: Any = UNKNOWN
     elif policies and all(p == "https-only" for p in policies):
         http_redirect = None  # no plain-HTTP side at all
     else:
         http_redirect = all(p in ("redirect-to-https", "https-only") for p in policies)
+    common = {"load_balancer": None, "certificates": certs}
+    attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common}
+    origin_tls = _cloudfront_origin_tls(raw, http_redirect)
+    if origin_tls is not None:
+        attrs["origin_tls"] = origin_tls
+    out.append(_res(raw, index, Kind.LISTENER, attrs))
+    out += [edge(raw.address, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     if http_redirect is not None:
         out.append(
             _res(
@@ -1600,12 +1661,16 @@ JOINED: frozenset[str] = frozenset(
         "aws_s3_bucket_server_side_encryption_configuration",
         "aws_s3_bucket_public_access_block",
         "aws_s3_bucket_policy",
+        "aws_sqs_queue_policy",
+        "aws_sns_topic_policy",
         "aws_s3_bucket_versioning",
         "aws_s3_bucket_acl",
         "aws_s3_bucket_ownership_controls",
         "aws_db_subnet_group",
         "aws_db_parameter_group",
         "aws_rds_cluster_parameter_group",
+        "aws_docdb_cluster_parameter_group",
+        "aws_redshift_parameter_group",
         "aws_rds_cluster_instance",
         "aws_docdb_cluster_instance",
         "aws_neptune_cluster_instance",
