@@ -1040,9 +1040,11 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
 
 
 def _redshift_tls_required(raw: RawResource, index: PlanIndex) -> Any:
-    """require_ssl of the cluster's parameter group. The default group (default.redshift-*) requires SSL only
-    for clusters created after AWS's 2025 secure-defaults change, so without a group of the plan's own
-    that sets the parameter the answer is left unknown rather than guessed."""
+    """require_ssl of the cluster's parameter group, else unknown.
+
+    https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html: "By default, cluster
+    databases accept a connection whether it uses SSL or not"; AWS's 2025 secure defaults for new clusters
+    changed the default group, and the creation date is not in the code, so the default is not guessed."""
     value = _group_parameter(index, raw, "cluster_parameter_group_name", ("aws_redshift_parameter_group",),
                              "require_ssl")
     return UNKNOWN if value in (None, UNKNOWN) else tri(str(value).lower())
