@@ -195,7 +195,7 @@ def test_template_semantics(tmp_path):
         "provider": {"aws": [{"region": "us-east-1"}, {"alias": "west", "region": "us-west-2"}]},
         "resource": {"test_thing": {"t": {
             "provider": "aws.west",
-            "depends_on": ["test_thing.u"],
+            "depends_on": ["test_thing.u", "${test_thing.v}"],
             "ports": "${var.ports}",
             "first": "${local.first}",
             "name": "${local.name}",
@@ -281,3 +281,10 @@ def test_malformed_json_in_a_directory_is_a_gap(tmp_path):
     loaded = load_hcl_sources(root)
     assert {g.code: g.target for g in loaded.gaps} == {"tf_json_parse_error": "bad.tf.json:4"}
     assert {"aws_s3_bucket.b", "aws_kms_key.x"} <= {r.address for r in loaded.raws}
+
+
+def test_bad_json_var_file_names_its_line(tmp_path, capsys):
+    root = write(tmp_path, {"main.tf.json": {"variable": {"x": {}}}, "bad.tfvars.json": '{\n  "x": 1,\n}\n'})
+    assert main(["scan", "terraform", str(root), "-q", "--var-file", str(root / "bad.tfvars.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.tfvars.json:3" in err

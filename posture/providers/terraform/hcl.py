@@ -872,8 +872,8 @@ def _read_var_file(path: Path, where: str) -> dict[str, Any]:
     if path.name.endswith(".json"):
         try:
             doc = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"invalid JSON: {exc}", where=where) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg} at column {exc.colno}", where=f"{where}:{exc.lineno}") from None
         if not isinstance(doc, dict):
             raise InputError("expected a JSON object of variable values", where=where)
         return doc

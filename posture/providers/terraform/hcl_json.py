@@ -173,7 +173,9 @@ def hcl_text(value: Any, mode: str) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(hcl_text(v, mode) for v in value) + "]"
     if isinstance(value, str):
-        if mode == "bare":
+        if mode == "bare":  # a reference or type; the older "${aws_s3_bucket.b}" spelling is accepted too
+            if value.startswith("${") and _end_of_interp(value, 2) == len(value):
+                value = value[2:-1]
             return value.replace("\n", " ") or '""'
         return template_text(value) if mode == "template" else f'"{_quote(value)}"'
     return json.dumps(value)  # numbers, true/false, null
