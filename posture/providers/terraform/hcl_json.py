@@ -212,8 +212,7 @@ class _Builder:
         items = val if isinstance(val, JArr) else [val]
         for item in items:
             if not isinstance(item, JObj):
-                raise JsonConfigError(f"{btype} {' '.join(labels)}: expected an object".replace("  ", " "),
-                                      getattr(item, "line", line))
+                raise JsonConfigError(f"{' '.join([btype, *labels])}: expected an object", getattr(item, "line", line))
             if n:
                 for key, inner, key_line in item:
                     if key != "//":
@@ -230,7 +229,7 @@ class _Builder:
         bare = _BARE.get(kind, set()) if top else set()
         for key, val, key_line in obj:
             if key == "//":
-                if isinstance(val, str):
+                if isinstance(val, str) and top:
                     self.comments.append((line, val))
                 continue
             if btype == "locals" or (btype in ("module", "output") and top):
