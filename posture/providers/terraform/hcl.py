@@ -1,5 +1,7 @@
 """Terraform HCL (``.tf`` files and directories) as a posture :class:`Inventory`.
 
+``.tf.json`` files (Terraform's JSON syntax, CDKTF output) become the same blocks (:mod:`.hcl_json`).
+
 HCL is parsed with python-hcl2 into its Lark tree (which keeps line numbers), evaluated statically by
 :mod:`.hcl_eval`, and turned into the same :class:`~.plan.RawResource` values a plan produces, so the
 same per-provider normalisers run on both. Values that cannot be known without Terraform are
