@@ -288,3 +288,15 @@ def test_bad_json_var_file_names_its_line(tmp_path, capsys):
     assert main(["scan", "terraform", str(root), "-q", "--var-file", str(root / "bad.tfvars.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.tfvars.json:3" in err
+
+
+def test_plan_next_to_a_cdktf_stack_points_to_its_json_blocks(tmp_path, monkeypatch):
+    fixture = Path(__file__).parent / "fixtures" / "plans" / "aws" / "network" / "plan.json"
+    (tmp_path / "plan.json").write_bytes(fixture.read_bytes())
+    write(tmp_path, {"cdk.tf.json": {"resource": {"aws_security_group": {"app": {
+        "//": "posture:ignore POSTURE-NET-* app tier reviewed in SEC-42", "name": "app"}}}}})
+    monkeypatch.chdir(tmp_path)
+    inv = load_terraform(tmp_path / "plan.json")
+    sg = next(r for r in inv.resources if r.id == "aws_security_group.app")
+    assert (sg.location.file, sg.location.line) == ("cdk.tf.json", line_of(tmp_path / "cdk.tf.json", '"app"'))
+    assert [s["rule"] for s in inv.meta["suppressions"]] == ["POSTURE-NET-*"]
