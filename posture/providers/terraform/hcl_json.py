@@ -27,11 +27,15 @@ from typing import Any
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,
            "terraform": 0}
 _META_BLOCKS = {"lifecycle", "provisioner", "connection", "precondition", "postcondition"}
-# Properties whose JSON string is an HCL expression (not a template), per block type ("*": resource/data).
-_BARE = {"*": {"provider", "depends_on"}, "module": {"depends_on"}, "variable": {"type"}, "output": {"depends_on"}}
-# Properties whose value is a literal (no template), per block type.
-_LITERAL = {"variable": {"default", "description", "nullable", "sensitive"}, "module": {"source", "version"},
-            "output": {"description", "sensitive"}, "terraform": None, "provider": {"alias"}}
+# Top-level block properties whose JSON string is an HCL expression (not a template), per block type.
+_BARE = {"resource": {"provider", "depends_on"}, "data": {"provider", "depends_on"}, "module": {"depends_on"},
+         "variable": {"type"}, "output": {"depends_on"}}
+# Top-level block properties whose value is a literal (no template), per block type; None: all of them.
+_LITERAL: dict[str, set[str] | None] = {
+    "variable": {"default", "description", "nullable", "sensitive"}, "module": {"source", "version"},
+    "output": {"description", "sensitive"}, "terraform": None, "provider": {"alias"}}
+# Top-level blocks whose properties are all attributes (module inputs, output and local values).
+_ATTRS_ONLY = {"locals", "module", "output"}
 _MAP_ATTRS = {"tags", "tags_all", "labels", "variables", "environment_variables", "triggers", "parameters",
               "metadata", "annotations", "app_settings", "options", "attributes", "properties", "settings",
               "resource_labels", "user_labels", "default_labels", "freeform_tags", "defined_tags", "providers"}
@@ -224,16 +228,15 @@ class _Builder:
         from posture.providers.terraform.hcl import Block, Body
 
         body = Body()
-        kind = btype if btype in _LITERAL or btype in _BARE else "*"
-        literal = _LITERAL.get(kind, set())
-        bare = _BARE.get(kind, set()) if top else set()
+        literal = _LITERAL.get(btype, set()) if top else set()
+        bare = _BARE.get(btype, set()) if top else set()
         for key, val, key_line in obj:
             if key == "//":
                 if isinstance(val, str) and top:
                     self.comments.append((line, val))
                 continue
-            if btype == "locals" or (btype in ("module", "output") and top):
-                self._attr(body, key, val, key_line, "literal" if key in literal else "bare" if key in bare
+            if top and btype in _ATTRS_ONLY:
+                self._attr(body, key, val, key_line, "literal" if key in (literal or ()) else "bare" if key in bare
                            else "template")
             elif literal is None or key in literal:
                 self._attr(body, key, val, key_line, "literal")
