@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ _LABEL = re.compile(r"^([A-Z]+-\d{3})([+-])$")
 
 
 def _labels(directory: Path) -> list[tuple[str, str, bool, str]]:
-    """(rule id, address, positive, where) for every label in the directory's .tf files."""
+    """(rule id, address, positive, where) for every label in the directory's .tf and .tf.json files."""
     out = []
     for tf in sorted(directory.rglob("*.tf")):
         text = tf.read_text()
@@ -26,10 +27,30 @@ def _labels(directory: Path) -> list[tuple[str, str, bool, str]]:
         for m in cases:
             address = f"module.{m['module']}" if m["module"] else f"{m['type']}.{m['name']}"
             where = f"{tf.relative_to(CORPUS)}:{text.count(chr(10), 0, m.start()) + 1} {(m['what'] or '').strip()}"
-            for token in m["labels"].split():
-                label = _LABEL.match(token)
-                assert label, f"bad label {token!r} at {where}"
-                out.append((f"POSTURE-{label[1]}", address, label[2] == "+", where))
+            out.extend(_parse_labels(m["labels"], address, where))
+    for tf in sorted(directory.rglob("*.tf.json")):
+        text = tf.read_text()
+        cases = list(_json_cases(json.loads(text)))
+        assert len(cases) == text.count('"//": "expect:'), f"{tf}: an expect comment outside a resource/module"
+        for address, comment in cases:
+            labels, _, what = comment.removeprefix("expect:").partition("|")
+            out.extend(_parse_labels(labels, address, f"{tf.relative_to(CORPUS)} {address} {what.strip()}"))
+    return out
+
+
+def _json_cases(doc: dict) -> list[tuple[str, str]]:
+    """(address, label text) of the resource and module blocks whose ``"//"`` comment starts with expect:."""
+    blocks = [(f"{t}.{n}", body) for t, named in doc.get("resource", {}).items() for n, body in named.items()]
+    blocks += [(f"module.{n}", body) for n, body in doc.get("module", {}).items()]
+    return [(a, b["//"]) for a, b in blocks if isinstance(b.get("//"), str) and b["//"].startswith("expect:")]
+
+
+def _parse_labels(labels: str, address: str, where: str) -> list[tuple[str, str, bool, str]]:
+    out = []
+    for token in labels.split():
+        label = _LABEL.match(token)
+        assert label, f"bad label {token!r} at {where}"
+        out.append((f"POSTURE-{label[1]}", address, label[2] == "+", where))
     return out
 
 

@@ -22,7 +22,7 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
-    if p.is_dir() or p.suffix == ".tf":
+    if p.is_dir() or p.name.endswith((".tf", ".tf.json")):
         from posture.providers.terraform.hcl import load_hcl
 
         return load_hcl(p, var_files)

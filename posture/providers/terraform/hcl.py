@@ -1,5 +1,7 @@
 """Terraform HCL (``.tf`` files and directories) as a posture :class:`Inventory`.
 
+``.tf.json`` files (Terraform's JSON syntax, CDKTF output) become the same blocks (:mod:`.hcl_json`).
+
 HCL is parsed with python-hcl2 into its Lark tree (which keeps line numbers), evaluated statically by
 :mod:`.hcl_eval`, and turned into the same :class:`~.plan.RawResource` values a plan produces, so the
 same per-provider normalisers run on both. Values that cannot be known without Terraform are
@@ -169,25 +171,32 @@ def _ignores(text: str, rel: str) -> tuple[dict[int, list[dict[str, Any]]], froz
         stripped = line.strip()
         if stripped.startswith(("#", "//", "/*", "*")):
             comments.add(n)
-        m = _IGNORE_RE.search(line)
-        if not m:
-            continue
-        words = m.group(1).strip()
-        until = None
-        um = _UNTIL_RE.search(words)
-        if um:
-            until = um.group(1)
-            words = words[: um.start()].strip()
-        rule_id, _, reason = words.partition(" ")
-        reason = reason.strip().lstrip("-—:").strip()
-        if not rule_id:
-            raise InputError("posture:ignore needs a rule id and a reason", where=f"{rel}:{n}")
-        if not reason:
-            raise InputError(f"posture:ignore {rule_id} has no reason (write why it is accepted)", where=f"{rel}:{n}")
-        if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
-            raise InputError(f"posture:ignore {rule_id}: until must be YYYY-MM-DD, got {until!r}", where=f"{rel}:{n}")
-        found[n].append({"rule": rule_id, "reason": reason, "expires": until, "file": rel, "line": n})
+        item = _ignore(line, rel, n)
+        if item:
+            found[n].append(item)
     return dict(found), frozenset(comments)
+
+
+def _ignore(comment: str, rel: str, n: int) -> dict[str, Any] | None:
+    """The suppression a ``posture:ignore RULE reason [until: YYYY-MM-DD]`` comment at ``rel:n`` writes."""
+    m = _IGNORE_RE.search(comment)
+    if not m:
+        return None
+    words = m.group(1).strip()
+    until = None
+    um = _UNTIL_RE.search(words)
+    if um:
+        until = um.group(1)
+        words = words[: um.start()].strip()
+    rule_id, _, reason = words.partition(" ")
+    reason = reason.strip().lstrip("-—:").strip()
+    if not rule_id:
+        raise InputError("posture:ignore needs a rule id and a reason", where=f"{rel}:{n}")
+    if not reason:
+        raise InputError(f"posture:ignore {rule_id} has no reason (write why it is accepted)", where=f"{rel}:{n}")
+    if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
+        raise InputError(f"posture:ignore {rule_id}: until must be YYYY-MM-DD, got {until!r}", where=f"{rel}:{n}")
+    return {"rule": rule_id, "reason": reason, "expires": until, "file": rel, "line": n}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -264,6 +273,8 @@ class Workspace:
                 raise InputError(f"cannot read: {reason}", where=rel) from None
             gaps.append(Gap("terraform", f"cannot read {rel}: {reason}", code="unreadable_file", target=rel))
             return None
+        if path.name.endswith(".tf.json"):
+            return self._parse_json(text, rel, gaps, strict)
         try:
             tree = parse_hcl(text)
         except Exception as exc:  # lark raises several exception types for bad input
@@ -278,12 +289,33 @@ class Workspace:
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
 
+    @staticmethod
+    def _parse_json(text: str, rel: str, gaps: list[Gap], strict: bool) -> ParsedFile | None:
+        from posture.providers.terraform.hcl_json import JsonConfigError, parse_tf_json
+
+        try:
+            body, comments = parse_tf_json(text, rel)
+        except (JsonConfigError, RecursionError) as exc:
+            line = getattr(exc, "line", 0)
+            where = f"{rel}:{line}" if line else rel
+            msg = str(exc) if isinstance(exc, JsonConfigError) else "JSON nests too deeply"
+            if strict:
+                raise InputError(msg, where=where) from None
+            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="tf_json_parse_error", target=where))
+            return None
+        ignores: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for line, comment in comments:
+            item = _ignore(f"// {comment}", rel, line)
+            if item:
+                ignores[line].append(item)
+        return ParsedFile(rel, body, dict(ignores), frozenset())
+
     def module_dir(self, directory: Path, only: Sequence[Path] | None = None, strict: bool = False) -> ModuleDir:
         key = str(directory.resolve()) + ("|" + "|".join(map(str, only)) if only else "")
         if key in self.dirs:
             return self.dirs[key]
         gaps: list[Gap] = []
-        files = list(only) if only else sorted(directory.glob("*.tf"))
+        files = list(only) if only else sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
         parsed = [pf for f in files if (pf := self.parse_file(f, gaps, strict)) is not None]
         md = ModuleDir(key, directory.resolve(), parsed, gaps)
         md.index()
@@ -829,7 +861,7 @@ def _tf_dirs(root: Path) -> list[Path]:
     out = []
     for d, subdirs, files in os.walk(root):
         subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
-        if any(f.endswith(".tf") for f in files):
+        if any(f.endswith((".tf", ".tf.json")) for f in files):
             out.append(Path(d))
     return out
 
@@ -842,8 +874,8 @@ def _read_var_file(path: Path, where: str) -> dict[str, Any]:
     if path.name.endswith(".json"):
         try:
             doc = json.loads(text)
-        except ValueError as exc:
-            raise InputError(f"invalid JSON: {exc}", where=where) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg} at column {exc.colno}", where=f"{where}:{exc.lineno}") from None
         if not isinstance(doc, dict):
             raise InputError("expected a JSON object of variable values", where=where)
         return doc
@@ -889,7 +921,7 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
     else:
         dirs = _tf_dirs(p) if recursive else [p]
         if not dirs:
-            raise InputError("no .tf files found", where=str(p))
+            raise InputError("no .tf files found (nor .tf.json)", where=str(p))
         parsed = [(d, loader.ws.module_dir(d)) for d in dirs]
         called: set[Path] = set()
         for d, md in parsed:

@@ -56,7 +56,7 @@ def plan_config(plan_path: str | Path) -> tuple[dict[str, Location], list[dict],
     relative to the plan's directory. A ``posture:ignore`` without a reason is an InputError as for HCL.
     """
     directory = Path(plan_path).resolve().parent
-    if not any(directory.glob("*.tf")):
+    if not any(directory.glob("*.tf")) and not any(directory.glob("*.tf.json")):
         return None
     from posture.providers.terraform.hcl import load_hcl_sources
 
