@@ -1483,7 +1483,7 @@ def _cloudfront_access_logs(raw: RawResource, index: PlanIndex) -> Any:
     """Standard logging (legacy ``logging_config``, its bucket is required) or standard logging v2: a CloudWatch
     log delivery source of type ACCESS_LOGS for the distribution that a ``aws_cloudwatch_log_delivery`` uses."""
     legacy = block(raw, "logging_config")
-    if legacy:
+    if legacy is not UNKNOWN and legacy:
         return True
     sources = [
         s
