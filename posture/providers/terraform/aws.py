@@ -708,6 +708,39 @@ def _bucket_related(index: PlanIndex, raw: RawResource, rtype: str) -> list[RawR
     return index.referrers(raw.address, (rtype,), "bucket", _BUCKET_LITERALS)
 
 
+# Who writes access logs into a bucket, and through which attribute (bucket name, id, or domain name for CloudFront).
+_ACCESS_LOG_WRITERS = (
+    ("aws_s3_bucket", "logging.0.target_bucket", _BUCKET_LITERALS),
+    ("aws_s3_bucket_logging", "target_bucket", _BUCKET_LITERALS),
+    ("aws_lb", "access_logs.0.bucket", _BUCKET_LITERALS),
+    ("aws_alb", "access_logs.0.bucket", _BUCKET_LITERALS),
+    ("aws_elb", "access_logs.0.bucket", _BUCKET_LITERALS),
+    ("aws_cloudfront_distribution", "logging_config.0.bucket", ("bucket_domain_name", "bucket_regional_domain_name")),
+)
+
+
+def _log_role(index: PlanIndex, raw: RawResource) -> str | None:
+    """``access_logs`` for a bucket that receives other resources' access logs (a log bucket: logging it
+    again would log the logs), ``audit_trail`` for a CloudTrail bucket (CIS AWS 3.6 asks access logs on it)."""
+    for rtype, path, literals in _ACCESS_LOG_WRITERS:
+        if any(w.address != raw.address for w in index.referrers(raw.address, (rtype,), path, literals)):
+            return "access_logs"
+    if index.referrers(raw.address, ("aws_cloudtrail",), "s3_bucket_name", _BUCKET_LITERALS):
+        return "audit_trail"
+    return None
+
+
+def _s3_access_logs(index: PlanIndex, raw: RawResource) -> Any:
+    """Server access logging: an ``aws_s3_bucket_logging`` (provider v4+) or the inline ``logging`` block."""
+    if _bucket_related(index, raw, "aws_s3_bucket_logging"):
+        return True  # target_bucket is required: the resource's existence is the setting
+    inline = block(raw, "logging")
+    if inline is UNKNOWN:
+        return False if raw.is_configured("logging") is False else UNKNOWN
+    target = inline.get("target_bucket")
+    return UNKNOWN if target is UNKNOWN else target not in (None, "")
+
+
 def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: str) -> tuple[dict, str | None] | None:
     if rules is UNKNOWN:
         return unknown_encryption(), None
@@ -872,6 +905,8 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
         "transport": {"tls_required": tls_required, "min_tls_version": None},
         "versioning": versioning,
         "backup": {"enabled": versioning, "retention_days": None},
+        "access_logs": _s3_access_logs(index, raw),
+        "log_role": _log_role(index, raw),
     }
     bucket = raw.get("bucket")
     return [
@@ -1292,6 +1327,24 @@ def _dax(raw: RawResource, index: PlanIndex) -> Out:
 
 
 # -- load balancing and TLS ----------------------------------------------------------------------------------
+# ``access_logs.enabled`` when the block is present but does not set it (provider docs: aws_lb "defaults to
+# false, even when bucket is specified"; aws_elb defaults to true).
+_ACCESS_LOGS_ENABLED_DEFAULT = {"aws_lb": False, "aws_alb": False, "aws_elb": True}
+
+
+def _lb_access_logs(raw: RawResource) -> Any:
+    logs = block(raw, "access_logs")
+    if logs is UNKNOWN:
+        return False if raw.is_configured("access_logs") is False else UNKNOWN
+    if not logs:
+        return False
+    default = _ACCESS_LOGS_ENABLED_DEFAULT[raw.type]
+    enabled = logs.get("enabled")
+    if enabled is UNKNOWN and raw.is_configured("access_logs.0.enabled") is False:
+        enabled = default
+    return tri(enabled, default)
+
+
 def _lb(raw: RawResource, index: PlanIndex) -> Out:
     internal = _unset_default(raw, "internal", False)
     lb_type = "classic" if raw.type == "aws_elb" else _first_str(raw.get("load_balancer_type"), "application")
@@ -1300,6 +1353,8 @@ def _lb(raw: RawResource, index: PlanIndex) -> Out:
         "lb_type": lb_type,
         "public_ips": [],
     }
+    if lb_type != "gateway":  # gateway load balancers forward packets and have no access logs
+        attrs["access_logs"] = _lb_access_logs(raw)
     sgs, sg_edges = _protected_by(index, raw, raw.address, "security_groups")
     attrs["firewalls"] = sgs
     out: Out = [_res(raw, index, Kind.LOAD_BALANCER, attrs), *sg_edges]
@@ -1424,6 +1479,24 @@ def _cloudfront_origin_tls(raw: RawResource, http_redirect: Any) -> Any:
     return UNKNOWN if UNKNOWN in verdicts else (True if verdicts else None)
 
 
+def _cloudfront_access_logs(raw: RawResource, index: PlanIndex) -> Any:
+    """Standard logging (legacy ``logging_config``, its bucket is required) or standard logging v2: a CloudWatch
+    log delivery source of type ACCESS_LOGS for the distribution that a ``aws_cloudwatch_log_delivery`` uses."""
+    legacy = block(raw, "logging_config")
+    if legacy is not UNKNOWN and legacy:
+        return True
+    sources = [
+        s
+        for s in index.referrers(raw.address, ("aws_cloudwatch_log_delivery_source",), "resource_arn", ("arn",))
+        if s.get("log_type") in ("ACCESS_LOGS", UNKNOWN)
+    ]
+    delivered = any(
+        index.referrers(s.address, ("aws_cloudwatch_log_delivery",), "delivery_source_name", ("name",))
+        for s in sources
+    )
+    return True if delivered else (UNKNOWN if legacy is UNKNOWN else False)
+
+
 def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     vc = block(raw, "viewer_certificate")
     out: Out = []
@@ -1455,6 +1528,7 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     origin_tls = _cloudfront_origin_tls(raw, http_redirect)
     if origin_tls is not None:
         attrs["origin_tls"] = origin_tls
+    attrs["access_logs"] = _cloudfront_access_logs(raw, index)
     out.append(_res(raw, index, Kind.LISTENER, attrs))
     out += [edge(raw.address, c, EdgeKind.SERVES_TLS) for c in certs if isinstance(c, str) and c in index.by_address]
     if http_redirect is not None:

@@ -708,6 +708,31 @@ def _ssl_policy_tls(policy: Any) -> dict[str, Any]:
     return tls_policy("azure", name, "app_gateway")
 
 
+_ACCESS_LOG_CATEGORIES = {"azurerm_application_gateway": "applicationgatewayaccesslog"}
+
+
+def _diagnostic_access_logs(raw: RawResource, index: PlanIndex) -> Any:
+    """Whether a diagnostic setting of the resource exports its access log category (or the allLogs group).
+
+    Judged from the code alone: a setting deployed outside it (Azure Policy DeployIfNotExists) is not seen.
+    """
+    wanted = _ACCESS_LOG_CATEGORIES[raw.type]
+    verdicts: list[Any] = []
+    for setting in index.referrers(raw.address, ("azurerm_monitor_diagnostic_setting",), "target_resource_id"):
+        entries = blocks(setting.values, "enabled_log")
+        legacy = blocks(setting.values, "log")
+        if UNKNOWN in (entries, legacy):
+            verdicts.append(UNKNOWN)
+            continue
+        for entry in [*entries, *(e for e in legacy if e.get("enabled") is not False)]:
+            names = [entry.get("category"), entry.get("category_group")]
+            if UNKNOWN in names:
+                verdicts.append(UNKNOWN)
+            else:
+                verdicts.append(any(isinstance(n, str) and n.lower() in (wanted, "alllogs") for n in names))
+    return True if True in verdicts else (UNKNOWN if UNKNOWN in verdicts else False)
+
+
 def _app_gateway(raw: RawResource, index: PlanIndex) -> Out:
     frontends = blocks(raw.values, "frontend_ip_configuration")
     public = (
@@ -719,6 +744,7 @@ def _app_gateway(raw: RawResource, index: PlanIndex) -> Out:
         "scheme": UNKNOWN if public is UNKNOWN else ("internet-facing" if public else "internal"),
         "lb_type": "app_gateway",
         "public_ips": _public_ips(index, raw, "frontend_ip_configuration.public_ip_address_id") if public else [],
+        "access_logs": _diagnostic_access_logs(raw, index),
     }
     out: Out = [_res(raw, index, Kind.LOAD_BALANCER, attrs)]
     ports = (

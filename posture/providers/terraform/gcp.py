@@ -425,6 +425,36 @@ _IAM_TYPES = (
 _ACL_TYPES = ("google_storage_bucket_acl", "google_storage_default_object_acl", "google_storage_object_acl")
 
 
+_SINK_TYPES = (
+    "google_logging_project_sink", "google_logging_folder_sink", "google_logging_organization_sink",
+    "google_logging_billing_account_sink",
+)
+_SINK_STORAGE_PREFIX = "storage.googleapis.com/"
+
+
+def _bucket_log_role(raw: RawResource, index: PlanIndex) -> str | None:
+    """``access_logs`` for the target of another bucket's ``logging.log_bucket`` (a log bucket: exempt),
+    ``audit_trail`` for the destination of a log sink (by reference or literal ``storage.googleapis.com/<name>``)."""
+    writers = index.referrers(raw.address, ("google_storage_bucket",), "logging.0.log_bucket", ("name", "id"))
+    if any(w.address != raw.address for w in writers):
+        return "access_logs"
+    name = raw.get("name")
+    for sink in (s for t in _SINK_TYPES for s in index.by_type.get(t, ())):
+        destination = sink.get("destination")
+        if raw.address in sink.refs.get("destination", ()) or (
+            isinstance(name, str) and name and destination == _SINK_STORAGE_PREFIX + name
+        ):
+            return "audit_trail"
+    return None
+
+
+def _bucket_access_logs(raw: RawResource) -> Any:
+    logging = block(raw, "logging")  # log_bucket is required in the block
+    if logging is UNKNOWN:
+        return False if raw.is_configured("logging") is False else UNKNOWN
+    return bool(logging)
+
+
 def _public_member(member: Any) -> Any:
     if member is UNKNOWN:
         return UNKNOWN
@@ -519,6 +549,8 @@ def _bucket(raw: RawResource, index: PlanIndex) -> Out:
         "uniform_access": tri(raw.get("uniform_bucket_level_access"), False),
         "transport": {"tls_required": UNKNOWN, "min_tls_version": None},
         "versioning": UNKNOWN if versioning is UNKNOWN else tri(mapping(versioning).get("enabled"), False),
+        "access_logs": _bucket_access_logs(raw),
+        "log_role": _bucket_log_role(raw, index),
     }
     out: Out = [_res(raw, index, Kind.DATASTORE, attrs)]
     if key:
