@@ -11,6 +11,7 @@ from typing import Any
 
 from posture.providers.aws.reader import Missing, Reader
 from posture.providers.aws.session import SessionSpec
+from posture.providers.s3_public import acl_grant_public
 
 CHUNK = 25
 
@@ -36,7 +37,7 @@ def s3(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
 
 
 def s3_buckets(spec: SessionSpec, account: str, region: str, buckets: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per bucket: region, default encryption, public access block, policy, versioning.
+    """Per bucket: region, default encryption, public access block, policy, versioning, ACL.
 
     A read that fails is listed in the record's ``_unread`` so the normaliser reports the
     dependent attribute as UNKNOWN instead of guessing.
@@ -61,14 +62,33 @@ def s3_buckets(spec: SessionSpec, account: str, region: str, buckets: list[dict[
             ("versioning", "get_bucket_versioning", ()),
         )
         for field, op, absent in reads:
-            got = r.call(op, region=where, Bucket=name, absent=absent, target=name)
-            if got is None:
-                rec["_unread"].append(field)
-            else:
-                rec[field] = None if isinstance(got, Missing) else got
+            _read(r, rec, field, op, where, absent)
+        _read_acl(r, rec, where)
         out.append(rec)
     r.put("s3.bucket", out)
     return r.result()
+
+
+def _read(r: Reader, rec: dict[str, Any], field: str, op: str, region: str, absent: tuple[str, ...] = ()) -> Any:
+    got = r.call(op, region=region, Bucket=rec["Name"], absent=absent, target=rec["Name"])
+    if got is None:
+        rec["_unread"].append(field)
+    else:
+        rec[field] = None if isinstance(got, Missing) else got
+    return got
+
+
+def _read_acl(r: Reader, rec: dict[str, Any], region: str) -> None:
+    """The bucket ACL, unless the bucket's public access block already voids ACLs; the object ownership
+    (BucketOwnerEnforced disables ACLs) only when the ACL grants reads to everyone. One call per bucket in
+    the common case, none on a hardened bucket."""
+    pab = (rec.get("public_access_block") or {}).get("PublicAccessBlockConfiguration") or {}
+    if pab.get("BlockPublicAcls") or pab.get("IgnorePublicAcls"):
+        return
+    acl = _read(r, rec, "acl", "get_bucket_acl", region)
+    if acl and any(acl_grant_public((g.get("Grantee") or {}).get("URI"), g.get("Permission"))
+                   for g in acl.get("Grants", [])):
+        _read(r, rec, "ownership", "get_bucket_ownership_controls", region, ("OwnershipControlsNotFoundError",))
 
 
 # -- KMS ----------------------------------------------------------------------------------------
