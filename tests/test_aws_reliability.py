@@ -42,13 +42,54 @@ def test_aws_access_denied_becomes_gaps_and_unread_checks_are_unknown():
     assert ("kms", "list_keys", "AccessDenied") in gaps
     assert ("s3", "get_bucket_encryption", "AccessDenied") in gaps
     assert all(g.account == "123456789012" and g.region == REGION for g in result.gaps)
+    assert ("s3", "get_bucket_acl", "AccessDenied") in gaps
     bucket = next(r for r in result.inventory.resources if r.id == "arn:aws:s3:::denied-enc")
     assert bucket.attrs["encryption"]["at_rest"] is UNKNOWN  # not read -> unknown, never "encrypted"
+    assert bucket.attrs["public"] is UNKNOWN  # the ACL was not read: undecided, never "private"
     enc = [f for f in result.findings if f.resource.id == bucket.id and f.rule_id == "POSTURE-ENC-001"]
     assert enc and enc[0].unverified  # reported as "cannot verify", not passed
     # the rest of the scan went on: the SNS topic was read and judged
     assert any(f.resource.id.endswith(":readable") and not f.unverified for f in result.findings)
     assert key["SecretAccessKey"] not in json.dumps(result.to_dict())
+
+
+@set_initial_no_auth_action_count(9)
+@mock_aws
+def test_aws_denied_ownership_and_distribution_reads_stay_undecided():
+    """A public ACL whose object ownership cannot be read, and a distribution whose configuration cannot be
+    read (moto's list summary lacks it), are gaps and UNKNOWN - not private, not TLS to the origin."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="acl-public", ACL="public-read")
+    s3.put_bucket_ownership_controls(Bucket="acl-public", OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    boto3.client("cloudfront", region_name=REGION).create_distribution(DistributionConfig={
+        "CallerReference": "d", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "app.example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "http-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "MinTTL": 0,
+                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}}}})
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="auditor")
+    # moto authorises GetBucketOwnershipControls as s3:ListBucket, so that one is left out as well
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+        "sts:GetCallerIdentity", "s3:ListAllMyBuckets", "s3:GetBucketAcl", "s3:GetBucketPolicy", "s3:GetBucketLocation",
+        "s3:GetBucketPublicAccessBlock", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration",
+        "s3:GetAccountPublicAccessBlock", "cloudfront:ListDistributions"]}]}
+    iam.put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            region_name=REGION)
+
+    result = posture.scan_aws(session, regions=[REGION], services=["s3", "cloudfront"])
+
+    denied = {g.reason.split(":")[0] for g in result.gaps if g.code == "AccessDenied"}
+    assert {"get_bucket_ownership_controls", "get_distribution"} <= denied, result.gaps
+    res = {r.id: r for r in result.inventory.resources}
+    assert res["arn:aws:s3:::acl-public"].attrs["public"] is UNKNOWN
+    dist = next(r for r in res.values() if r.native_type == "cloudfront.distribution")
+    assert dist.attrs["origin_tls"] is UNKNOWN
+    assert not [f for f in result.findings if f.rule_id in ("POSTURE-SEG-006", "POSTURE-TLS-006")
+                and not f.unverified]
 
 
 def _stubbed_session(service: str):

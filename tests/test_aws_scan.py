@@ -137,3 +137,38 @@ def test_aws_tasks_are_picklable_with_a_session_recipe():
     payload = pickle.loads(pickle.dumps((run_task, "ec2_network", spec, "123456789012", REGION, None)))
     assert payload[2] == spec and payload[2].scan_id == spec.scan_id
     assert all(t.fn.__module__.startswith("posture.providers.aws.tasks_") for t in TASKS.values())
+
+
+def test_aws_s3_acl_and_ownership_decide_public(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    public = res["arn:aws:s3:::posture-acl-public"].attrs
+    assert public["public"] is True and public["public_via"] == ("bucket ACL grants READ to AllUsers",)
+    # the same public-read ACL, voided by BucketOwnerEnforced object ownership
+    assert res["arn:aws:s3:::posture-acl-enforced"].attrs["public"] is False
+    # owner-only ACL and no public policy: decided now that the ACL is read
+    assert res["arn:aws:s3:::posture-default-sse"].attrs["public"] is False
+
+
+def test_aws_sqs_sns_tls_only_policies(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    topic_plain, queue_plain = ids["faults"]["POSTURE-TLS-004"]
+    assert res[topic_plain].attrs["transport"]["tls_required"] is False  # SNS's default policy allows HTTP
+    assert res[queue_plain].attrs["transport"]["tls_required"] is False  # no Policy attribute at all
+    assert res[queue_plain.replace(":plain", ":tls-only")].attrs["transport"]["tls_required"] is True
+    twin_topic = next(t for t in ids["twins"] if t.endswith(":enc"))
+    assert res[twin_topic].attrs["transport"]["tls_required"] is True
+    assert res["arn:aws:s3:::posture-kms"].attrs["transport"]["tls_required"] is True
+
+
+def test_aws_cloudfront_origin_tls(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    (http_only,) = ids["faults"]["POSTURE-TLS-006"]
+    assert res[http_only].attrs["origin_tls"] is False
+    https_only = next(t for t in ids["twins"] if ":cloudfront:" in t)
+    assert res[https_only].attrs["origin_tls"] is True
+    # the named ACM certificate wins over moto's always-true CloudFrontDefaultCertificate
+    assert res[https_only].attrs["tls"]["policy"] == "TLSv1.2_2021"
+    assert (https_only, ids["cert"], "serves_tls") in {(e.src, e.dst, e.kind) for e in result.inventory.edges}
