@@ -76,12 +76,17 @@ def build_estate(session: Any) -> dict[str, Any]:
 
     rds = session.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="dbs", DBSubnetGroupDescription="d", SubnetIds=subnets)
-    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "MasterUsername": "admin",
-              "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20, "DBSubnetGroupName": "dbs",
-              "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
+    # PostgreSQL 14's default parameter group accepts plain connections; "tls-only" forces TLS
+    rds.create_db_parameter_group(DBParameterGroupName="tls-only", DBParameterGroupFamily="postgres14",
+                                  Description="TLS only")
+    rds.modify_db_parameter_group(DBParameterGroupName="tls-only", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "EngineVersion": "14.10",
+              "MasterUsername": "admin", "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20,
+              "DBSubnetGroupName": "dbs", "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
     rds.create_db_instance(DBInstanceIdentifier="db-plain", StorageEncrypted=False, **common)
     rds.create_db_instance(DBInstanceIdentifier="db-enc", StorageEncrypted=True, KmsKeyId=key_rot["Arn"],
-                           PubliclyAccessible=False, **common)
+                           PubliclyAccessible=False, DBParameterGroupName="tls-only", **common)
 
     sns = session.client("sns", region_name=REGION)
     topic_plain = sns.create_topic(Name="plain")["TopicArn"]
@@ -145,7 +150,7 @@ def build_estate(session: Any) -> dict[str, Any]:
             "POSTURE-TLS-001": [old_https],
             "POSTURE-KEY-001": [key_plain["Arn"]],
             "POSTURE-SEG-006": ["arn:aws:s3:::posture-acl-public"],
-            "POSTURE-TLS-004": [topic_plain, _arn("sqs", "plain")],
+            "POSTURE-TLS-004": [topic_plain, _arn("sqs", "plain"), _arn("rds", "db:db-plain")],
             "POSTURE-TLS-006": [origin_http],
         },
         "twins": [_arn("ec2", f"security-group/{closed_sg}"), _arn("rds", "db:db-enc"),

@@ -17,7 +17,8 @@ from posture.providers.aws.norm_common import (
     provider_default,
     unread_encryption,
 )
-from posture.providers.aws_transport import policy_denies_http
+from posture.providers.aws.tasks_data import cluster_group, instance_groups
+from posture.providers.aws_transport import policy_denies_http, rds_tls_parameter, rds_tls_required
 from posture.providers.s3_public import acl_grant_public, any_of, policy_public
 from posture.providers.terraform.common import json_document, public_read, unless
 
@@ -169,8 +170,29 @@ def _default_public(idx: Index, db: dict[str, Any]) -> Any:
     return (acct, region, vpc) in attached
 
 
+def _rds_tls(groups: dict[tuple[str, str, str, bool], dict[str, Any]], db: dict[str, Any],
+             cluster: bool) -> Any:
+    """``transport.tls_required`` from the DB's parameter group, else the engine default (the reading the
+    Terraform source uses, posture.providers.aws_transport); None when not judged (no such parameter, a
+    replica, an Aurora member instance), UNKNOWN when the group could not be read."""
+    names = ([g] if (g := cluster_group(db)) else []) if cluster else instance_groups(db)
+    if not names:
+        return None
+    engine, param = db["Engine"], rds_tls_parameter(db["Engine"])
+    verdicts = []
+    for name in names:
+        group = groups.get((db["_account"], db["_region"], name, cluster))
+        if group is None or group["_unread"] or (group["Parameters"] is None and not name.startswith("default.")):
+            verdicts.append(UNKNOWN)  # not read, or (only moto lacks the default.* groups) not found
+            continue
+        values = [p.get("ParameterValue") for p in group["Parameters"] or [] if p.get("ParameterName") == param]
+        verdicts.append(rds_tls_required(engine, values[-1] if values else None, db.get("EngineVersion")))
+    return False if False in verdicts else (UNKNOWN if UNKNOWN in verdicts else True)
+
+
 def rds(idx: Index, out: Out) -> None:
-    """DB instances and clusters: encryption and key, public access, backups, Multi-AZ, placement."""
+    """DB instances and clusters: encryption and key, public access, backups, Multi-AZ, placement, TLS-only."""
+    groups = {(g["_account"], g["_region"], g["Name"], g["Cluster"]): g for g in idx.records("rds.parameter_group")}
     for kind, rtype, arn_field, name_field in (("database", "rds.db_instance", "DBInstanceArn", "DBInstanceIdentifier"),
                                                ("db_cluster", "rds.db_cluster", "DBClusterArn", "DBClusterIdentifier")):
         for db in idx.records(rtype):
@@ -188,6 +210,9 @@ def rds(idx: Index, out: Out) -> None:
                 "backup": {"retention_days": retention, "enabled": bool(retention)},
                 "multi_az": bool(db.get("MultiAZ")), "engine": db.get("Engine"), "firewalls": sgs,
             }
+            tls = _rds_tls(groups, db, kind == "db_cluster")
+            if tls is not None:
+                attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
             out.add(db, rid, Kind.DATASTORE, rtype, attrs, name=db.get(name_field))
             for sg in sgs:
                 out.edge(rid, sg, EdgeKind.PROTECTED_BY)

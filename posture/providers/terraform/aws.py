@@ -880,24 +880,6 @@ _CLUSTER_MEMBERS = {
 }
 
 
-# Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
-# default of the engine's default parameter group: a bool, or {minimum major version: True}).
-# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html (rds.force_ssl
-# defaults to 1 from PostgreSQL 15), .../mysql-ssl-connections.html and .../mariadb-ssl-connections.html
-# (require_secure_transport OFF), .../SQLServer.Concepts.General.SSL.Using.html (rds.force_ssl 0),
-# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html (Aurora
-# PostgreSQL rds.force_ssl defaults to 1 from version 16), .../AuroraMySQL.Security.html (OFF).
-_RDS_TLS_PARAMETERS: dict[str, tuple[str, frozenset[str], Any]] = {
-    "postgres": ("rds.force_ssl", frozenset({"1"}), {15: True}),
-    "mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    "mariadb": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    "sqlserver": ("rds.force_ssl", frozenset({"1"}), False),
-    "aurora-postgresql": ("rds.force_ssl", frozenset({"1"}), {16: True}),
-    "aurora-mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    # https://docs.aws.amazon.com/documentdb/latest/developerguide/security.encryption.ssl.html: tls is
-    # "enabled" in the default cluster parameter group; "disabled" is the only value that accepts plain text.
-    "docdb": ("tls", frozenset({"ENABLED", "TLS1.2+", "TLS1.3+", "FIPS-140-3"}), True),
-}
 _PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group", "aws_docdb_cluster_parameter_group")
 
 
@@ -918,29 +900,19 @@ def _group_parameter(index: PlanIndex, raw: RawResource, path: str, types: tuple
 
 
 def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
-    """Whether the server refuses unencrypted connections: its parameter group, else the engine default.
-
-    None (not judged) for engines without such a parameter (Oracle uses an option group) and for read
-    replicas; UNKNOWN when the group or the engine version is not known from the plan.
+    """Whether the server refuses unencrypted connections: its parameter group, else the engine default
+    (posture.providers.aws_transport). None (not judged) for engines without such a parameter (Oracle uses an
+    option group) and for read replicas; UNKNOWN when the group or the engine version is not known from the plan.
     """
     engine = "docdb" if raw.type == "aws_docdb_cluster" else raw.get("engine")
     if not isinstance(engine, str):
         return UNKNOWN if engine is UNKNOWN else None
-    family = "sqlserver" if engine.startswith("sqlserver") else engine
-    if family not in _RDS_TLS_PARAMETERS or raw.get("replicate_source_db") not in (None, ""):
+    name = aws_transport.rds_tls_parameter(engine)
+    if name is None or raw.get("replicate_source_db") not in (None, ""):
         return None
-    name, on, default = _RDS_TLS_PARAMETERS[family]
     path = "parameter_group_name" if raw.type == "aws_db_instance" else "db_cluster_parameter_group_name"
     value = _group_parameter(index, raw, path, _PARAMETER_GROUPS, name)
-    if value is not None:
-        return UNKNOWN if value is UNKNOWN else str(value).upper() in on
-    if isinstance(default, bool):
-        return default
-    version = raw.get("engine_version")
-    major = as_int(version.split(".")[0]) if isinstance(version, str) else None
-    if not isinstance(major, int):
-        return UNKNOWN  # the default version changes over time
-    return any(major >= v for v in default)
+    return UNKNOWN if value is UNKNOWN else aws_transport.rds_tls_required(engine, value, raw.get("engine_version"))
 
 
 def _backup_retention(raw: RawResource, path: str) -> Any:
