@@ -46,12 +46,9 @@ def policy_denies_http(policy: Any) -> Any:
             continue
         effect = st.get("Effect")
         cond = st.get("Condition") or {}
-        values = [
-            v
-            for op in ("Bool", "BoolIfExists")
-            for value in [cond.get(op).get("aws:SecureTransport") if isinstance(cond.get(op), Mapping) else None]
-            for v in (value if isinstance(value, list) else [value])
-        ]
+        tests = [cond.get(op) for op in ("Bool", "BoolIfExists")] if isinstance(cond, Mapping) else []
+        found = [t.get("aws:SecureTransport") for t in tests if isinstance(t, Mapping)]
+        values = [v for value in found for v in (value if isinstance(value, list) else [value])]
         if effect is UNKNOWN or cond is UNKNOWN or UNKNOWN in values:
             verdict = UNKNOWN
         elif effect == "Deny" and any(str(v).lower() == "false" for v in values if v is not None):
