@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 REGION = "us-east-1"
@@ -10,6 +11,27 @@ ACCOUNT = "123456789012"
 
 def _arn(service: str, resource: str, region: str = REGION) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+def _tls_only(action: str, resource: str) -> str:
+    """A resource policy whose only statement denies requests made without TLS."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": action, "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+def _distribution(cloudfront: Any, origin_policy: str, cert: str) -> str:
+    """A TLS 1.2 distribution redirecting viewers to HTTPS, whose one custom origin uses ``origin_policy``."""
+    return cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": origin_policy, "Comment": "", "Enabled": True,
+        "ViewerCertificate": {"ACMCertificateArn": cert, "SSLSupportMethod": "sni-only",
+                              "MinimumProtocolVersion": "TLSv1.2_2021"},
+        "Origins": {"Quantity": 1, "Items": [{"Id": "app", "DomainName": f"{origin_policy}.example.com",
+                                              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                     "OriginProtocolPolicy": origin_policy}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "app", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                 "MinTTL": 0}})["Distribution"]["ARN"]
 
 
 def build_estate(session: Any) -> dict[str, Any]:
@@ -54,22 +76,42 @@ def build_estate(session: Any) -> dict[str, Any]:
 
     rds = session.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="dbs", DBSubnetGroupDescription="d", SubnetIds=subnets)
-    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "MasterUsername": "admin",
-              "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20, "DBSubnetGroupName": "dbs",
-              "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
+    # PostgreSQL 14's default parameter group accepts plain connections; "tls-only" forces TLS
+    rds.create_db_parameter_group(DBParameterGroupName="tls-only", DBParameterGroupFamily="postgres14",
+                                  Description="TLS only")
+    rds.modify_db_parameter_group(DBParameterGroupName="tls-only", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "EngineVersion": "14.10",
+              "MasterUsername": "admin", "MasterUserPassword": "not-a-real-pass", "AllocatedStorage": 20,
+              "DBSubnetGroupName": "dbs", "VpcSecurityGroupIds": [closed_sg], "BackupRetentionPeriod": 7}
     rds.create_db_instance(DBInstanceIdentifier="db-plain", StorageEncrypted=False, **common)
     rds.create_db_instance(DBInstanceIdentifier="db-enc", StorageEncrypted=True, KmsKeyId=key_rot["Arn"],
-                           PubliclyAccessible=False, **common)
+                           PubliclyAccessible=False, DBParameterGroupName="tls-only", **common)
 
     sns = session.client("sns", region_name=REGION)
     topic_plain = sns.create_topic(Name="plain")["TopicArn"]
     topic_enc = sns.create_topic(Name="enc", Attributes={"KmsMasterKeyId": "alias/data"})["TopicArn"]
+
+    sns.set_topic_attributes(TopicArn=topic_enc, AttributeName="Policy",
+                             AttributeValue=_tls_only("sns:Publish", topic_enc))
+    sqs = session.client("sqs", region_name=REGION)
+    queue_plain = sqs.create_queue(QueueName="plain")["QueueUrl"]
+    queue_tls = sqs.create_queue(QueueName="tls-only")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=queue_tls, Attributes={"Policy": _tls_only("sqs:*", _arn("sqs", "tls-only"))})
 
     s3 = session.client("s3", region_name=REGION)
     s3.create_bucket(Bucket="posture-default-sse")
     s3.create_bucket(Bucket="posture-kms")
     s3.put_bucket_encryption(Bucket="posture-kms", ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_rot["Arn"]}}]})
+    # a public-read ACL, and the same ACL voided by BucketOwnerEnforced object ownership
+    s3.create_bucket(Bucket="posture-acl-public", ACL="public-read")
+    s3.create_bucket(Bucket="posture-acl-enforced", ACL="public-read")
+    s3.put_bucket_ownership_controls(Bucket="posture-acl-enforced", OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    for bucket in ("posture-default-sse", "posture-kms", "posture-acl-enforced"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=_tls_only("s3:*", f"arn:aws:s3:::{bucket}"))
+
 
     acm = session.client("acm", region_name=REGION)
     cert = acm.request_certificate(DomainName="shop.example.com")["CertificateArn"]
@@ -90,6 +132,10 @@ def build_estate(session: Any) -> dict[str, Any]:
     modern_https = listener(8443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
     plain_http = listener(80, "HTTP", None)  # moto still reports an SslPolicy name here
 
+    cloudfront = session.client("cloudfront", region_name=REGION)
+    origin_http = _distribution(cloudfront, "http-only", cert)
+    origin_https = _distribution(cloudfront, "https-only", cert)
+
     return {
         "vpc": _arn("ec2", f"vpc/{vpc}"), "igw": _arn("ec2", f"internet-gateway/{igw}"),
         "subnets": [_arn("ec2", f"subnet/{s}") for s in subnets], "route_table": _arn("ec2", f"route-table/{rt}"),
@@ -103,9 +149,14 @@ def build_estate(session: Any) -> dict[str, Any]:
             "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain],
             "POSTURE-TLS-001": [old_https],
             "POSTURE-KEY-001": [key_plain["Arn"]],
+            "POSTURE-SEG-006": ["arn:aws:s3:::posture-acl-public"],
+            "POSTURE-TLS-004": [topic_plain, _arn("sqs", "plain"), _arn("rds", "db:db-plain")],
+            "POSTURE-TLS-006": [origin_http],
         },
         "twins": [_arn("ec2", f"security-group/{closed_sg}"), _arn("rds", "db:db-enc"),
                   _arn("ec2", f"volume/{vol_enc}"), topic_enc, modern_https, plain_http, key_rot["Arn"],
-                  "arn:aws:s3:::posture-default-sse", "arn:aws:s3:::posture-kms"],
+                  "arn:aws:s3:::posture-default-sse", "arn:aws:s3:::posture-kms", "arn:aws:s3:::posture-acl-enforced",
+                  _arn("sqs", "tls-only"), origin_https],
+        "queues": {"plain": queue_plain, "tls": queue_tls},
         "listeners": {"old": old_https, "modern": modern_https, "http": plain_http},
     }

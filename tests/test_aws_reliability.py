@@ -42,13 +42,86 @@ def test_aws_access_denied_becomes_gaps_and_unread_checks_are_unknown():
     assert ("kms", "list_keys", "AccessDenied") in gaps
     assert ("s3", "get_bucket_encryption", "AccessDenied") in gaps
     assert all(g.account == "123456789012" and g.region == REGION for g in result.gaps)
+    assert ("s3", "get_bucket_acl", "AccessDenied") in gaps
     bucket = next(r for r in result.inventory.resources if r.id == "arn:aws:s3:::denied-enc")
     assert bucket.attrs["encryption"]["at_rest"] is UNKNOWN  # not read -> unknown, never "encrypted"
+    assert bucket.attrs["public"] is UNKNOWN  # the ACL was not read: undecided, never "private"
     enc = [f for f in result.findings if f.resource.id == bucket.id and f.rule_id == "POSTURE-ENC-001"]
     assert enc and enc[0].unverified  # reported as "cannot verify", not passed
     # the rest of the scan went on: the SNS topic was read and judged
     assert any(f.resource.id.endswith(":readable") and not f.unverified for f in result.findings)
     assert key["SecretAccessKey"] not in json.dumps(result.to_dict())
+
+
+@set_initial_no_auth_action_count(4)  # the four setup calls below
+@mock_aws
+def test_aws_denied_ownership_read_stays_undecided():
+    """A public ACL whose object ownership cannot be read is a gap and UNKNOWN: not private, not public."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="acl-public", ACL="public-read")
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="auditor")
+    # moto authorises GetBucketOwnershipControls as s3:ListBucket, so that one is left out as well
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+        "sts:GetCallerIdentity", "s3:ListAllMyBuckets", "s3:GetBucketAcl", "s3:GetBucketPolicy",
+        "s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketVersioning",
+        "s3:GetEncryptionConfiguration", "s3:GetAccountPublicAccessBlock"]}]}
+    iam.put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            region_name=REGION)
+
+    result = posture.scan_aws(session, regions=[REGION], services=["s3"])
+
+    denied = {(g.reason.split(":")[0], g.target) for g in result.gaps if g.code == "AccessDenied"}
+    assert ("get_bucket_ownership_controls", "acl-public") in denied, result.gaps
+    bucket = next(r for r in result.inventory.resources if r.id == "arn:aws:s3:::acl-public")
+    assert bucket.attrs["public"] is UNKNOWN
+    assert not [f for f in result.findings if f.rule_id == "POSTURE-SEG-006" and not f.unverified]
+
+
+def _summary(arn: str, **extra):
+    """A DistributionSummary with every member the real API model requires (botocore validates it)."""
+    behaviour = {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https"}
+    return {"Id": "D1", "ARN": arn, "Status": "Deployed", "LastModifiedTime": "2026-01-01T00:00:00Z",
+            "DomainName": "d1.cloudfront.net", "Aliases": {"Quantity": 0}, "DefaultCacheBehavior": behaviour,
+            "CacheBehaviors": {"Quantity": 0}, "CustomErrorResponses": {"Quantity": 0}, "Comment": "",
+            "PriceClass": "PriceClass_All", "Enabled": True, "WebACLId": "", "HttpVersion": "http2",
+            "IsIPV6Enabled": True, "Staging": False, "Restrictions": {"GeoRestriction": {
+                "RestrictionType": "none", "Quantity": 0}},
+            "ViewerCertificate": {"CloudFrontDefaultCertificate": True}, **extra}
+
+
+def test_aws_real_distribution_summary_needs_no_extra_call():
+    """The real ListDistributions summary always carries Origins: one call for the whole list."""
+    from posture.providers.aws.normalise import normalise
+
+    stub, spec = _stubbed_session("cloudfront")
+    arn = "arn:aws:cloudfront::1:distribution/D1"
+    origin = {"Id": "o", "DomainName": "app.example.com", "CustomOriginConfig": {
+        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "match-viewer"}}
+    stub.add_response("list_distributions", {"DistributionList": {
+        "Marker": "", "MaxItems": 100, "IsTruncated": False, "Quantity": 1,
+        "Items": [_summary(arn, Origins={"Quantity": 1, "Items": [origin]})]}})
+    with stub:
+        batch = run_task("cloudfront", spec, "1", REGION)
+    assert batch["calls"] == 1 and batch["gaps"] == []
+    listener = next(r for r in normalise([batch]).resources if r.id == arn)
+    assert listener.attrs["origin_tls"] is True  # match-viewer, and viewers are redirected to HTTPS
+
+
+def test_aws_unread_distribution_config_leaves_origin_tls_unknown():
+    """When moto's summary (which lacks the configuration) is completed by a get_distribution that failed,
+    the origin is undecided, never "TLS" (the call's failure itself is a Reader gap like any other)."""
+    from posture.providers.aws.normalise import normalise
+
+    arn = "arn:aws:cloudfront::1:distribution/D1"
+    record = {"Id": "D1", "ARN": arn, "DomainName": "d1.cloudfront.net", "_unread": ["config"],
+              "_account": "1", "_region": "global"}
+    batch = {"task": "cloudfront", "service": "cloudfront", "account": "1", "region": "global", "calls": 2,
+             "follow": [], "gaps": [], "records": {"cloudfront.distribution": [record]}}
+    listener = next(r for r in normalise([batch]).resources if r.id == arn)
+    assert listener.attrs["origin_tls"] is UNKNOWN
 
 
 def _stubbed_session(service: str):

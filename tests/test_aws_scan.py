@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
 
 import posture
 from posture.model import UNKNOWN
@@ -137,3 +138,70 @@ def test_aws_tasks_are_picklable_with_a_session_recipe():
     payload = pickle.loads(pickle.dumps((run_task, "ec2_network", spec, "123456789012", REGION, None)))
     assert payload[2] == spec and payload[2].scan_id == spec.scan_id
     assert all(t.fn.__module__.startswith("posture.providers.aws.tasks_") for t in TASKS.values())
+
+
+def test_aws_s3_acl_and_ownership_decide_public(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    public = res["arn:aws:s3:::posture-acl-public"].attrs
+    assert public["public"] is True and public["public_via"] == ("bucket ACL grants READ to AllUsers",)
+    # the same public-read ACL, voided by BucketOwnerEnforced object ownership
+    assert res["arn:aws:s3:::posture-acl-enforced"].attrs["public"] is False
+    # owner-only ACL and no public policy: decided now that the ACL is read
+    assert res["arn:aws:s3:::posture-default-sse"].attrs["public"] is False
+
+
+def test_aws_sqs_sns_tls_only_policies(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    topic_plain, queue_plain, _ = ids["faults"]["POSTURE-TLS-004"]
+    assert res[topic_plain].attrs["transport"]["tls_required"] is False  # SNS's default policy allows HTTP
+    assert res[queue_plain].attrs["transport"]["tls_required"] is False  # no Policy attribute at all
+    assert res[queue_plain.replace(":plain", ":tls-only")].attrs["transport"]["tls_required"] is True
+    twin_topic = next(t for t in ids["twins"] if t.endswith(":enc"))
+    assert res[twin_topic].attrs["transport"]["tls_required"] is True
+    assert res["arn:aws:s3:::posture-kms"].attrs["transport"]["tls_required"] is True
+
+
+def test_aws_cloudfront_origin_tls(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    (http_only,) = ids["faults"]["POSTURE-TLS-006"]
+    assert res[http_only].attrs["origin_tls"] is False
+    https_only = next(t for t in ids["twins"] if ":cloudfront:" in t)
+    assert res[https_only].attrs["origin_tls"] is True
+    # the named ACM certificate wins over moto's always-true CloudFrontDefaultCertificate
+    assert res[https_only].attrs["tls"]["policy"] == "TLSv1.2_2021"
+    assert (https_only, ids["cert"], "serves_tls") in {(e.src, e.dst, e.kind) for e in result.inventory.edges}
+
+
+def test_aws_rds_tls_from_the_parameter_group(scanned):
+    ids, result = scanned
+    res = _by_id(result)
+    # PostgreSQL 14 on its default group (moto has no default.* groups: the engine default applies)
+    assert res[ids["db_plain"]].attrs["transport"]["tls_required"] is False
+    assert res[ids["db_enc"]].attrs["transport"]["tls_required"] is True  # rds.force_ssl = 1
+
+
+@set_initial_no_auth_action_count(5)  # the five setup calls below
+@mock_aws
+def test_aws_rds_parameter_group_denied_is_a_gap_and_undecided():
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_parameter_group(DBParameterGroupName="custom", DBParameterGroupFamily="mysql8.0", Description="c")
+    rds.create_db_instance(DBInstanceIdentifier="db", DBInstanceClass="db.t3.micro", Engine="mysql",
+                           AllocatedStorage=20, MasterUsername="u", MasterUserPassword="not-a-real-pass",
+                           DBParameterGroupName="custom")
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="auditor")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+        "sts:GetCallerIdentity", "rds:DescribeDBInstances", "rds:DescribeDBClusters"]}]}
+    iam.put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            region_name=REGION)
+    result = posture.scan_aws(session, regions=[REGION], services=["rds"])
+    assert [(g.reason.split(":")[0], g.code, g.target) for g in result.gaps if g.source == "aws"] == [
+        ("describe_db_parameters", "AccessDenied", "custom")]
+    db = next(r for r in result.inventory.resources if r.name == "db")
+    assert db.attrs["transport"]["tls_required"] is UNKNOWN
+    assert [f.unverified for f in result.findings if f.rule_id == "POSTURE-TLS-004"] == [True]

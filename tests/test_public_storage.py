@@ -115,7 +115,8 @@ def test_account_public_access_block_wins(tmp_path, account_block, public):
 
 
 def test_live_s3_public_from_policy_and_blocks():
-    """The live source reads bucket policies and public access blocks (ACLs are not read: undecided)."""
+    """The live source reads bucket policies, ACLs and public access blocks (an owner-only ACL and no policy:
+    not public; ACL grants and object ownership are covered in tests/test_aws_scan.py)."""
     import posture
 
     anyone = json.dumps(_doc(_allow(Resource="arn:aws:s3:::{b}/*")))
@@ -136,7 +137,7 @@ def test_live_s3_public_from_policy_and_blocks():
         s3.put_bucket_policy(Bucket="all-blocked", Policy=anyone.replace("{b}", "all-blocked"))
         result = posture.scan_aws(session, regions=["eu-west-1"], services=["s3"])
     public = {r.name: r.attrs["public"] for r in result.inventory.resources if r.native_type == "s3.bucket"}
-    assert public == {"open-policy": True, "vpce-policy": False, "all-blocked": False, "no-block": UNKNOWN}
+    assert public == {"open-policy": True, "vpce-policy": False, "all-blocked": False, "no-block": False}
     flagged = {f.resource.name for f in result.findings if f.rule_id == "POSTURE-SEG-006" and not f.unverified}
     assert flagged == {"open-policy"}
 

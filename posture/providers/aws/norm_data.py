@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from posture import knowledge
@@ -18,7 +17,9 @@ from posture.providers.aws.norm_common import (
     provider_default,
     unread_encryption,
 )
-from posture.providers.s3_public import any_of, policy_public
+from posture.providers.aws.tasks_data import cluster_group, instance_groups
+from posture.providers.aws_transport import policy_denies_http, rds_tls_parameter, rds_tls_required
+from posture.providers.s3_public import acl_grant_public, any_of, policy_public
 from posture.providers.terraform.common import json_document, public_read, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -32,38 +33,31 @@ def pab_attrs(config: dict[str, Any] | None) -> dict[str, bool] | None:
     return None if config is None else {a: bool(config.get(k)) for k, a in zip(PAB_KEYS, PAB_ATTRS, strict=True)}
 
 
-def _statements(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not policy or not policy.get("Policy"):
-        return []
-    try:
-        doc = json.loads(policy["Policy"])
-    except (TypeError, ValueError):
-        return []
-    st = doc.get("Statement", []) if isinstance(doc, dict) else []
-    return [s for s in ([st] if isinstance(st, dict) else st) if isinstance(s, dict)]
+def _acl_grants(b: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(what, granted) for the bucket ACL's grants; one undecided grant when the ACL was not read (it is
+    not read when the bucket's public access block voids ACLs anyway)."""
+    if "acl" in b["_unread"] or "acl" not in b:
+        return [("bucket ACL (not read)", UNKNOWN)]
+    grants = []
+    for g in (b["acl"] or {}).get("Grants", []):
+        uri, perm = (g.get("Grantee") or {}).get("URI"), g.get("Permission")
+        grants.append((f"bucket ACL grants {perm} to {str(uri).rsplit('/', 1)[-1]}", acl_grant_public(uri, perm)))
+    return grants
 
 
-def denies_insecure_transport(policy: dict[str, Any] | None) -> bool:
-    """True when a Deny statement applies to requests with ``aws:SecureTransport`` false."""
-    for st in _statements(policy):
-        if st.get("Effect") != "Deny":
-            continue
-        cond = st.get("Condition") or {}
-        for op in ("Bool", "BoolIfExists"):
-            value = (cond.get(op) or {}).get("aws:SecureTransport")
-            values = value if isinstance(value, list) else [value]
-            if any(str(v).lower() == "false" for v in values if v is not None):
-                return True
-    return False
-
-
-def _public(policy: Any, pabs: list[Any]) -> dict[str, Any]:
-    """``public``/``public_via``: the bucket policy read with the shared S3 rules (posture.providers.s3_public);
-    ACLs are not read, so they stay undecided unless a public access block (bucket or account) ignores them."""
+def _public(b: dict[str, Any], pabs: list[Any]) -> dict[str, Any]:
+    """``public``/``public_via`` from the bucket ACL and policy, read with the shared S3 rules
+    (posture.providers.s3_public); a public access block (bucket or account) overrides the mechanism it
+    covers, and BucketOwnerEnforced object ownership disables ACLs."""
     def off(keys: tuple[str, ...]) -> Any:
         return any_of(UNKNOWN if p is UNKNOWN else p[k] for p in pabs if p is not None for k in keys)
 
-    grants = [("bucket ACL (not read)", unless(UNKNOWN, off(("block_public_acls", "ignore_public_acls"))))]
+    rules = [] if "ownership" not in b else ((b["ownership"] or {}).get("OwnershipControls") or {}).get("Rules", [])
+    enforced = UNKNOWN if "ownership" in b["_unread"] else any(
+        r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+    acls_off = any_of([off(("block_public_acls", "ignore_public_acls")), enforced])
+    grants = [(what, unless(granted, acls_off)) for what, granted in _acl_grants(b)]
+    policy = UNKNOWN if "policy" in b["_unread"] else b.get("policy")
     text = UNKNOWN if policy is UNKNOWN else (policy or {}).get("Policy")
     if text is not None:
         granted = policy_public(json_document(text))
@@ -96,15 +90,15 @@ def s3(idx: Index, out: Out) -> None:
         bucket_pab = UNKNOWN if "public_access_block" in unread else pab_attrs(
             (b.get("public_access_block") or {}).get("PublicAccessBlockConfiguration"))
         acct_pab = account_pab.get(b["_account"], UNKNOWN)
-        public = _public(UNKNOWN if "policy" in unread else b.get("policy"), [bucket_pab, acct_pab])
+        public = _public(b, [bucket_pab, acct_pab])
         versioning = UNKNOWN if "versioning" in unread else (b.get("versioning") or {}).get("Status") == "Enabled"
         attrs = {
             "store_type": "object_storage",
             "encryption": _s3_encryption(idx, out, rid, b),
             **public,
             "public_access_block": bucket_pab,
-            "transport": {"tls_required": UNKNOWN if "policy" in unread else denies_insecure_transport(b.get("policy")),
-                          "min_tls_version": None},
+            "transport": {"tls_required": UNKNOWN if "policy" in unread else policy_denies_http(
+                (b.get("policy") or {}).get("Policy")), "min_tls_version": None},
             "versioning": versioning,
             "backup": {"enabled": versioning, "retention_days": None},
         }
@@ -176,8 +170,29 @@ def _default_public(idx: Index, db: dict[str, Any]) -> Any:
     return (acct, region, vpc) in attached
 
 
+def _rds_tls(groups: dict[tuple[str, str, str, bool], dict[str, Any]], db: dict[str, Any],
+             cluster: bool) -> Any:
+    """``transport.tls_required`` from the DB's parameter group, else the engine default (the reading the
+    Terraform source uses, posture.providers.aws_transport); None when not judged (no such parameter, a
+    replica, an Aurora member instance), UNKNOWN when the group could not be read."""
+    names = ([g] if (g := cluster_group(db)) else []) if cluster else instance_groups(db)
+    if not names:
+        return None
+    engine, param = db["Engine"], rds_tls_parameter(db["Engine"])
+    verdicts = []
+    for name in names:
+        group = groups.get((db["_account"], db["_region"], name, cluster))
+        if group is None or group["_unread"] or (group["Parameters"] is None and not name.startswith("default.")):
+            verdicts.append(UNKNOWN)  # not read, or (only moto lacks the default.* groups) not found
+            continue
+        values = [p.get("ParameterValue") for p in group["Parameters"] or [] if p.get("ParameterName") == param]
+        verdicts.append(rds_tls_required(engine, values[-1] if values else None, db.get("EngineVersion")))
+    return False if False in verdicts else (UNKNOWN if UNKNOWN in verdicts else True)
+
+
 def rds(idx: Index, out: Out) -> None:
-    """DB instances and clusters: encryption and key, public access, backups, Multi-AZ, placement."""
+    """DB instances and clusters: encryption and key, public access, backups, Multi-AZ, placement, TLS-only."""
+    groups = {(g["_account"], g["_region"], g["Name"], g["Cluster"]): g for g in idx.records("rds.parameter_group")}
     for kind, rtype, arn_field, name_field in (("database", "rds.db_instance", "DBInstanceArn", "DBInstanceIdentifier"),
                                                ("db_cluster", "rds.db_cluster", "DBClusterArn", "DBClusterIdentifier")):
         for db in idx.records(rtype):
@@ -195,11 +210,21 @@ def rds(idx: Index, out: Out) -> None:
                 "backup": {"retention_days": retention, "enabled": bool(retention)},
                 "multi_az": bool(db.get("MultiAZ")), "engine": db.get("Engine"), "firewalls": sgs,
             }
+            tls = _rds_tls(groups, db, kind == "db_cluster")
+            if tls is not None:
+                attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
             out.add(db, rid, Kind.DATASTORE, rtype, attrs, name=db.get(name_field))
             for sg in sgs:
                 out.edge(rid, sg, EdgeKind.PROTECTED_BY)
             for sn in (db.get("DBSubnetGroup") or {}).get("Subnets", []):
                 out.edge(ec2_arn(db, "subnet", sn["SubnetIdentifier"]), rid, EdgeKind.CONTAINS)
+
+
+def _policy_transport(rec: dict[str, Any]) -> dict[str, Any]:
+    """SQS and SNS answer on plain-HTTP endpoints too; only a queue/topic policy (the ``Policy`` attribute of
+    GetQueueAttributes All / GetTopicAttributes, absent when there is none) denying aws:SecureTransport = false
+    makes them refuse it."""
+    return {"tls_required": policy_denies_http(rec.get("Policy")), "min_tls_version": None}
 
 
 def simple_stores(idx: Index, out: Out) -> None:
@@ -227,14 +252,14 @@ def simple_stores(idx: Index, out: Out) -> None:
             enc = encryption(True, algorithm="AES-256", key_manager="provider", basis="explicit")
         else:
             enc = not_encrypted()
-        out.add(q, rid, Kind.DATASTORE, "sqs.queue", {"store_type": "queue", "encryption": enc, "public": UNKNOWN},
-                name=rid.rsplit(":", 1)[-1])
+        out.add(q, rid, Kind.DATASTORE, "sqs.queue", {"store_type": "queue", "encryption": enc, "public": UNKNOWN,
+                                                      "transport": _policy_transport(q)}, name=rid.rsplit(":", 1)[-1])
     for tp in idx.records("sns.topic"):
         rid = tp["TopicArn"]
         enc = kms_encryption(idx, out, rid, tp["KmsMasterKeyId"], tp["_account"], tp["_region"]) \
             if tp.get("KmsMasterKeyId") else provider_default("sns.topic")
-        out.add(tp, rid, Kind.DATASTORE, "sns.topic", {"store_type": "topic", "encryption": enc, "public": UNKNOWN},
-                name=rid.rsplit(":", 1)[-1])
+        out.add(tp, rid, Kind.DATASTORE, "sns.topic", {"store_type": "topic", "encryption": enc, "public": UNKNOWN,
+                                                       "transport": _policy_transport(tp)}, name=rid.rsplit(":", 1)[-1])
     for fs in idx.records("efs.file_system"):
         rid = fs.get("FileSystemArn") or arn("elasticfilesystem", fs["_region"], fs["_account"],
                                               f"file-system/{fs['FileSystemId']}")

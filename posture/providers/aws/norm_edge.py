@@ -6,6 +6,7 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers import aws_transport
 from posture.providers.aws.norm_common import Index, Out, arn, ec2_arn, tls_from_knowledge, tls_from_live
 
 TLS_PROTOCOLS = ("https", "tls", "ssl")
@@ -125,19 +126,29 @@ def cloudfront(idx: Index, out: Out) -> None:
         rid = d["ARN"]
         vc = d.get("ViewerCertificate") or {}
         certs = [vc["ACMCertificateArn"]] if vc.get("ACMCertificateArn") else []
-        if vc.get("CloudFrontDefaultCertificate", not certs and not vc.get("IAMCertificateId")):
+        own_cert = certs or vc.get("IAMCertificateId")  # moto also reports CloudFrontDefaultCertificate true
+        if not own_cert and vc.get("CloudFrontDefaultCertificate", True):
             tls = tls_from_knowledge("TLSv1", "cloudfront")  # forced with the *.cloudfront.net certificate
         else:
             tls = tls_from_knowledge(vc.get("MinimumProtocolVersion") or "TLSv1", "cloudfront")
         common = {"load_balancer": None, "certificates": certs, "domain": d.get("DomainName")}
-        out.add(d, rid, Kind.LISTENER, "cloudfront.distribution",
-                {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common},
-                name=d.get("DomainName") or d["Id"], region="global")
-        _serves(out, rid, certs)
         behaviours = [d.get("DefaultCacheBehavior") or {}, *list((d.get("CacheBehaviors") or {}).get("Items") or [])]
         policies = [b.get("ViewerProtocolPolicy", "allow-all") for b in behaviours]
-        if not all(p == "https-only" for p in policies):
+        http_redirect = None if all(p == "https-only" for p in policies) else all(
+            p in ("redirect-to-https", "https-only") for p in policies)
+        attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common}
+        if "config" in d.get("_unread", ()):
+            attrs["origin_tls"] = UNKNOWN
+        else:
+            customs = [o["CustomOriginConfig"] for o in (d.get("Origins") or {}).get("Items") or []
+                       if o.get("CustomOriginConfig")]
+            origin = aws_transport.origin_tls([c.get("OriginProtocolPolicy") for c in customs], http_redirect)
+            if origin is not None:
+                attrs["origin_tls"] = origin
+        out.add(d, rid, Kind.LISTENER, "cloudfront.distribution", attrs, name=d.get("DomainName") or d["Id"],
+                region="global")
+        _serves(out, rid, certs)
+        if http_redirect is not None:
             out.add(d, f"{rid}/http", Kind.LISTENER, "cloudfront.distribution.http",
-                    {"protocol": "http", "port": 80, "tls": None,
-                     "redirects_to_https": all(p in ("redirect-to-https", "https-only") for p in policies), **common},
+                    {"protocol": "http", "port": 80, "tls": None, "redirects_to_https": http_redirect, **common},
                     name=f"{d.get('DomainName') or d['Id']}:80", region="global")

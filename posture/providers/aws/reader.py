@@ -87,13 +87,14 @@ class Reader:
                              absent, target)
 
     def pages(self, op: str, key: str, *, service: str | None = None, region: str | None = None,
-              target: str = "", **kwargs: Any) -> list[Any] | None:
-        """All items under ``key`` across every page of ``op``; ``None`` (+ gap) if any page failed."""
-        got = self.pages_multi(op, (key,), service=service, region=region, target=target, **kwargs)
-        return None if got is None else got[key]
+              absent: Iterable[str] = (), target: str = "", **kwargs: Any) -> Any:
+        """All items under ``key`` across every page of ``op``; ``None`` (+ gap) if any page failed;
+        ``Missing`` for an ``absent`` code."""
+        got = self.pages_multi(op, (key,), service=service, region=region, absent=absent, target=target, **kwargs)
+        return got if got is None or isinstance(got, Missing) else got[key]
 
     def pages_multi(self, op: str, keys: tuple[str, ...], *, service: str | None = None,
-                    region: str | None = None, target: str = "", **kwargs: Any) -> dict[str, list[Any]] | None:
+                    region: str | None = None, absent: Iterable[str] = (), target: str = "", **kwargs: Any) -> Any:
         """Like :meth:`pages` for operations returning several lists (``{key: items}``).
 
         A throttled page is retried from where it stopped (the paginator's resume token).
@@ -119,7 +120,7 @@ class Reader:
                 raise
             return items
 
-        return self._attempt(run, op, service, region, (), target, counted=True)
+        return self._attempt(run, op, service, region, absent, target, counted=True)
 
     def _manual_pages(self, client: Any, op: str, keys: tuple[str, ...], items: dict[str, list[Any]],
                       kwargs: dict[str, Any]) -> dict[str, list[Any]]:

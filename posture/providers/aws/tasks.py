@@ -29,6 +29,7 @@ TASKS: dict[str, Task] = {
     "kms": Task(tasks_data.kms, "kms", "regional"),
     "kms_keys": Task(tasks_data.kms_keys, "kms", "detail"),
     "rds": Task(tasks_data.rds, "rds", "regional"),
+    "rds_parameters": Task(tasks_data.rds_parameters, "rds", "detail"),
     "efs": Task(tasks_data.efs, "efs", "regional"),
     "dynamodb": Task(tasks_data.dynamodb, "dynamodb", "regional"),
     "dynamodb_tables": Task(tasks_data.dynamodb_tables, "dynamodb", "detail"),

@@ -11,6 +11,8 @@ from typing import Any
 
 from posture.providers.aws.reader import Missing, Reader
 from posture.providers.aws.session import SessionSpec
+from posture.providers.aws_transport import rds_tls_parameter
+from posture.providers.s3_public import acl_grant_public
 
 CHUNK = 25
 
@@ -36,7 +38,7 @@ def s3(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
 
 
 def s3_buckets(spec: SessionSpec, account: str, region: str, buckets: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per bucket: region, default encryption, public access block, policy, versioning.
+    """Per bucket: region, default encryption, public access block, policy, versioning, ACL.
 
     A read that fails is listed in the record's ``_unread`` so the normaliser reports the
     dependent attribute as UNKNOWN instead of guessing.
@@ -61,14 +63,33 @@ def s3_buckets(spec: SessionSpec, account: str, region: str, buckets: list[dict[
             ("versioning", "get_bucket_versioning", ()),
         )
         for field, op, absent in reads:
-            got = r.call(op, region=where, Bucket=name, absent=absent, target=name)
-            if got is None:
-                rec["_unread"].append(field)
-            else:
-                rec[field] = None if isinstance(got, Missing) else got
+            _read(r, rec, field, op, where, absent)
+        _read_acl(r, rec, where)
         out.append(rec)
     r.put("s3.bucket", out)
     return r.result()
+
+
+def _read(r: Reader, rec: dict[str, Any], field: str, op: str, region: str, absent: tuple[str, ...] = ()) -> Any:
+    got = r.call(op, region=region, Bucket=rec["Name"], absent=absent, target=rec["Name"])
+    if got is None:
+        rec["_unread"].append(field)
+    else:
+        rec[field] = None if isinstance(got, Missing) else got
+    return got
+
+
+def _read_acl(r: Reader, rec: dict[str, Any], region: str) -> None:
+    """The bucket ACL, unless the bucket's public access block already voids ACLs; the object ownership
+    (BucketOwnerEnforced disables ACLs) only when the ACL grants reads to everyone. One call per bucket in
+    the common case, none on a hardened bucket."""
+    pab = (rec.get("public_access_block") or {}).get("PublicAccessBlockConfiguration") or {}
+    if pab.get("BlockPublicAcls") or pab.get("IgnorePublicAcls"):
+        return
+    acl = _read(r, rec, "acl", "get_bucket_acl", region)
+    if acl and any(acl_grant_public((g.get("Grantee") or {}).get("URI"), g.get("Permission"))
+                   for g in acl.get("Grants", [])):
+        _read(r, rec, "ownership", "get_bucket_ownership_controls", region, ("OwnershipControlsNotFoundError",))
 
 
 # -- KMS ----------------------------------------------------------------------------------------
@@ -107,10 +128,49 @@ def kms_keys(spec: SessionSpec, account: str, region: str, key_ids: list[str]) -
 
 # -- RDS, EFS -----------------------------------------------------------------------------------
 def rds(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
-    """DB instances and DB clusters (encryption, key, public access, backups, Multi-AZ)."""
+    """DB instances and DB clusters (encryption, key, public access, backups, Multi-AZ); the parameter
+    groups that decide TLS-only connections are read in :func:`rds_parameters`."""
     r = Reader(spec, account, region, "rds", "rds")
-    r.put("rds.db_instance", r.pages("describe_db_instances", "DBInstances"))
-    r.put("rds.db_cluster", r.pages("describe_db_clusters", "DBClusters"))
+    instances = r.pages("describe_db_instances", "DBInstances")
+    clusters = r.pages("describe_db_clusters", "DBClusters")
+    r.put("rds.db_instance", instances)
+    r.put("rds.db_cluster", clusters)
+    groups = {(g, False) for db in instances or [] for g in instance_groups(db)}
+    groups |= {(g, True) for c in clusters or [] if (g := cluster_group(c))}
+    chunked(r, "rds_parameters", "groups", [{"name": n, "cluster": c} for n, c in sorted(groups)])
+    return r.result()
+
+
+def instance_groups(db: dict[str, Any]) -> list[str]:
+    """Parameter groups whose TLS setting applies to a DB instance: none for a read replica (it follows its
+    source), for an Aurora member (its cluster's group decides) or an engine without such a parameter."""
+    if db.get("ReadReplicaSourceDBInstanceIdentifier") or db.get("DBClusterIdentifier") \
+            or rds_tls_parameter(db.get("Engine") or "") is None:
+        return []
+    return [g["DBParameterGroupName"] for g in db.get("DBParameterGroups", []) if g.get("DBParameterGroupName")]
+
+
+def cluster_group(db: dict[str, Any]) -> str | None:
+    """The cluster parameter group of a DB cluster whose engine has a TLS-only parameter."""
+    if db.get("ReplicationSourceIdentifier") or rds_tls_parameter(db.get("Engine") or "") is None:
+        return None
+    return db.get("DBClusterParameterGroup") or None
+
+
+def rds_parameters(spec: SessionSpec, account: str, region: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The user-set parameters of each group (``Source=user``: usually one page; what a group does not set
+    is the engine default, which the normaliser takes from posture.providers.aws_transport)."""
+    r = Reader(spec, account, region, "rds", "rds_parameters")
+    out = []
+    for g in groups:
+        op, arg = (("describe_db_cluster_parameters", "DBClusterParameterGroupName") if g["cluster"]
+                   else ("describe_db_parameters", "DBParameterGroupName"))
+        got = r.pages(op, "Parameters", absent=("DBParameterGroupNotFound",), target=g["name"], Source="user",
+                      **{arg: g["name"]})
+        rec = {"Name": g["name"], "Cluster": g["cluster"], "_unread": ["parameters"] if got is None else []}
+        rec["Parameters"] = None if isinstance(got, Missing) else got
+        out.append(rec)
+    r.put("rds.parameter_group", out)
     return r.result()
 
 

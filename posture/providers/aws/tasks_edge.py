@@ -68,7 +68,20 @@ def acm(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
 
 
 def cloudfront(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
-    """Distributions (viewer certificate and minimum protocol version are in the list)."""
+    """Distributions: viewer certificate, behaviours and origins are all in the list summary.
+
+    moto's summary carries none of them; only then is get_distribution read for the configuration (never
+    against real CloudFront, whose DistributionSummary always has Origins)."""
     r = Reader(spec, account, region, "cloudfront", "cloudfront")
-    r.put("cloudfront.distribution", r.pages("list_distributions", "DistributionList.Items"))
+    dists = r.pages("list_distributions", "DistributionList.Items")
+    for d in dists or []:
+        if "Origins" in d:
+            continue
+        got = r.call("get_distribution", Id=d["Id"], target=d.get("ARN", d["Id"]))
+        if got is None:
+            d["_unread"] = ["config"]
+        else:
+            config = (got.get("Distribution") or {}).get("DistributionConfig") or {}
+            d.update({k: v for k, v in config.items() if k not in d})
+    r.put("cloudfront.distribution", dists)
     return r.result()

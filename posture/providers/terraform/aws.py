@@ -7,12 +7,13 @@ are folded into another one (an SSE configuration into its bucket, a rule into i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers import aws_transport
+from posture.providers.aws_transport import policies_deny_http
 from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, any_of, policy_public
-from posture.providers.s3_public import statements as policy_statements
 from posture.providers.terraform.common import (
     ALL_PORTS,
     as_int,
@@ -773,43 +774,12 @@ def _sse_from_rules(index: PlanIndex, holder: RawResource, rules: Any, prefix: s
     return None
 
 
-def _bucket_policy_denies_http(policy: Any) -> Any:
-    """Whether a bucket policy (JSON text, or from HCL an object with unknown leaves) denies non-TLS access."""
-    statements = policy_statements(json_document(policy))
-    if statements is UNKNOWN:
-        return UNKNOWN
-    verdict: Any = False
-    for st in statements:
-        if not isinstance(st, Mapping):
-            verdict = UNKNOWN
-            continue
-        effect = st.get("Effect")
-        cond = st.get("Condition") or {}
-        values = [
-            v
-            for op in ("Bool", "BoolIfExists")
-            for value in [cond.get(op).get("aws:SecureTransport") if isinstance(cond.get(op), Mapping) else None]
-            for v in (value if isinstance(value, list) else [value])
-        ]
-        if effect is UNKNOWN or cond is UNKNOWN or UNKNOWN in values:
-            verdict = UNKNOWN
-        elif effect == "Deny" and any(str(v).lower() == "false" for v in values if v is not None):
-            return True
-    return verdict
-
-
 def _resource_policies(raw: RawResource, holders: Iterable[RawResource]) -> list[tuple[str, Any]]:
     """(address, policy) of the separate policy resources and the resource's own ``policy`` attribute."""
     policies = [(p.address, p.get("policy")) for p in holders]
     if not (raw.get("policy") is UNKNOWN and raw.is_configured("policy") is False):
         policies.append((raw.address, raw.get("policy")))
     return [(address, policy) for address, policy in policies if policy not in (None, "")]
-
-
-def _policies_deny_http(policies: list[tuple[str, Any]]) -> Any:
-    """True when one of the resource policies denies aws:SecureTransport = false (S3, SQS, SNS alike)."""
-    verdicts = [_bucket_policy_denies_http(p) for _, p in policies]
-    return True if True in verdicts else (UNKNOWN if any(v is UNKNOWN for v in verdicts) else False)
 
 
 _PAB_KEYS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
@@ -884,7 +854,7 @@ def _s3_bucket(raw: RawResource, index: PlanIndex) -> Out:
     pab = _pab(pab_res[0]) if pab_res else None
     policies = _resource_policies(raw, _bucket_related(index, raw, "aws_s3_bucket_policy"))
     public = _s3_public(raw, index, pab, policies)
-    tls_required = _policies_deny_http(policies)
+    tls_required = policies_deny_http(p for _, p in policies)
 
     versioning: Any = None
     for v in _bucket_related(index, raw, "aws_s3_bucket_versioning"):
@@ -945,24 +915,6 @@ _CLUSTER_MEMBERS = {
 }
 
 
-# Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
-# default of the engine's default parameter group: a bool, or {minimum major version: True}).
-# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html (rds.force_ssl
-# defaults to 1 from PostgreSQL 15), .../mysql-ssl-connections.html and .../mariadb-ssl-connections.html
-# (require_secure_transport OFF), .../SQLServer.Concepts.General.SSL.Using.html (rds.force_ssl 0),
-# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html (Aurora
-# PostgreSQL rds.force_ssl defaults to 1 from version 16), .../AuroraMySQL.Security.html (OFF).
-_RDS_TLS_PARAMETERS: dict[str, tuple[str, frozenset[str], Any]] = {
-    "postgres": ("rds.force_ssl", frozenset({"1"}), {15: True}),
-    "mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    "mariadb": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    "sqlserver": ("rds.force_ssl", frozenset({"1"}), False),
-    "aurora-postgresql": ("rds.force_ssl", frozenset({"1"}), {16: True}),
-    "aurora-mysql": ("require_secure_transport", frozenset({"1", "ON"}), False),
-    # https://docs.aws.amazon.com/documentdb/latest/developerguide/security.encryption.ssl.html: tls is
-    # "enabled" in the default cluster parameter group; "disabled" is the only value that accepts plain text.
-    "docdb": ("tls", frozenset({"ENABLED", "TLS1.2+", "TLS1.3+", "FIPS-140-3"}), True),
-}
 _PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group", "aws_docdb_cluster_parameter_group")
 
 
@@ -983,29 +935,19 @@ def _group_parameter(index: PlanIndex, raw: RawResource, path: str, types: tuple
 
 
 def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
-    """Whether the server refuses unencrypted connections: its parameter group, else the engine default.
-
-    None (not judged) for engines without such a parameter (Oracle uses an option group) and for read
-    replicas; UNKNOWN when the group or the engine version is not known from the plan.
+    """Whether the server refuses unencrypted connections: its parameter group, else the engine default
+    (posture.providers.aws_transport). None (not judged) for engines without such a parameter (Oracle uses an
+    option group) and for read replicas; UNKNOWN when the group or the engine version is not known from the plan.
     """
     engine = "docdb" if raw.type == "aws_docdb_cluster" else raw.get("engine")
     if not isinstance(engine, str):
         return UNKNOWN if engine is UNKNOWN else None
-    family = "sqlserver" if engine.startswith("sqlserver") else engine
-    if family not in _RDS_TLS_PARAMETERS or raw.get("replicate_source_db") not in (None, ""):
+    name = aws_transport.rds_tls_parameter(engine)
+    if name is None or raw.get("replicate_source_db") not in (None, ""):
         return None
-    name, on, default = _RDS_TLS_PARAMETERS[family]
     path = "parameter_group_name" if raw.type == "aws_db_instance" else "db_cluster_parameter_group_name"
     value = _group_parameter(index, raw, path, _PARAMETER_GROUPS, name)
-    if value is not None:
-        return UNKNOWN if value is UNKNOWN else str(value).upper() in on
-    if isinstance(default, bool):
-        return default
-    version = raw.get("engine_version")
-    major = as_int(version.split(".")[0]) if isinstance(version, str) else None
-    if not isinstance(major, int):
-        return UNKNOWN  # the default version changes over time
-    return any(major >= v for v in default)
+    return UNKNOWN if value is UNKNOWN else aws_transport.rds_tls_required(engine, value, raw.get("engine_version"))
 
 
 def _backup_retention(raw: RawResource, path: str) -> Any:
@@ -1201,7 +1143,7 @@ def _sqs(raw: RawResource, index: PlanIndex) -> Out:
     policies = _resource_policies(raw, index.referrers(raw.address, ("aws_sqs_queue_policy",), "queue_url",
                                                        ("id", "url")))
     attrs = {"store_type": "queue", "encryption": enc, "public": UNKNOWN,
-             "transport": {"tls_required": _policies_deny_http(policies), "min_tls_version": None}}
+             "transport": {"tls_required": policies_deny_http(p for _, p in policies), "min_tls_version": None}}
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
@@ -1213,7 +1155,7 @@ def _sns(raw: RawResource, index: PlanIndex) -> Out:
         enc = provider_default("aws_sns_topic")
     policies = _resource_policies(raw, index.referrers(raw.address, ("aws_sns_topic_policy",), "arn", ("arn",)))
     attrs = {"store_type": "topic", "encryption": enc, "public": UNKNOWN,
-             "transport": {"tls_required": _policies_deny_http(policies), "min_tls_version": None}}
+             "transport": {"tls_required": policies_deny_http(p for _, p in policies), "min_tls_version": None}}
     return [_res(raw, index, Kind.DATASTORE, attrs), *_enc_edge(raw.address, key)]
 
 
@@ -1459,24 +1401,13 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
 
 
 def _cloudfront_origin_tls(raw: RawResource, http_redirect: Any) -> Any:
-    """Whether every custom origin is reached over HTTPS (None without custom origins: S3 and other
-    AWS origins are not judged). ``match-viewer`` forwards plain HTTP when viewers may use it."""
+    """``origin_tls`` from the custom origins' protocol policies (posture.providers.aws_transport)."""
     origins = blocks(raw.values, "origin")
     if origins is UNKNOWN:
         return UNKNOWN
-    verdicts = []
-    for origin in origins:
-        custom = block(origin, "custom_origin_config")
-        if custom == {}:
-            continue
-        policy = UNKNOWN if custom is UNKNOWN else custom.get("origin_protocol_policy")
-        if policy == "match-viewer":
-            verdicts.append(UNKNOWN if http_redirect is UNKNOWN else http_redirect is not False)
-        else:
-            verdicts.append(policy == "https-only" if policy in ("https-only", "http-only") else UNKNOWN)
-    if False in verdicts:
-        return False
-    return UNKNOWN if UNKNOWN in verdicts else (True if verdicts else None)
+    customs = [block(o, "custom_origin_config") for o in origins]
+    policies = [UNKNOWN if c is UNKNOWN else c.get("origin_protocol_policy") for c in customs if c != {}]
+    return aws_transport.origin_tls(policies, http_redirect)
 
 
 def _cloudfront_access_logs(raw: RawResource, index: PlanIndex) -> Any:
