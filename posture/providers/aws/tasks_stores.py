@@ -17,7 +17,7 @@ def opensearch(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
     """Domain names (OpenSearch and legacy Elasticsearch domains alike; details in :func:`opensearch_domains`)."""
     r = Reader(spec, account, region, "opensearch", "opensearch")
     got = r.call("list_domain_names")  # one unpaged response holds every domain of the region
-    chunked(r, "opensearch_domains", "names", None if got is None else [d["DomainName"] for d in got["DomainNames"]])
+    chunked(r, "opensearch_domains", "names", [d["DomainName"] for d in (got or {}).get("DomainNames", [])])
     return r.result()
 
 
