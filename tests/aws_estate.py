@@ -123,6 +123,9 @@ def build_estate(session: Any) -> dict[str, Any]:
                                                                    "SecurityGroupIds": [closed_sg]},
         DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
     )["DomainStatus"]["ARN"]
+    # a legacy Elasticsearch domain, created through the es API: ListDomainNames lists it too
+    legacy = session.client("es", region_name=REGION).create_elasticsearch_domain(
+        DomainName="search-legacy", ElasticsearchVersion="7.10")["DomainStatus"]["ARN"]
     kafka = session.client("kafka", region_name=REGION)
     brokers = {"InstanceType": "kafka.m5.large", "ClientSubnets": subnets, "SecurityGroups": [closed_sg]}
     stream_mixed = kafka.create_cluster(ClusterName="stream-mixed", KafkaVersion="3.6.0", NumberOfBrokerNodes=2,
@@ -131,6 +134,9 @@ def build_estate(session: Any) -> dict[str, Any]:
     stream_tls = kafka.create_cluster(ClusterName="stream-tls", KafkaVersion="3.6.0", NumberOfBrokerNodes=2,
                                       BrokerNodeGroupInfo=brokers, EncryptionInfo={
                                           "EncryptionAtRest": {"DataVolumeKMSKeyId": key_rot["Arn"]}})["ClusterArn"]
+    stream_serverless = kafka.create_cluster_v2(ClusterName="stream-serverless", Serverless={
+        "VpcConfigs": [{"SubnetIds": subnets, "SecurityGroupIds": [closed_sg]}],
+        "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}}})["ClusterArn"]
     redshift = session.client("redshift", region_name=REGION)
     redshift.create_cluster_parameter_group(ParameterGroupName="warehouse", ParameterGroupFamily="redshift-1.0",
                                             Description="custom group")
@@ -177,7 +183,7 @@ def build_estate(session: Any) -> dict[str, Any]:
         "faults": {
             "POSTURE-NET-001": [_arn("ec2", f"security-group/{open_sg}")],
             "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain,
-                                search_open, warehouse_open],
+                                search_open, legacy, warehouse_open],
             "POSTURE-TLS-001": [old_https, search_open],
             "POSTURE-KEY-001": [key_plain["Arn"]],
             "POSTURE-SEG-006": ["arn:aws:s3:::posture-acl-public"],
@@ -191,9 +197,11 @@ def build_estate(session: Any) -> dict[str, Any]:
         "twins": [_arn("ec2", f"security-group/{closed_sg}"), _arn("rds", "db:db-enc"),
                   _arn("ec2", f"volume/{vol_enc}"), topic_enc, modern_https, plain_http, key_rot["Arn"],
                   "arn:aws:s3:::posture-default-sse", "arn:aws:s3:::posture-kms", "arn:aws:s3:::posture-acl-enforced",
-                  _arn("sqs", "tls-only"), origin_https, search_tight, stream_tls],
+                  _arn("sqs", "tls-only"), origin_https, search_tight, stream_tls,
+                  stream_serverless],
         "queues": {"plain": queue_plain, "tls": queue_tls},
         "stores": {"search_open": search_open, "search_tight": search_tight, "stream_mixed": stream_mixed,
-                   "stream_tls": stream_tls, "warehouse_open": warehouse_open, "warehouse_enc": warehouse_enc},
+                   "stream_tls": stream_tls, "stream_serverless": stream_serverless,
+                   "warehouse_open": warehouse_open, "warehouse_enc": warehouse_enc},
         "listeners": {"old": old_https, "modern": modern_https, "http": plain_http},
     }

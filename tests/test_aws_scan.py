@@ -225,6 +225,9 @@ def test_aws_search_and_stream_stores(scanned):
     # always encrypted at rest: the AWS managed key unless a customer key is named
     assert mixed["encryption"]["at_rest"] is True and mixed["encryption"]["default_source"] == "aws.msk.always"
     assert (stores["stream_tls"], ids["key_rot"], "encrypted_by") in edges
+    serverless = res[stores["stream_serverless"]].attrs  # TLS-only with IAM auth, always encrypted
+    assert (serverless["transport"]["tls_required"], serverless["encryption"]["at_rest"]) == (True, True)
+    assert (stores["stream_serverless"], ids["closed_sg"], "protected_by") in edges
 
 
 def test_aws_redshift_clusters(scanned):
