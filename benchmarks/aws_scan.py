@@ -4,11 +4,11 @@
 
 Starts a moto server on 127.0.0.1, builds the estate with boto3 (security groups with open and
 closed SSH, volumes, SNS topics, SQS queues, KMS keys with and without rotation, S3 buckets, RDS
-instances, an ALB with old- and new-policy HTTPS listeners), then runs the posture CLI against it
-through AWS_ENDPOINT_URL and prints seconds, resources, API calls and calls per resource. With
-``--with-prowler`` it creates benchmarks/.venvs/prowler (Prowler pins its own boto3), runs Prowler
-with the equivalent checks on the same server, prints the time ratio, and compares verdicts: for each
-Prowler check, the resources it FAILs against the resources the posture rule(s) deciding the same
+instances, OpenSearch domains, MSK and Redshift clusters, an ALB with old- and new-policy HTTPS listeners),
+then runs the posture CLI against it through AWS_ENDPOINT_URL and prints seconds, resources, API calls
+and calls per resource. With ``--with-prowler`` it creates benchmarks/.venvs/prowler (Prowler pins its own
+boto3), runs Prowler with the equivalent checks on the same server, prints the time ratio, and compares
+verdicts: for each Prowler check, the resources it FAILs against the resources the posture rule(s) deciding the same
 question flag (``VERDICT_MAP``), with both-fail / only-posture / only-prowler counts and ids.
 """
 
@@ -84,7 +84,8 @@ def build(scale: int) -> dict[str, int]:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]
                ["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
-    counts = {"security_groups": 0, "volumes": 0, "topics": 0, "queues": 0, "keys": 0, "buckets": 0, "databases": 0}
+    counts = {"security_groups": 0, "volumes": 0, "topics": 0, "queues": 0, "keys": 0, "buckets": 0, "databases": 0,
+              "search_domains": 0, "kafka_clusters": 0, "warehouses": 0}
     for i in range(scale * 10):
         gid = ec2.create_security_group(GroupName=f"sg-{i}", Description="b", VpcId=vpc)["GroupId"]
         cidr = "0.0.0.0/0" if i % 5 == 0 else "10.0.0.0/8"
@@ -113,6 +114,17 @@ def build(scale: int) -> dict[str, int]:
                                AllocatedStorage=20, MasterUsername="u", MasterUserPassword="not-a-real-pass",
                                StorageEncrypted=i % 2 == 0)
         counts["databases"] += 1
+    search, kafka, redshift = (s.client(x) for x in ("opensearch", "kafka", "redshift"))
+    for i in range(max(1, scale // 5)):
+        search.create_domain(DomainName=f"search-{i}", NodeToNodeEncryptionOptions={"Enabled": i % 2 == 0})
+        kafka.create_cluster(ClusterName=f"stream-{i}", KafkaVersion="3.6.0", NumberOfBrokerNodes=2,
+                             BrokerNodeGroupInfo={"InstanceType": "kafka.m5.large", "ClientSubnets": subnets},
+                             EncryptionInfo={"EncryptionInTransit": {"ClientBroker": "TLS" if i % 2 else "PLAINTEXT"}})
+        redshift.create_cluster(ClusterIdentifier=f"warehouse-{i}", NodeType="ra3.xlplus", ClusterType="single-node",
+                                MasterUsername="u", MasterUserPassword="Not-a-real-pass1", Encrypted=i % 2 == 0)
+        counts["search_domains"] += 1
+        counts["kafka_clusters"] += 1
+        counts["warehouses"] += 1
     elb = s.client("elbv2")
     acm = s.client("acm")
     cert = acm.request_certificate(DomainName="bench.example.com")["CertificateArn"]

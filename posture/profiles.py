@@ -33,7 +33,8 @@ SERVICE_KINDS: Mapping[str, frozenset[str]] = {
         "ec2": {"network", "subnet", "route_table", "gateway", "firewall", "interface", "compute", "datastore",
                 "account"},
         "s3": {"datastore", "account"}, "s3control": {"account"}, "rds": {"datastore"}, "dynamodb": {"datastore"},
-        "sqs": {"datastore"}, "sns": {"datastore"}, "efs": {"datastore"}, "kms": {"key"},
+        "sqs": {"datastore"}, "sns": {"datastore"}, "efs": {"datastore"}, "opensearch": {"datastore"},
+        "kafka": {"datastore"}, "redshift": {"datastore"}, "kms": {"key"},
         "elbv2": {"load_balancer", "listener"}, "elb": {"load_balancer", "listener"}, "acm": {"certificate"},
         "cloudfront": {"listener"}, "cloudtrail": {"log_sink"}, "iam": {"identity", "account"},
         # Azure (providers/azure/collect.py SERVICES) and GCP (providers/gcp/collect.py TASKS); both clouds

@@ -113,6 +113,42 @@ def build_estate(session: Any) -> dict[str, Any]:
         s3.put_bucket_policy(Bucket=bucket, Policy=_tls_only("s3:*", f"arn:aws:s3:::{bucket}"))
 
 
+    # search, streaming and warehouse stores: everything off / weak, and a hardened twin of each
+    search = session.client("opensearch", region_name=REGION)
+    search_open = search.create_domain(DomainName="search-open", DomainEndpointOptions={
+        "EnforceHTTPS": False, "TLSSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"})["DomainStatus"]["ARN"]
+    search_tight = search.create_domain(
+        DomainName="search-tight", EncryptionAtRestOptions={"Enabled": True, "KmsKeyId": key_rot["Arn"]},
+        NodeToNodeEncryptionOptions={"Enabled": True}, VPCOptions={"SubnetIds": subnets[:1],
+                                                                   "SecurityGroupIds": [closed_sg]},
+        DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+    )["DomainStatus"]["ARN"]
+    # a legacy Elasticsearch domain, created through the es API: ListDomainNames lists it too
+    legacy = session.client("es", region_name=REGION).create_elasticsearch_domain(
+        DomainName="search-legacy", ElasticsearchVersion="7.10")["DomainStatus"]["ARN"]
+    kafka = session.client("kafka", region_name=REGION)
+    brokers = {"InstanceType": "kafka.m5.large", "ClientSubnets": subnets, "SecurityGroups": [closed_sg]}
+    stream_mixed = kafka.create_cluster(ClusterName="stream-mixed", KafkaVersion="3.6.0", NumberOfBrokerNodes=2,
+                                        BrokerNodeGroupInfo=brokers, EncryptionInfo={"EncryptionInTransit": {
+                                            "ClientBroker": "TLS_PLAINTEXT", "InCluster": False}})["ClusterArn"]
+    stream_tls = kafka.create_cluster(ClusterName="stream-tls", KafkaVersion="3.6.0", NumberOfBrokerNodes=2,
+                                      BrokerNodeGroupInfo=brokers, EncryptionInfo={
+                                          "EncryptionAtRest": {"DataVolumeKMSKeyId": key_rot["Arn"]}})["ClusterArn"]
+    stream_serverless = kafka.create_cluster_v2(ClusterName="stream-serverless", Serverless={
+        "VpcConfigs": [{"SubnetIds": subnets, "SecurityGroupIds": [closed_sg]}],
+        "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}}})["ClusterArn"]
+    redshift = session.client("redshift", region_name=REGION)
+    redshift.create_cluster_parameter_group(ParameterGroupName="warehouse", ParameterGroupFamily="redshift-1.0",
+                                            Description="custom group")
+    warehouse = {"NodeType": "ra3.xlplus", "ClusterType": "single-node", "MasterUsername": "admin",
+                 "MasterUserPassword": "Not-a-real-pass1"}
+    redshift.create_cluster(ClusterIdentifier="warehouse-open", Encrypted=False, PubliclyAccessible=True,
+                            AutomatedSnapshotRetentionPeriod=1, **warehouse)  # moto turns 0 into 1
+    redshift.create_cluster(ClusterIdentifier="warehouse-enc", Encrypted=True, KmsKeyId=key_rot["Arn"],
+                            PubliclyAccessible=False, AutomatedSnapshotRetentionPeriod=7,
+                            ClusterParameterGroupName="warehouse", VpcSecurityGroupIds=[closed_sg], **warehouse)
+    warehouse_open, warehouse_enc = (_arn("redshift", f"cluster:warehouse-{n}") for n in ("open", "enc"))
+
     acm = session.client("acm", region_name=REGION)
     cert = acm.request_certificate(DomainName="shop.example.com")["CertificateArn"]
     elb = session.client("elbv2", region_name=REGION)
@@ -146,17 +182,26 @@ def build_estate(session: Any) -> dict[str, Any]:
         "db_plain": _arn("rds", "db:db-plain"),
         "faults": {
             "POSTURE-NET-001": [_arn("ec2", f"security-group/{open_sg}")],
-            "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain],
-            "POSTURE-TLS-001": [old_https],
+            "POSTURE-ENC-001": [_arn("rds", "db:db-plain"), _arn("ec2", f"volume/{vol_plain}"), topic_plain,
+                                search_open, legacy, warehouse_open],
+            "POSTURE-TLS-001": [old_https, search_open],
             "POSTURE-KEY-001": [key_plain["Arn"]],
             "POSTURE-SEG-006": ["arn:aws:s3:::posture-acl-public"],
-            "POSTURE-TLS-004": [topic_plain, _arn("sqs", "plain"), _arn("rds", "db:db-plain")],
+            "POSTURE-TLS-004": [topic_plain, _arn("sqs", "plain"), _arn("rds", "db:db-plain"), search_open,
+                                stream_mixed],
+            "POSTURE-TLS-007": [search_open, stream_mixed],
+            "POSTURE-SEG-003": [search_open, warehouse_open],
+            "POSTURE-BAK-002": [warehouse_open],
             "POSTURE-TLS-006": [origin_http],
         },
         "twins": [_arn("ec2", f"security-group/{closed_sg}"), _arn("rds", "db:db-enc"),
                   _arn("ec2", f"volume/{vol_enc}"), topic_enc, modern_https, plain_http, key_rot["Arn"],
                   "arn:aws:s3:::posture-default-sse", "arn:aws:s3:::posture-kms", "arn:aws:s3:::posture-acl-enforced",
-                  _arn("sqs", "tls-only"), origin_https],
+                  _arn("sqs", "tls-only"), origin_https, search_tight, stream_tls,
+                  stream_serverless],
         "queues": {"plain": queue_plain, "tls": queue_tls},
+        "stores": {"search_open": search_open, "search_tight": search_tight, "stream_mixed": stream_mixed,
+                   "stream_tls": stream_tls, "stream_serverless": stream_serverless,
+                   "warehouse_open": warehouse_open, "warehouse_enc": warehouse_enc},
         "listeners": {"old": old_https, "modern": modern_https, "http": plain_http},
     }

@@ -154,7 +154,7 @@ def test_aws_s3_acl_and_ownership_decide_public(scanned):
 def test_aws_sqs_sns_tls_only_policies(scanned):
     ids, result = scanned
     res = _by_id(result)
-    topic_plain, queue_plain, _ = ids["faults"]["POSTURE-TLS-004"]
+    topic_plain, queue_plain = ids["faults"]["POSTURE-TLS-004"][:2]
     assert res[topic_plain].attrs["transport"]["tls_required"] is False  # SNS's default policy allows HTTP
     assert res[queue_plain].attrs["transport"]["tls_required"] is False  # no Policy attribute at all
     assert res[queue_plain.replace(":plain", ":tls-only")].attrs["transport"]["tls_required"] is True
@@ -205,3 +205,83 @@ def test_aws_rds_parameter_group_denied_is_a_gap_and_undecided():
     db = next(r for r in result.inventory.resources if r.name == "db")
     assert db.attrs["transport"]["tls_required"] is UNKNOWN
     assert [f.unverified for f in result.findings if f.rule_id == "POSTURE-TLS-004"] == [True]
+
+
+def test_aws_search_and_stream_stores(scanned):
+    ids, result = scanned
+    res, stores = _by_id(result), ids["stores"]
+    edges = {(e.src, e.dst, e.kind) for e in result.inventory.edges}
+    weak, tight = res[stores["search_open"]].attrs, res[stores["search_tight"]].attrs
+    assert dict(weak["transport"]) == {"tls_required": False, "min_tls_version": "1.0", "in_cluster_tls": False}
+    assert weak["public"] is True and weak["encryption"]["default_source"] == "aws.opensearch.none"
+    # Policy-Min-TLS-1-2-PFS-2023-10 resolved through the knowledge table shared with the Terraform source
+    assert dict(tight["transport"]) == {"tls_required": True, "min_tls_version": "1.2", "in_cluster_tls": True}
+    assert tight["public"] is False and tight["encryption"]["key_id"] == ids["key_rot"]
+    assert (stores["search_tight"], ids["closed_sg"], "protected_by") in edges
+    assert (ids["subnets"][0], stores["search_tight"], "contains") in edges
+    mixed, tls = res[stores["stream_mixed"]].attrs, res[stores["stream_tls"]].attrs
+    assert (mixed["transport"]["tls_required"], mixed["transport"]["in_cluster_tls"]) == (False, False)
+    assert (tls["transport"]["tls_required"], tls["transport"]["in_cluster_tls"]) == (True, True)
+    # always encrypted at rest: the AWS managed key unless a customer key is named
+    assert mixed["encryption"]["at_rest"] is True and mixed["encryption"]["default_source"] == "aws.msk.always"
+    assert (stores["stream_tls"], ids["key_rot"], "encrypted_by") in edges
+    serverless = res[stores["stream_serverless"]].attrs  # TLS-only with IAM auth, always encrypted
+    assert (serverless["transport"]["tls_required"], serverless["encryption"]["at_rest"]) == (True, True)
+    assert (stores["stream_serverless"], ids["closed_sg"], "protected_by") in edges
+
+
+def test_aws_redshift_clusters(scanned):
+    ids, result = scanned
+    res, stores = _by_id(result), ids["stores"]
+    enc = stores["warehouse_enc"]
+    attrs = res[enc].attrs
+    assert attrs["public"] is False and dict(attrs["backup"]) == {"retention_days": 7, "enabled": True}
+    assert (enc, ids["key_rot"], "encrypted_by") in {(e.src, e.dst, e.kind) for e in result.inventory.edges}
+    assert res[stores["warehouse_open"]].attrs["encryption"]["at_rest"] is False
+    by_rule = {(f.rule_id, f.resource.id): f for f in result.findings}
+    assert not {("POSTURE-ENC-001", enc), ("POSTURE-SEG-003", enc), ("POSTURE-BAK-002", enc)} & set(by_rule)
+    # neither the default group nor a custom group that does not set require_ssl decides TLS (moto cannot
+    # set a parameter: ModifyClusterParameterGroup is not implemented), so TLS-004 stays unverified
+    for rid in (enc, stores["warehouse_open"]):
+        assert attrs["transport"]["tls_required"] is UNKNOWN and by_rule[("POSTURE-TLS-004", rid)].unverified
+
+
+def test_aws_redshift_require_ssl_from_the_user_set_parameter():
+    from posture.providers.aws.normalise import normalise
+
+    def batch(rtype, rec):
+        return {"task": "t", "service": "redshift", "account": "1", "region": REGION, "calls": 1, "gaps": [],
+                "follow": [], "records": {rtype: [{**rec, "_account": "1", "_region": REGION}]}}
+
+    def tls(value):
+        params = [{"ParameterName": "require_ssl", "ParameterValue": value, "Source": "user"}]
+        cluster = {"ClusterIdentifier": "w", "ClusterParameterGroups": [{"ParameterGroupName": "g"}]}
+        inv = normalise([batch("redshift.cluster", cluster),
+                         batch("redshift.parameter_group", {"Name": "g", "_unread": [], "Parameters": params})])
+        return inv.resources[0].attrs["transport"]["tls_required"]
+
+    assert (tls("true"), tls("false")) == (True, False)
+
+
+@set_initial_no_auth_action_count(5)  # the five setup calls below
+@mock_aws
+def test_aws_redshift_parameter_group_denied_is_a_gap_and_undecided():
+    redshift = boto3.client("redshift", region_name=REGION)
+    redshift.create_cluster_parameter_group(ParameterGroupName="custom", ParameterGroupFamily="redshift-1.0",
+                                            Description="c")
+    redshift.create_cluster(ClusterIdentifier="w", NodeType="ra3.xlplus", ClusterType="single-node",
+                            MasterUsername="u", MasterUserPassword="Not-a-real-pass1",
+                            ClusterParameterGroupName="custom")
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="auditor")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+        "sts:GetCallerIdentity", "redshift:DescribeClusters"]}]}
+    iam.put_user_policy(UserName="auditor", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            region_name=REGION)
+    result = posture.scan_aws(session, regions=[REGION], services=["redshift"])
+    assert [(g.service, g.reason.split(":")[0], g.code, g.target) for g in result.gaps if g.source == "aws"] == [
+        ("redshift", "describe_cluster_parameters", "AccessDenied", "custom")]
+    (cluster,) = result.inventory.resources
+    assert cluster.attrs["transport"]["tls_required"] is UNKNOWN and cluster.attrs["public"] is False

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from posture import knowledge
 from posture.model import UNKNOWN
 from posture.providers.s3_public import statements
-from posture.providers.terraform.common import as_int, json_document
+from posture.providers.terraform.common import as_int, json_document, tri
 
 # Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
 # default of the engine's default parameter group: a bool, or {minimum major version: True}).
@@ -104,3 +105,26 @@ def rds_tls_required(engine: str, value: Any, engine_version: Any) -> Any:
     if not isinstance(major, int):
         return UNKNOWN  # the default version changes over time
     return any(major >= v for v in default)
+
+
+def search_min_tls(policy: Any) -> Any:
+    """Lowest TLS version an OpenSearch / Elasticsearch domain endpoint accepts under its TLSSecurityPolicy
+    (the knowledge table's ``opensearch`` family); UNKNOWN for an unknown or not yet known policy name."""
+    entry = knowledge.tls_policy("aws", policy, "opensearch") if isinstance(policy, str) and policy else None
+    return entry["min_version"] if entry else UNKNOWN
+
+
+def msk_client_tls(client_broker: Any) -> Any:
+    """Whether MSK brokers accept only TLS from clients: ClientBroker ``TLS`` (the API default when unset);
+    ``TLS_PLAINTEXT`` and ``PLAINTEXT`` also accept plain text."""
+    return UNKNOWN if client_broker is UNKNOWN else client_broker in (None, "", "TLS")
+
+
+def redshift_tls_required(require_ssl: Any) -> Any:
+    """Whether a Redshift cluster refuses plain connections, from the ``require_ssl`` value its parameter group
+    sets (None: not set, the default group's value, not judged).
+
+    https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html: "By default, cluster
+    databases accept a connection whether it uses SSL or not"; AWS's 2025 secure defaults for new clusters
+    changed the default group, and neither a plan nor the group tells the creation date, so it is UNKNOWN."""
+    return UNKNOWN if require_ssl is None or require_ssl is UNKNOWN else tri(str(require_ssl).lower())

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from posture.model import Gap, Inventory, freeze
-from posture.providers.aws import norm_data, norm_edge, norm_identity, norm_network
+from posture.providers.aws import norm_data, norm_edge, norm_identity, norm_network, norm_stores
 from posture.providers.aws.norm_common import Index, Out
 
 NORMALISERS: tuple[Callable[[Index, Out], None], ...] = (
@@ -18,6 +18,7 @@ NORMALISERS: tuple[Callable[[Index, Out], None], ...] = (
     norm_data.s3,
     norm_data.rds,
     norm_data.simple_stores,
+    norm_stores.stores,
     norm_edge.elbv2,
     norm_edge.elb,
     norm_edge.acm,

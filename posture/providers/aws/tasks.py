@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from posture.providers.aws import tasks_data, tasks_ec2, tasks_edge, tasks_identity
+from posture.providers.aws import tasks_data, tasks_ec2, tasks_edge, tasks_identity, tasks_stores
 from posture.providers.aws.session import SessionSpec
 
 
@@ -37,6 +37,11 @@ TASKS: dict[str, Task] = {
     "sqs_queues": Task(tasks_data.sqs_queues, "sqs", "detail"),
     "sns": Task(tasks_data.sns, "sns", "regional"),
     "sns_topics": Task(tasks_data.sns_topics, "sns", "detail"),
+    "opensearch": Task(tasks_stores.opensearch, "opensearch", "regional"),
+    "opensearch_domains": Task(tasks_stores.opensearch_domains, "opensearch", "detail"),
+    "kafka": Task(tasks_stores.kafka, "kafka", "regional"),
+    "redshift": Task(tasks_stores.redshift, "redshift", "regional"),
+    "redshift_parameters": Task(tasks_stores.redshift_parameters, "redshift", "detail"),
     "elbv2": Task(tasks_edge.elbv2, "elbv2", "regional"),
     "elbv2_listeners": Task(tasks_edge.elbv2_listeners, "elbv2", "detail"),
     "elb": Task(tasks_edge.elb, "elb", "regional"),

@@ -1017,14 +1017,10 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
 
 
 def _redshift_tls_required(raw: RawResource, index: PlanIndex) -> Any:
-    """require_ssl of the cluster's parameter group, else unknown.
-
-    https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html: "By default, cluster
-    databases accept a connection whether it uses SSL or not"; AWS's 2025 secure defaults for new clusters
-    changed the default group, and the creation date is not in the code, so the default is not guessed."""
+    """require_ssl of the cluster's parameter group (posture.providers.aws_transport decides)."""
     value = _group_parameter(index, raw, "cluster_parameter_group_name", ("aws_redshift_parameter_group",),
                              "require_ssl")
-    return UNKNOWN if value in (None, UNKNOWN) else tri(str(value).lower())
+    return aws_transport.redshift_tls_required(value)
 
 
 def _redshift(raw: RawResource, index: PlanIndex) -> Out:
@@ -1080,7 +1076,7 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         if policy is UNKNOWN or policy in (None, ""):
             min_tls = None if policy is not UNKNOWN else UNKNOWN
         else:
-            min_tls = tls_policy("aws", policy, "opensearch")["min_version"]
+            min_tls = aws_transport.search_min_tls(policy)
     n2n = block(raw, "node_to_node_encryption")
     if n2n is UNKNOWN and raw.is_configured("node_to_node_encryption") is False:
         n2n = {}
@@ -1206,7 +1202,7 @@ def _msk(raw: RawResource, index: PlanIndex) -> Out:
     client = raw.get("encryption_info.0.encryption_in_transit.0.client_broker")
     if client is UNKNOWN and raw.is_configured("encryption_info.0.encryption_in_transit.0.client_broker") is False:
         client = None
-    tls_required = UNKNOWN if client is UNKNOWN else client in (None, "", "TLS")  # API default TLS
+    tls_required = aws_transport.msk_client_tls(client)
     in_cluster = tri(_unset_default(raw, "encryption_info.0.encryption_in_transit.0.in_cluster", True), True)
     attrs = {
         "store_type": "stream",
