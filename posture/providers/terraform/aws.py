@@ -1084,11 +1084,13 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
     in_cluster = UNKNOWN if n2n is UNKNOWN else tri(n2n.get("enabled"), False)
     vpc = block(raw, "vpc_options")
     subnets = vpc.get("subnet_ids") if isinstance(vpc, dict) else UNKNOWN
+    # Outside a VPC the domain has a public endpoint guarded by its access policy alone (as the live source reads it)
+    public: Any = UNKNOWN if vpc is UNKNOWN else not (subnets is UNKNOWN or (isinstance(subnets, list) and subnets))
     sgs, sg_edges = _protected_by(index, raw, raw.address, "vpc_options.0.security_group_ids")
     attrs = {
         "store_type": "search",
         "encryption": enc,
-        "public": False if isinstance(subnets, list) and subnets else UNKNOWN,  # else an access policy decides
+        "public": public,
         "transport": {"tls_required": https, "min_tls_version": min_tls, "in_cluster_tls": in_cluster},
         "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
         "firewalls": sgs,
