@@ -125,6 +125,7 @@ def redshift_tls_required(require_ssl: Any) -> Any:
     sets (None: not set, the default group's value, not judged).
 
     https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html: "By default, cluster
-    databases accept a connection whether it uses SSL or not"; AWS's 2025 secure defaults for new clusters
-    changed the default group, and neither a plan nor the group tells the creation date, so it is UNKNOWN."""
+    databases accept a connection whether it uses SSL or not". A cluster on the AWS-managed default group is
+    still not judged (UNKNOWN): neither a plan nor the cluster record carries that group's effective value,
+    and posture does not read default groups, so "cannot verify" is the honest answer."""
     return UNKNOWN if require_ssl is None or require_ssl is UNKNOWN else tri(str(require_ssl).lower())

@@ -1024,8 +1024,8 @@ def _redshift_tls_required(raw: RawResource, index: PlanIndex) -> Any:
 
 
 def _redshift(raw: RawResource, index: PlanIndex) -> Out:
-    # encrypted and publicly_accessible changed defaults (AWS 2025 secure defaults, provider v5/v6):
-    # unset values are left unknown rather than guessed.
+    # encrypted and publicly_accessible: the provider's defaults for these differ between provider versions
+    # (posture does not know which one a .tf targets), so unset values are left unknown rather than guessed.
     flag = raw.get("encrypted")
     flag = tri(flag) if isinstance(flag, str) else flag
     key = None
