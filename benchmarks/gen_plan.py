@@ -21,7 +21,6 @@ per resource, and Checkov's time grows with the attributes, so this shape flatte
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import sys
@@ -170,23 +169,18 @@ def _reindex(text: str, k: int) -> str:
 def realistic(n: int) -> dict[str, Any]:
     """Repeat the real one-stack plan's module instances ``module.x[0]`` as ``module.x[k]``."""
     base = json.loads(STACK_PLAN.read_text())
-    per_stack = len(base["resource_changes"])
-    stacks = max(1, math.ceil(n / per_stack))
-    doc = copy.deepcopy(base)
-    doc["variables"]["stacks"]["value"] = str(stacks)
-    doc["resource_changes"] = []
-    doc["planned_values"]["root_module"]["child_modules"] = []
-    doc["relevant_attributes"] = []
+    stacks = max(1, math.ceil(n / len(base["resource_changes"])))
+    changes, children, relevant = [], [], []
     for k in range(stacks):
-        for rc in base["resource_changes"]:
-            rc = dict(rc, address=_reindex(rc["address"], k), module_address=_reindex(rc["module_address"], k))
-            doc["resource_changes"].append(rc)
-        for child in base["planned_values"]["root_module"]["child_modules"]:
-            resources = [dict(r, address=_reindex(r["address"], k)) for r in child["resources"]]
-            doc["planned_values"]["root_module"]["child_modules"].append(
-                dict(child, address=_reindex(child["address"], k), resources=resources))
-        for ra in base.get("relevant_attributes", []):
-            doc["relevant_attributes"].append(dict(ra, resource=_reindex(ra["resource"], k)))
+        changes += [dict(rc, address=_reindex(rc["address"], k), module_address=_reindex(rc["module_address"], k))
+                    for rc in base["resource_changes"]]
+        children += [dict(child, address=_reindex(child["address"], k),
+                          resources=[dict(r, address=_reindex(r["address"], k)) for r in child["resources"]])
+                     for child in base["planned_values"]["root_module"]["child_modules"]]
+        relevant += [dict(ra, resource=_reindex(ra["resource"], k)) for ra in base.get("relevant_attributes", [])]
+    doc = dict(base, resource_changes=changes, relevant_attributes=relevant,
+               planned_values={"root_module": {"child_modules": children}})
+    doc["variables"] = {**base["variables"], "stacks": {"value": str(stacks)}}
     return doc
 
 

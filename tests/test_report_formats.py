@@ -208,7 +208,8 @@ def test_json_formats_put_one_row_per_line_and_stay_valid_json(result, fmt, row_
     for line in rows:
         json.loads(line.rstrip(","))
     doc = json.loads(text)
-    assert doc == json.loads(json.dumps(doc, indent=2))
+    if fmt == "json":  # the layout changes nothing in the document itself
+        assert doc == json.loads(json.dumps(result.to_dict()))
 
 
 def test_jsontext_indents_only_the_outer_levels():
