@@ -12,7 +12,7 @@ from typing import Any
 from posture import knowledge
 from posture.model import UNKNOWN
 from posture.providers.s3_public import statements
-from posture.providers.terraform.common import as_int, json_document, tri
+from posture.providers.values import as_int, json_document, tri
 
 # Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
 # default of the engine's default parameter group: a bool, or {minimum major version: True}).

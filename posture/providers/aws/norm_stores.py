@@ -22,7 +22,7 @@ from posture.providers.aws.norm_common import (
 )
 from posture.providers.aws.tasks_stores import redshift_groups
 from posture.providers.aws_transport import msk_client_tls, redshift_tls_required, search_min_tls
-from posture.providers.terraform.common import tri
+from posture.providers.values import tri
 
 SEARCH_DEFAULT_TLS_POLICY = "Policy-Min-TLS-1-0-2019-07"
 """DomainEndpointOptions.TLSSecurityPolicy when the API omits it (its documented default)."""

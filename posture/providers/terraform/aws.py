@@ -13,17 +13,15 @@ from typing import Any
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers import aws_transport
 from posture.providers.aws_transport import policies_deny_http
-from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, any_of, policy_public
+from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, policy_public
 from posture.providers.terraform.common import (
     ALL_PORTS,
-    as_int,
     block,
     blocks,
     customer_key,
     default_tls_policy,
     edge,
     encryption,
-    json_document,
     key_spec,
     listed,
     parse_arn,
@@ -36,11 +34,10 @@ from posture.providers.terraform.common import (
     str_list,
     tags_of,
     tls_policy,
-    tri,
     unknown_encryption,
-    unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
+from posture.providers.values import any_of, as_int, json_document, tri, unless
 
 Out = list[Resource | Edge]
 
