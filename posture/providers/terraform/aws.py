@@ -980,7 +980,7 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
             multi_az = tri(_unset_default(raw, "multi_az", False), False)
         else:
             flags = [tri(m.get("publicly_accessible"), False) for m in members]
-            public = True if True in flags else (UNKNOWN if UNKNOWN in flags else False)
+            public = any_of(flags)
             zones = raw.get("availability_zones")
             if members:
                 multi_az = len(members) > 1  # a replica instance is what fails over to another zone
