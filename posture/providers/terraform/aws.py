@@ -1044,8 +1044,7 @@ def _redshift(raw: RawResource, index: PlanIndex) -> Out:
         "transport": {"tls_required": _redshift_tls_required(raw, index), "min_tls_version": None},
         "firewalls": sgs,
     }
-    name = raw.get("cluster_identifier")
-    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_identifier"), raw.name)),
             *_enc_edge(raw.address, key), *sg_edges]
 
 
@@ -1069,11 +1068,8 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         # no block: the API default EnforceHTTPS=false; inside the block the provider defaults it to true
         https = tri(endpoint.get("enforce_https"), bool(endpoint))
         policy = endpoint.get("tls_security_policy")
-        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones)
-        if policy is UNKNOWN or policy in (None, ""):
-            min_tls = None if policy is not UNKNOWN else UNKNOWN
-        else:
-            min_tls = aws_transport.search_min_tls(policy)
+        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones): not judged
+        min_tls = None if policy in (None, "") else aws_transport.search_min_tls(policy)
     n2n = block(raw, "node_to_node_encryption")
     if n2n is UNKNOWN and raw.is_configured("node_to_node_encryption") is False:
         n2n = {}
@@ -1092,8 +1088,7 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
         "firewalls": sgs,
     }
-    name = raw.get("domain_name")
-    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("domain_name"), raw.name)),
             *_enc_edge(raw.address, key), *sg_edges]
 
 
