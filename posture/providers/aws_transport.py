@@ -62,6 +62,17 @@ def policies_deny_http(policies: Iterable[Any]) -> Any:
     return any_of(policy_denies_http(p) for p in policies)
 
 
+def viewer_http_redirect(policies: Iterable[Any]) -> Any:
+    """Whether a CloudFront distribution's plain-HTTP side redirects to HTTPS, from the ``viewer_protocol_policy``
+    of every cache behaviour: None when all are ``https-only`` (no plain-HTTP side), UNKNOWN when one is unknown."""
+    policies = list(policies)
+    if any(p is UNKNOWN for p in policies):
+        return UNKNOWN
+    if policies and all(p == "https-only" for p in policies):
+        return None
+    return all(p in ("redirect-to-https", "https-only") for p in policies)
+
+
 def origin_tls(origin_policies: Iterable[Any], http_redirect: Any) -> Any:
     """Whether a CloudFront distribution reaches every custom origin over HTTPS.
 

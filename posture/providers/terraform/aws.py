@@ -1438,12 +1438,7 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     ordered = blocks(raw.values, "ordered_cache_behavior")
     policies = [b.get("viewer_protocol_policy") for b in (behaviours if isinstance(behaviours, list) else [])]
     policies += [b.get("viewer_protocol_policy") for b in (ordered if isinstance(ordered, list) else [])]
-    if any(p is UNKNOWN for p in policies):
-        http_redirect: Any = UNKNOWN
-    elif policies and all(p == "https-only" for p in policies):
-        http_redirect = None  # no plain-HTTP side at all
-    else:
-        http_redirect = all(p in ("redirect-to-https", "https-only") for p in policies)
+    http_redirect = aws_transport.viewer_http_redirect(policies)
     common = {"load_balancer": None, "certificates": certs}
     attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common}
     origin_tls = _cloudfront_origin_tls(raw, http_redirect)
