@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from posture.model import UNKNOWN
-from posture.providers.aws_transport import origin_tls, policies_deny_http
+from posture.providers.aws_transport import origin_tls, policies_deny_http, viewer_http_redirect
 
 
 def test_origin_tls_match_viewer_follows_the_viewer_side():
@@ -26,3 +26,10 @@ def test_policies_deny_http_reads_json_text_and_never_guesses():
     assert policies_deny_http([allow, None]) is False
     assert policies_deny_http([]) is False
     assert policies_deny_http(["{not json"]) is UNKNOWN  # unparsable is undecided, not "allows HTTP"
+
+
+def test_viewer_http_redirect_from_the_behaviours():
+    assert viewer_http_redirect(["https-only", "https-only"]) is None  # no plain-HTTP side
+    assert viewer_http_redirect(["redirect-to-https", "https-only"]) is True
+    assert viewer_http_redirect(["redirect-to-https", "allow-all"]) is False
+    assert viewer_http_redirect(["allow-all", UNKNOWN]) is UNKNOWN

@@ -12,7 +12,7 @@ from typing import Any
 from posture import knowledge
 from posture.model import UNKNOWN
 from posture.providers.s3_public import statements
-from posture.providers.terraform.common import as_int, json_document, tri
+from posture.providers.values import all_of, any_of, as_int, json_document, tri
 
 # Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
 # default of the engine's default parameter group: a bool, or {minimum major version: True}).
@@ -59,8 +59,18 @@ def policy_denies_http(policy: Any) -> Any:
 
 def policies_deny_http(policies: Iterable[Any]) -> Any:
     """True when one of the resource's policies denies aws:SecureTransport = false; False for none."""
-    verdicts = [policy_denies_http(p) for p in policies]
-    return True if True in verdicts else (UNKNOWN if any(v is UNKNOWN for v in verdicts) else False)
+    return any_of(policy_denies_http(p) for p in policies)
+
+
+def viewer_http_redirect(policies: Iterable[Any]) -> Any:
+    """Whether a CloudFront distribution's plain-HTTP side redirects to HTTPS, from the ``viewer_protocol_policy``
+    of every cache behaviour: None when all are ``https-only`` (no plain-HTTP side), UNKNOWN when one is unknown."""
+    policies = list(policies)
+    if any(p is UNKNOWN for p in policies):
+        return UNKNOWN
+    if policies and all(p == "https-only" for p in policies):
+        return None
+    return all(p in ("redirect-to-https", "https-only") for p in policies)
 
 
 def origin_tls(origin_policies: Iterable[Any], http_redirect: Any) -> Any:
@@ -77,9 +87,7 @@ def origin_tls(origin_policies: Iterable[Any], http_redirect: Any) -> Any:
             verdicts.append(UNKNOWN if http_redirect is UNKNOWN else http_redirect is not False)
         else:
             verdicts.append(policy == "https-only" if policy in ("https-only", "http-only") else UNKNOWN)
-    if False in verdicts:
-        return False
-    return UNKNOWN if UNKNOWN in verdicts else (True if verdicts else None)
+    return all_of(*verdicts) if verdicts else None
 
 
 def _family(engine: str) -> str:

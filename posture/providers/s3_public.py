@@ -8,11 +8,12 @@ the caller's network, organisation, account or source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
 from posture.model import UNKNOWN
+from posture.providers.values import all_of, any_of, not_
 
 # Actions that read data: a statement allowing any of them (directly or through a wildcard) exposes objects.
 READ_ACTIONS = ("s3:getobject", "s3:getobjectversion", "s3:listbucket", "s3:listbucketversions")
@@ -39,14 +40,6 @@ ALL_USERS_URIS = frozenset({
 })
 READ_PERMISSIONS = frozenset({"read", "full_control"})
 PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
-
-
-def any_of(values: Iterable[Any]) -> Any:
-    """Kleene or: True if any is True, else UNKNOWN if any is UNKNOWN, else False."""
-    values = list(values)
-    if True in values:
-        return True
-    return UNKNOWN if any(v is UNKNOWN for v in values) else False
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -144,25 +137,14 @@ def policy_public(doc: Any) -> Any:
         if effect is UNKNOWN:
             allows.append(UNKNOWN)
         elif effect == "Allow":
-            allows.append(_all(_anyone(st), _reads(st), _not(_restricts(st.get("Condition"), _POSITIVE_OPS))))
+            allows.append(all_of(_anyone(st), _reads(st), not_(_restricts(st.get("Condition"), _POSITIVE_OPS))))
         elif effect == "Deny":
-            fences.append(_all(_anyone(st), _reads(st), _restricts(st.get("Condition"), _NEGATED_OPS)))
-    return _all(any_of(allows), _not(any_of(fences)))
-
-
-def _not(v: Any) -> Any:
-    return UNKNOWN if v is UNKNOWN else not v
-
-
-def _all(*values: Any) -> Any:
-    """Kleene and."""
-    if False in values:
-        return False
-    return UNKNOWN if any(v is UNKNOWN for v in values) else True
+            fences.append(all_of(_anyone(st), _reads(st), _restricts(st.get("Condition"), _NEGATED_OPS)))
+    return all_of(any_of(allows), not_(any_of(fences)))
 
 
 def acl_grant_public(grantee_uri: Any, permission: Any) -> Any:
     """Whether one ACL grant gives read access to the AllUsers / AuthenticatedUsers groups."""
     to_all = UNKNOWN if grantee_uri is UNKNOWN else str(grantee_uri or "").lower() in ALL_USERS_URIS
     reads = UNKNOWN if permission is UNKNOWN else str(permission or "").lower() in READ_PERMISSIONS
-    return _all(to_all, reads)
+    return all_of(to_all, reads)

@@ -19,8 +19,9 @@ from posture.providers.aws.norm_common import (
 )
 from posture.providers.aws.tasks_data import cluster_group, instance_groups
 from posture.providers.aws_transport import policy_denies_http, rds_tls_parameter, rds_tls_required
-from posture.providers.s3_public import acl_grant_public, any_of, policy_public
-from posture.providers.terraform.common import json_document, public_read, unless
+from posture.providers.s3_public import acl_grant_public, policy_public
+from posture.providers.terraform.common import public_read
+from posture.providers.values import all_of, any_of, json_document, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PAB_ATTRS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
@@ -187,7 +188,7 @@ def _rds_tls(groups: dict[tuple[str, str, str, bool], dict[str, Any]], db: dict[
             continue
         values = [p.get("ParameterValue") for p in group["Parameters"] or [] if p.get("ParameterName") == param]
         verdicts.append(rds_tls_required(engine, values[-1] if values else None, db.get("EngineVersion")))
-    return False if False in verdicts else (UNKNOWN if UNKNOWN in verdicts else True)
+    return all_of(*verdicts)
 
 
 def rds(idx: Index, out: Out) -> None:

@@ -134,8 +134,7 @@ def cloudfront(idx: Index, out: Out) -> None:
         common = {"load_balancer": None, "certificates": certs, "domain": d.get("DomainName")}
         behaviours = [d.get("DefaultCacheBehavior") or {}, *list((d.get("CacheBehaviors") or {}).get("Items") or [])]
         policies = [b.get("ViewerProtocolPolicy", "allow-all") for b in behaviours]
-        http_redirect = None if all(p == "https-only" for p in policies) else all(
-            p in ("redirect-to-https", "https-only") for p in policies)
+        http_redirect = aws_transport.viewer_http_redirect(policies)
         attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common}
         if "config" in d.get("_unread", ()):
             attrs["origin_tls"] = UNKNOWN

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.aws.norm_common import (
     Index,
@@ -22,10 +23,7 @@ from posture.providers.aws.norm_common import (
 )
 from posture.providers.aws.tasks_stores import redshift_groups
 from posture.providers.aws_transport import msk_client_tls, redshift_tls_required, search_min_tls
-from posture.providers.terraform.common import tri
-
-SEARCH_DEFAULT_TLS_POLICY = "Policy-Min-TLS-1-0-2019-07"
-"""DomainEndpointOptions.TLSSecurityPolicy when the API omits it (its documented default)."""
+from posture.providers.values import tri
 
 
 def _placed(out: Out, rec: Mapping[str, Any], rid: str, sgs: Iterable[str], subnets: Iterable[str]) -> list[str]:
@@ -45,12 +43,14 @@ def opensearch(idx: Index, out: Out, d: dict[str, Any]) -> None:
     enc = kms_encryption(idx, out, rid, at_rest.get("KmsKeyId"), d["_account"], d["_region"]) \
         if at_rest.get("Enabled") else provider_default("opensearch.domain")  # off unless enabled
     endpoint = d.get("DomainEndpointOptions") or {}
+    # an omitted TLSSecurityPolicy is the API default, kept with its source in the knowledge table
+    policy = endpoint.get("TLSSecurityPolicy") or knowledge.default_tls_policy("aws", "opensearch")["name"]
     vpc = d.get("VPCOptions") or {}
     attrs = {
         "store_type": "search", "encryption": enc,
         "public": not vpc.get("SubnetIds"),  # outside a VPC the endpoint is on the internet
         "transport": {"tls_required": bool(endpoint.get("EnforceHTTPS")),
-                      "min_tls_version": search_min_tls(endpoint.get("TLSSecurityPolicy") or SEARCH_DEFAULT_TLS_POLICY),
+                      "min_tls_version": search_min_tls(policy),
                       "in_cluster_tls": bool((d.get("NodeToNodeEncryptionOptions") or {}).get("Enabled"))},
         "engine": d.get("EngineVersion"),
     }

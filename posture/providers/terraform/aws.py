@@ -13,17 +13,15 @@ from typing import Any
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers import aws_transport
 from posture.providers.aws_transport import policies_deny_http
-from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, any_of, policy_public
+from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, policy_public
 from posture.providers.terraform.common import (
     ALL_PORTS,
-    as_int,
     block,
     blocks,
     customer_key,
     default_tls_policy,
     edge,
     encryption,
-    json_document,
     key_spec,
     listed,
     parse_arn,
@@ -36,11 +34,10 @@ from posture.providers.terraform.common import (
     str_list,
     tags_of,
     tls_policy,
-    tri,
     unknown_encryption,
-    unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
+from posture.providers.values import any_of, as_int, json_document, tri, unless
 
 Out = list[Resource | Edge]
 
@@ -983,7 +980,7 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
             multi_az = tri(_unset_default(raw, "multi_az", False), False)
         else:
             flags = [tri(m.get("publicly_accessible"), False) for m in members]
-            public = True if True in flags else (UNKNOWN if UNKNOWN in flags else False)
+            public = any_of(flags)
             zones = raw.get("availability_zones")
             if members:
                 multi_az = len(members) > 1  # a replica instance is what fails over to another zone
@@ -1047,8 +1044,7 @@ def _redshift(raw: RawResource, index: PlanIndex) -> Out:
         "transport": {"tls_required": _redshift_tls_required(raw, index), "min_tls_version": None},
         "firewalls": sgs,
     }
-    name = raw.get("cluster_identifier")
-    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("cluster_identifier"), raw.name)),
             *_enc_edge(raw.address, key), *sg_edges]
 
 
@@ -1072,11 +1068,8 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         # no block: the API default EnforceHTTPS=false; inside the block the provider defaults it to true
         https = tri(endpoint.get("enforce_https"), bool(endpoint))
         policy = endpoint.get("tls_security_policy")
-        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones)
-        if policy is UNKNOWN or policy in (None, ""):
-            min_tls = None if policy is not UNKNOWN else UNKNOWN
-        else:
-            min_tls = aws_transport.search_min_tls(policy)
+        # an unset policy depends on the provider version (TLS 1.0 before, TLS 1.2 in newer ones): not judged
+        min_tls = None if policy in (None, "") else aws_transport.search_min_tls(policy)
     n2n = block(raw, "node_to_node_encryption")
     if n2n is UNKNOWN and raw.is_configured("node_to_node_encryption") is False:
         n2n = {}
@@ -1095,8 +1088,7 @@ def _search_domain(raw: RawResource, index: PlanIndex) -> Out:
         "engine": raw.get("engine_version") if raw.type == "aws_opensearch_domain" else "elasticsearch",
         "firewalls": sgs,
     }
-    name = raw.get("domain_name")
-    return [_res(raw, index, Kind.DATASTORE, attrs, name=name if isinstance(name, str) else raw.name),
+    return [_res(raw, index, Kind.DATASTORE, attrs, name=_first_str(raw.get("domain_name"), raw.name)),
             *_enc_edge(raw.address, key), *sg_edges]
 
 
@@ -1446,12 +1438,7 @@ def _cloudfront(raw: RawResource, index: PlanIndex) -> Out:
     ordered = blocks(raw.values, "ordered_cache_behavior")
     policies = [b.get("viewer_protocol_policy") for b in (behaviours if isinstance(behaviours, list) else [])]
     policies += [b.get("viewer_protocol_policy") for b in (ordered if isinstance(ordered, list) else [])]
-    if any(p is UNKNOWN for p in policies):
-        http_redirect: Any = UNKNOWN
-    elif policies and all(p == "https-only" for p in policies):
-        http_redirect = None  # no plain-HTTP side at all
-    else:
-        http_redirect = all(p in ("redirect-to-https", "https-only") for p in policies)
+    http_redirect = aws_transport.viewer_http_redirect(policies)
     common = {"load_balancer": None, "certificates": certs}
     attrs = {"protocol": "https", "port": 443, "tls": tls, "redirects_to_https": False, **common}
     origin_tls = _cloudfront_origin_tls(raw, http_redirect)

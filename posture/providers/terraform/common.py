@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.terraform.plan import PlanIndex, RawResource, location_for
+from posture.providers.values import as_int, json_document, tri, unless  # noqa: F401  (re-exported)
 
 ALL_PORTS = [[0, 65535]]
 
@@ -21,17 +21,6 @@ def known(value: Any) -> bool:
 def is_true(value: Any) -> bool:
     """True only for a known ``True`` (UNKNOWN and None are not true)."""
     return value is not UNKNOWN and value is True
-
-
-def tri(value: Any, default: Any = None) -> Any:
-    """A bool-ish value: UNKNOWN stays UNKNOWN, None becomes ``default``, anything else ``bool()``."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    if value is None or value == "":
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
 
 
 def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:
@@ -97,18 +86,6 @@ def tags_of(values: Mapping[str, Any], key: str = "tags") -> dict[str, str]:
     if not isinstance(tags, Mapping):
         return {}
     return {str(k): v for k, v in tags.items() if isinstance(v, str)}
-
-
-def as_int(value: Any) -> Any:
-    """An int from an int or numeric string; UNKNOWN stays; anything else None."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def is_external_id(value: Any) -> bool:
@@ -232,31 +209,6 @@ def provider_default(*ids: str) -> dict[str, Any]:
 
 
 # -- public read access of object stores ---------------------------------------------------------------------
-def json_document(value: Any) -> Any:
-    """A policy document: JSON text parsed, a mapping (HCL ``jsonencode`` with unknown leaves) as is.
-
-    None for no document; UNKNOWN for an unknown or unparsable one (never read as "grants nothing").
-    """
-    if value is UNKNOWN or isinstance(value, Mapping):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        doc = json.loads(value)
-    except ValueError:
-        return UNKNOWN
-    return doc if isinstance(doc, Mapping) else UNKNOWN
-
-
-def unless(grant: Any, blocked: Any) -> Any:
-    """A grant that a protection overrides: true only when granted and known not blocked (Kleene and-not)."""
-    if blocked is True or grant is False or grant is None:
-        return False
-    if grant is True and blocked in (False, None):
-        return True
-    return UNKNOWN
-
-
 def public_read(grants: Iterable[tuple[str, Any]], native_type: str) -> dict[str, Any]:
     """``public`` and ``public_via`` of an object store from ``(what, granted)`` pairs (docs/model.md).
 
