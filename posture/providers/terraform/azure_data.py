@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.terraform.azure_common import names, res
 from posture.providers.terraform.common import (
@@ -42,7 +43,6 @@ _ENGINE = {
     "azurerm_mysql_flexible_server": "mysql",
     "azurerm_mariadb_server": "mariadb",
 }
-_VERSIONS = ["ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"]
 _PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}
 
 # firewall rule type -> (attribute naming the server, server types, start attribute, end attribute)
@@ -117,8 +117,8 @@ def _min_tls(value: Any) -> Any:
     if str(value).strip().lower() in ("tlsenforcementdisabled", "disabled", "none"):
         return "1.0"
     found = [normalise_tls_version(v.strip()) for v in str(value).split(",") if v.strip()]
-    known = [v for v in found if v in _VERSIONS]
-    return min(known, key=_VERSIONS.index) if known else UNKNOWN
+    known = [v for v in found if v in TLS_VERSIONS]
+    return min(known, key=TLS_VERSIONS.index) if known else UNKNOWN
 
 
 def _db_encryption(raw: RawResource, index: PlanIndex, key_types: tuple[str, ...]) -> tuple[dict[str, Any], Any]:
