@@ -45,20 +45,17 @@ _ENGINE = {
 }
 _PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}
 
-# firewall rule type -> (attribute naming the server, server types, start attribute, end attribute)
-_IP_RULES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
-    "azurerm_mssql_firewall_rule": ("server_id", _SQL, "start_ip_address", "end_ip_address"),
-    "azurerm_sql_firewall_rule": ("server_name", _SQL, "start_ip_address", "end_ip_address"),
-    "azurerm_postgresql_firewall_rule": ("server_name", ("azurerm_postgresql_server",), "start_ip_address",
-                                         "end_ip_address"),
-    "azurerm_postgresql_flexible_server_firewall_rule": ("server_id", ("azurerm_postgresql_flexible_server",),
-                                                         "start_ip_address", "end_ip_address"),
-    "azurerm_mysql_firewall_rule": ("server_name", ("azurerm_mysql_server",), "start_ip_address", "end_ip_address"),
-    "azurerm_mysql_flexible_server_firewall_rule": ("server_name", ("azurerm_mysql_flexible_server",),
-                                                    "start_ip_address", "end_ip_address"),
-    "azurerm_mariadb_firewall_rule": ("server_name", ("azurerm_mariadb_server",), "start_ip_address",
-                                      "end_ip_address"),
-    "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",), "start_ip", "end_ip"),
+# firewall rule type -> (attribute naming the server, server types); the range is start/end_ip_address
+# (start/end_ip on Redis).
+_IP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "azurerm_mssql_firewall_rule": ("server_id", _SQL),
+    "azurerm_sql_firewall_rule": ("server_name", _SQL),
+    "azurerm_postgresql_firewall_rule": ("server_name", ("azurerm_postgresql_server",)),
+    "azurerm_postgresql_flexible_server_firewall_rule": ("server_id", ("azurerm_postgresql_flexible_server",)),
+    "azurerm_mysql_firewall_rule": ("server_name", ("azurerm_mysql_server",)),
+    "azurerm_mysql_flexible_server_firewall_rule": ("server_name", ("azurerm_mysql_flexible_server",)),
+    "azurerm_mariadb_firewall_rule": ("server_name", ("azurerm_mariadb_server",)),
+    "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",)),
 }
 
 # Activity log categories a subscription diagnostic setting can export (the "allLogs" group is all of them).
@@ -94,14 +91,14 @@ def _redis_non_ssl(raw: RawResource) -> Any:
 
 
 def _ip_firewall_rule(raw: RawResource, index: PlanIndex) -> Out:
-    attr, types, start, end = _IP_RULES[raw.type]
+    attr, types = _IP_RULES[raw.type]
     servers = names(index, raw, attr, types)
     server = index.by_address.get(servers[0]) if len(servers) == 1 else None
     if raw.type == "azurerm_redis_firewall_rule":
-        ports = _redis_ports(server)
+        ports, start, end = _redis_ports(server), "start_ip", "end_ip"
     else:
         engine = _ENGINE.get(server.type if server else types[0], "mssql")
-        ports = [_PORT[engine]]
+        ports, start, end = [_PORT[engine]], "start_ip_address", "end_ip_address"
     fw_rule = rule("ingress", "allow", "tcp", [[p, p] for p in ports], ip_range_peers(raw.get(start), raw.get(end)),
                    name=raw.get("name"))
     attrs = {"layer": "instance", "stateful": True, "is_default": False, "network": None, "rules": [fw_rule]}
@@ -157,8 +154,7 @@ def _single_server(raw: RawResource, index: PlanIndex) -> Out:
     minimum = raw.get("ssl_minimal_tls_version_enforced")
     if minimum is None and raw.type != "azurerm_mariadb_server":
         minimum = "TLS1_2"  # azurerm default
-    kind = raw.type.removeprefix("azurerm_").removesuffix("_server")
-    enc, key = _db_encryption(raw, index, (f"azurerm_{kind}_server_key",))
+    enc, key = _db_encryption(raw, index, (f"{raw.type}_key",))
     attrs = {
         "store_type": "database",
         "engine": _ENGINE[raw.type],
