@@ -16,11 +16,10 @@ from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.azure_common import names, res
+from posture.providers.terraform.azure_common import diagnostic_logs, names, res
 from posture.providers.terraform.common import (
     as_int,
     block,
-    blocks,
     customer_key,
     edge,
     listed,
@@ -236,25 +235,17 @@ def _activity_log_export(raw: RawResource, index: PlanIndex) -> Out:
     """
     if not _is_subscription(raw):
         return []
-    types: Any = []
-    for name in ("enabled_log", "log"):
-        entries = blocks(raw.values, name)
-        if entries is UNKNOWN:
+    entries = diagnostic_logs(raw)
+    types: Any = UNKNOWN if entries is UNKNOWN else []
+    for entry in listed(entries):
+        category, group = entry.get("category"), entry.get("category_group")
+        if UNKNOWN in (category, group):
             types = UNKNOWN
             break
-        for entry in listed(entries):
-            if name == "log" and entry.get("enabled") is False:
-                continue
-            category, group = entry.get("category"), entry.get("category_group")
-            if UNKNOWN in (category, group):
-                types = UNKNOWN
-                break
-            if isinstance(group, str) and group.lower() == "alllogs":
-                types.extend(ACTIVITY_LOG_CATEGORIES)
-            elif isinstance(category, str):
-                types.append(category)
-        if types is UNKNOWN:
-            break
+        if isinstance(group, str) and group.lower() == "alllogs":
+            types.extend(ACTIVITY_LOG_CATEGORIES)
+        elif isinstance(category, str):
+            types.append(category)
     attrs = {
         "covers": "account",
         "enabled": True,

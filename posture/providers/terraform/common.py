@@ -34,6 +34,12 @@ def tri(value: Any, default: Any = None) -> Any:
     return bool(value)
 
 
+def any_true(verdicts: Iterable[Any]) -> Any:
+    """Kleene "or" of verdicts: True when one is True, else UNKNOWN when one is UNKNOWN, else False."""
+    verdicts = list(verdicts)
+    return True if True in verdicts else (UNKNOWN if UNKNOWN in verdicts else False)
+
+
 def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:
     """The first element of a nested block (plan JSON renders blocks as lists); {} when absent.
 
