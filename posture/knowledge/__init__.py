@@ -551,6 +551,8 @@ def validate() -> list[str]:
             problems.append(f"{where}: since must be an ISO date string (YYYY[-MM[-DD]])")
         if not str(entry.get("source", "")).startswith("https://"):
             problems.append(f"{where}: source must be an https URL")
+        if not all(str(u).startswith("https://") for u in entry.get("sources") or []):
+            problems.append(f"{where}: sources must be https URLs")
         for native in entry.get("applies_to") or []:
             if native in seen_types:
                 problems.append(f"{where}: {native} already covered by {seen_types[native]}")
