@@ -152,7 +152,8 @@ def _single_server(raw: RawResource, index: PlanIndex) -> Out:
         ssl = UNKNOWN if legacy is UNKNOWN else str(legacy).lower() == "enabled"
     minimum = raw.get("ssl_minimal_tls_version_enforced")
     if minimum is None and raw.type != "azurerm_mariadb_server":
-        minimum = "TLS1_2"  # azurerm default
+        # azurerm default (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/postgresql_server)
+        minimum = "TLS1_2"
     enc, key = _db_encryption(raw, index, (f"{raw.type}_key",))
     attrs = {
         "store_type": "database",
@@ -176,8 +177,11 @@ def _flexible_settings(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
 
 def _flexible_server(raw: RawResource, index: PlanIndex) -> Out:
     """PostgreSQL / MySQL flexible server: TLS comes from server parameters (configuration resources)."""
+    # Server parameter defaults, both engines: TLS required, minimum TLS 1.2
+    # (https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/concepts-networking-ssl-tls,
+    # https://learn.microsoft.com/en-us/azure/mysql/flexible-server/security-tls).
     settings = _flexible_settings(raw, index)
-    require = settings.get("require_secure_transport", "on")  # on by default for both engines
+    require = settings.get("require_secure_transport", "on")
     postgres = raw.type == "azurerm_postgresql_flexible_server"
     minimum = settings.get("ssl_min_protocol_version" if postgres else "tls_version", "TLSv1.2")
     subnet = raw.get("delegated_subnet_id")
