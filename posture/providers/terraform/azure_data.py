@@ -118,7 +118,7 @@ def _min_tls(value: Any) -> Any:
 
 
 def _db_encryption(raw: RawResource, index: PlanIndex, key_types: tuple[str, ...]) -> tuple[dict[str, Any], Any]:
-    cmk = index.referrers(raw.address, key_types, "server_id") if key_types else []
+    cmk = index.referrers(raw.address, key_types, "server_id")
     inline = block(raw, "customer_managed_key")
     key_id = cmk[0].get("key_vault_key_id") if cmk else (inline.get("key_vault_key_id") if inline else None)
     if key_id not in (None, ""):
