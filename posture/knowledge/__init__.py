@@ -352,10 +352,11 @@ def gcp_ssl_policy(
 
 
 @cache
-def _encryption_index() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+def _defaults_index(table: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Entries of a defaults table by id and by native type (first entry naming a type wins)."""
     by_id: dict[str, dict[str, Any]] = {}
     by_type: dict[str, dict[str, Any]] = {}
-    for entry in _table("encryption_defaults").get("defaults") or []:
+    for entry in _table(table).get("defaults") or []:
         by_id[str(entry["id"])] = entry
         for native in entry.get("applies_to") or []:
             by_type.setdefault(str(native), entry)
@@ -379,7 +380,7 @@ def encryption_default(id_or_native_type: str) -> dict[str, Any] | None:
     """
     if not id_or_native_type:
         return None
-    by_id, by_type = _encryption_index()
+    by_id, by_type = _defaults_index("encryption_defaults")
     entry = by_id.get(id_or_native_type) or by_type.get(id_or_native_type)
     if entry is None:
         low = id_or_native_type.lower()
@@ -391,16 +392,6 @@ def encryption_default(id_or_native_type: str) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- public access defaults
 
 
-@cache
-def _public_index() -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for entry in _table("public_access_defaults").get("defaults") or []:
-        out[str(entry["id"])] = entry
-        for native in entry.get("applies_to") or []:
-            out.setdefault(str(native), entry)
-    return out
-
-
 def public_access_default(id_or_native_type: str) -> dict[str, Any] | None:
     """The public-read default of an object store by entry id or native type (``aws_s3_bucket``,
     ``Microsoft.Storage/storageAccounts``, ``storage.v1.bucket`` ...).
@@ -409,7 +400,10 @@ def public_access_default(id_or_native_type: str) -> dict[str, Any] | None:
     ``protection``, ``source``, ``note`` and, where a Terraform provider sends its own value instead of the
     platform default, ``terraform_defaults: {type: {attribute: value}}``. ``None`` when nothing is recorded.
     """
-    entry = _public_index().get(id_or_native_type) if id_or_native_type else None
+    if not id_or_native_type:
+        return None
+    by_id, by_type = _defaults_index("public_access_defaults")
+    entry = by_id.get(id_or_native_type) or by_type.get(id_or_native_type)
     return copy.deepcopy(entry) if entry is not None else None
 
 
@@ -551,6 +545,8 @@ def validate() -> list[str]:
             problems.append(f"{where}: since must be an ISO date string (YYYY[-MM[-DD]])")
         if not str(entry.get("source", "")).startswith("https://"):
             problems.append(f"{where}: source must be an https URL")
+        if not all(str(u).startswith("https://") for u in entry.get("sources") or []):
+            problems.append(f"{where}: sources must be https URLs")
         for native in entry.get("applies_to") or []:
             if native in seen_types:
                 problems.append(f"{where}: {native} already covered by {seen_types[native]}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from posture.knowledge import public_access_default
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.terraform.azure_common import diagnostic_logs
 from posture.providers.terraform.azure_common import names as _names
 from posture.providers.terraform.azure_common import one as _one
 from posture.providers.terraform.azure_common import res as _res
@@ -40,6 +41,7 @@ from posture.providers.terraform.common import (
     unless,
 )
 from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.values import any_of
 
 Out = list[Resource | Edge]
 
@@ -68,8 +70,7 @@ _DEFAULT_RULES = (
 # -- network -------------------------------------------------------------------------------------------------
 def _vnet(raw: RawResource, index: PlanIndex) -> Out:
     flows = index.referrers(raw.address, ("azurerm_network_watcher_flow_log",), "target_resource_id")
-    states = [tri(f.get("enabled"), True) for f in flows]  # a disabled flow log records nothing
-    flow_logs: Any = True if True in states else (UNKNOWN if UNKNOWN in states else False)
+    flow_logs = any_of(tri(f.get("enabled"), True) for f in flows)  # a disabled flow log records nothing
     cidrs = str_list(raw.get("address_space"))
     attrs = {"cidrs": cidrs, "is_default": False, "flow_logs": flow_logs}
     return [_res(raw, index, Kind.NETWORK, attrs)]
@@ -719,18 +720,17 @@ def _diagnostic_access_logs(raw: RawResource, index: PlanIndex) -> Any:
     wanted = _ACCESS_LOG_CATEGORIES[raw.type]
     verdicts: list[Any] = []
     for setting in index.referrers(raw.address, ("azurerm_monitor_diagnostic_setting",), "target_resource_id"):
-        entries = blocks(setting.values, "enabled_log")
-        legacy = blocks(setting.values, "log")
-        if UNKNOWN in (entries, legacy):
+        entries = diagnostic_logs(setting)
+        if entries is UNKNOWN:
             verdicts.append(UNKNOWN)
             continue
-        for entry in [*entries, *(e for e in legacy if e.get("enabled") is not False)]:
+        for entry in entries:
             names = [entry.get("category"), entry.get("category_group")]
             if UNKNOWN in names:
                 verdicts.append(UNKNOWN)
             else:
                 verdicts.append(any(isinstance(n, str) and n.lower() in (wanted, "alllogs") for n in names))
-    return True if True in verdicts else (UNKNOWN if UNKNOWN in verdicts else False)
+    return any_of(verdicts)
 
 
 def _app_gateway(raw: RawResource, index: PlanIndex) -> Out:

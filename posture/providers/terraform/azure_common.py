@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from posture.model import Kind, Resource
-from posture.providers.terraform.common import resource
+from posture.model import UNKNOWN, Kind, Resource
+from posture.providers.terraform.common import blocks, resource
 from posture.providers.terraform.plan import PlanIndex, RawResource
 
 
@@ -42,3 +42,12 @@ def one(index: PlanIndex, raw: RawResource, path: str, types: tuple[str, ...]) -
         return found[0]
     value = raw.get(path)
     return value if value != "" else None
+
+
+def diagnostic_logs(setting: RawResource) -> Any:
+    """The log entries a diagnostic setting exports: its ``enabled_log`` blocks and the legacy ``log`` blocks
+    not disabled; UNKNOWN when either list is unknown."""
+    entries, legacy = blocks(setting.values, "enabled_log"), blocks(setting.values, "log")
+    if UNKNOWN in (entries, legacy):
+        return UNKNOWN
+    return [*entries, *(e for e in legacy if e.get("enabled") is not False)]

@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.azure_common import names, res
+from posture.providers.terraform.azure_common import diagnostic_logs, names, res
 from posture.providers.terraform.common import (
     as_int,
     block,
-    blocks,
     customer_key,
     edge,
     listed,
@@ -42,23 +42,19 @@ _ENGINE = {
     "azurerm_mysql_flexible_server": "mysql",
     "azurerm_mariadb_server": "mariadb",
 }
-_VERSIONS = ["ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"]
 _PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}
 
-# firewall rule type -> (attribute naming the server, server types, start attribute, end attribute)
-_IP_RULES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
-    "azurerm_mssql_firewall_rule": ("server_id", _SQL, "start_ip_address", "end_ip_address"),
-    "azurerm_sql_firewall_rule": ("server_name", _SQL, "start_ip_address", "end_ip_address"),
-    "azurerm_postgresql_firewall_rule": ("server_name", ("azurerm_postgresql_server",), "start_ip_address",
-                                         "end_ip_address"),
-    "azurerm_postgresql_flexible_server_firewall_rule": ("server_id", ("azurerm_postgresql_flexible_server",),
-                                                         "start_ip_address", "end_ip_address"),
-    "azurerm_mysql_firewall_rule": ("server_name", ("azurerm_mysql_server",), "start_ip_address", "end_ip_address"),
-    "azurerm_mysql_flexible_server_firewall_rule": ("server_name", ("azurerm_mysql_flexible_server",),
-                                                    "start_ip_address", "end_ip_address"),
-    "azurerm_mariadb_firewall_rule": ("server_name", ("azurerm_mariadb_server",), "start_ip_address",
-                                      "end_ip_address"),
-    "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",), "start_ip", "end_ip"),
+# firewall rule type -> (attribute naming the server, server types); the range is start/end_ip_address
+# (start/end_ip on Redis).
+_IP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "azurerm_mssql_firewall_rule": ("server_id", _SQL),
+    "azurerm_sql_firewall_rule": ("server_name", _SQL),
+    "azurerm_postgresql_firewall_rule": ("server_name", ("azurerm_postgresql_server",)),
+    "azurerm_postgresql_flexible_server_firewall_rule": ("server_id", ("azurerm_postgresql_flexible_server",)),
+    "azurerm_mysql_firewall_rule": ("server_name", ("azurerm_mysql_server",)),
+    "azurerm_mysql_flexible_server_firewall_rule": ("server_name", ("azurerm_mysql_flexible_server",)),
+    "azurerm_mariadb_firewall_rule": ("server_name", ("azurerm_mariadb_server",)),
+    "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",)),
 }
 
 # Activity log categories a subscription diagnostic setting can export (the "allLogs" group is all of them).
@@ -94,14 +90,14 @@ def _redis_non_ssl(raw: RawResource) -> Any:
 
 
 def _ip_firewall_rule(raw: RawResource, index: PlanIndex) -> Out:
-    attr, types, start, end = _IP_RULES[raw.type]
+    attr, types = _IP_RULES[raw.type]
     servers = names(index, raw, attr, types)
     server = index.by_address.get(servers[0]) if len(servers) == 1 else None
     if raw.type == "azurerm_redis_firewall_rule":
-        ports = _redis_ports(server)
+        ports, start, end = _redis_ports(server), "start_ip", "end_ip"
     else:
         engine = _ENGINE.get(server.type if server else types[0], "mssql")
-        ports = [_PORT[engine]]
+        ports, start, end = [_PORT[engine]], "start_ip_address", "end_ip_address"
     fw_rule = rule("ingress", "allow", "tcp", [[p, p] for p in ports], ip_range_peers(raw.get(start), raw.get(end)),
                    name=raw.get("name"))
     attrs = {"layer": "instance", "stateful": True, "is_default": False, "network": None, "rules": [fw_rule]}
@@ -117,12 +113,12 @@ def _min_tls(value: Any) -> Any:
     if str(value).strip().lower() in ("tlsenforcementdisabled", "disabled", "none"):
         return "1.0"
     found = [normalise_tls_version(v.strip()) for v in str(value).split(",") if v.strip()]
-    known = [v for v in found if v in _VERSIONS]
-    return min(known, key=_VERSIONS.index) if known else UNKNOWN
+    known = [v for v in found if v in TLS_VERSIONS]
+    return min(known, key=TLS_VERSIONS.index) if known else UNKNOWN
 
 
 def _db_encryption(raw: RawResource, index: PlanIndex, key_types: tuple[str, ...]) -> tuple[dict[str, Any], Any]:
-    cmk = index.referrers(raw.address, key_types, "server_id") if key_types else []
+    cmk = index.referrers(raw.address, key_types, "server_id")
     inline = block(raw, "customer_managed_key")
     key_id = cmk[0].get("key_vault_key_id") if cmk else (inline.get("key_vault_key_id") if inline else None)
     if key_id not in (None, ""):
@@ -156,9 +152,9 @@ def _single_server(raw: RawResource, index: PlanIndex) -> Out:
         ssl = UNKNOWN if legacy is UNKNOWN else str(legacy).lower() == "enabled"
     minimum = raw.get("ssl_minimal_tls_version_enforced")
     if minimum is None and raw.type != "azurerm_mariadb_server":
-        minimum = "TLS1_2"  # azurerm default
-    kind = raw.type.removeprefix("azurerm_").removesuffix("_server")
-    enc, key = _db_encryption(raw, index, (f"azurerm_{kind}_server_key",))
+        # azurerm default (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/postgresql_server)
+        minimum = "TLS1_2"
+    enc, key = _db_encryption(raw, index, (f"{raw.type}_key",))
     attrs = {
         "store_type": "database",
         "engine": _ENGINE[raw.type],
@@ -181,8 +177,11 @@ def _flexible_settings(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
 
 def _flexible_server(raw: RawResource, index: PlanIndex) -> Out:
     """PostgreSQL / MySQL flexible server: TLS comes from server parameters (configuration resources)."""
+    # Server parameter defaults, both engines: TLS required, minimum TLS 1.2
+    # (https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/concepts-networking-ssl-tls,
+    # https://learn.microsoft.com/en-us/azure/mysql/flexible-server/security-tls).
     settings = _flexible_settings(raw, index)
-    require = settings.get("require_secure_transport", "on")  # on by default for both engines
+    require = settings.get("require_secure_transport", "on")
     postgres = raw.type == "azurerm_postgresql_flexible_server"
     minimum = settings.get("ssl_min_protocol_version" if postgres else "tls_version", "TLSv1.2")
     subnet = raw.get("delegated_subnet_id")
@@ -240,25 +239,17 @@ def _activity_log_export(raw: RawResource, index: PlanIndex) -> Out:
     """
     if not _is_subscription(raw):
         return []
-    types: Any = []
-    for name in ("enabled_log", "log"):
-        entries = blocks(raw.values, name)
-        if entries is UNKNOWN:
+    entries = diagnostic_logs(raw)
+    types: Any = UNKNOWN if entries is UNKNOWN else []
+    for entry in listed(entries):
+        category, group = entry.get("category"), entry.get("category_group")
+        if UNKNOWN in (category, group):
             types = UNKNOWN
             break
-        for entry in listed(entries):
-            if name == "log" and entry.get("enabled") is False:
-                continue
-            category, group = entry.get("category"), entry.get("category_group")
-            if UNKNOWN in (category, group):
-                types = UNKNOWN
-                break
-            if isinstance(group, str) and group.lower() == "alllogs":
-                types.extend(ACTIVITY_LOG_CATEGORIES)
-            elif isinstance(category, str):
-                types.append(category)
-        if types is UNKNOWN:
-            break
+        if isinstance(group, str) and group.lower() == "alllogs":
+            types.extend(ACTIVITY_LOG_CATEGORIES)
+        elif isinstance(category, str):
+            types.append(category)
     attrs = {
         "covers": "account",
         "enabled": True,

@@ -485,7 +485,9 @@ def _iam_grants(raw: RawResource) -> list[tuple[str, Any]]:
     out = []
     for role, members in pairs:
         reads = _reads(role)
-        for member in ([UNKNOWN] if members is UNKNOWN else listed(members)) if reads is not False else []:
+        if reads is False:
+            continue
+        for member in [UNKNOWN] if members is UNKNOWN else listed(members):
             public = _public_member(member)
             if public is not False:
                 what = f"{raw.address}: {role if isinstance(role, str) else 'a role'} to {member}"
@@ -764,7 +766,7 @@ def _audit_config(raw: RawResource, index: PlanIndex) -> Out:
     entries = blocks(raw.values, "audit_log_config")
     log_types: Any = []
     exempted: Any = []
-    for entry in entries if isinstance(entries, list) else []:
+    for entry in listed(entries):
         kind, members = entry.get("log_type"), entry.get("exempted_members")
         if kind is UNKNOWN or members is UNKNOWN:
             log_types = exempted = UNKNOWN
