@@ -250,6 +250,13 @@ class ModuleDir:
         return out
 
 
+def _skip_file(msg: str, where: str, code: str, gaps: list[Gap], strict: bool) -> None:
+    """A file that does not parse: an InputError when ``strict``, else a gap and the file is skipped."""
+    if strict:
+        raise InputError(msg, where=where) from None  # called while handling the parse error
+    gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code=code, target=where))
+
+
 class Workspace:
     """Parses files once and caches module directories by path."""
 
@@ -280,12 +287,8 @@ class Workspace:
         except Exception as exc:  # lark raises several exception types for bad input
             line = getattr(exc, "line", None)
             col = getattr(exc, "column", None)
-            where = f"{rel}:{line}" if line else rel
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
-            if strict:
-                raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="hcl_parse_error", target=where))
-            return None
+            return _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
 
@@ -297,12 +300,8 @@ class Workspace:
             body, comments = parse_tf_json(text, rel)
         except (JsonConfigError, RecursionError) as exc:
             line = getattr(exc, "line", 0)
-            where = f"{rel}:{line}" if line else rel
             msg = str(exc) if isinstance(exc, JsonConfigError) else "JSON nests too deeply"
-            if strict:
-                raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="tf_json_parse_error", target=where))
-            return None
+            return _skip_file(msg, f"{rel}:{line}" if line else rel, "tf_json_parse_error", gaps, strict)
         ignores: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for line, comment in comments:
             item = _ignore(f"// {comment}", rel, line)
