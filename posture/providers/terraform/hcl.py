@@ -42,6 +42,7 @@ from posture.providers.terraform.hcl_eval import (
     references,
     unwrap,
 )
+from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
 from posture.providers.terraform.plan import RawResource
 
 _META_ATTRS = {"count", "for_each", "provider", "depends_on"}
@@ -314,7 +315,7 @@ class Workspace:
         if key in self.dirs:
             return self.dirs[key]
         gaps: list[Gap] = []
-        files = list(only) if only else sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+        files = list(only) if only else config_files(directory)
         parsed = [pf for f in files if (pf := self.parse_file(f, gaps, strict)) is not None]
         md = ModuleDir(key, directory.resolve(), parsed, gaps)
         md.index()
@@ -860,7 +861,7 @@ def _tf_dirs(root: Path) -> list[Path]:
     out = []
     for d, subdirs, files in os.walk(root):
         subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
-        if any(f.endswith((".tf", ".tf.json")) for f in files):
+        if any(f.endswith(CONFIG_SUFFIXES) for f in files):
             out.append(Path(d))
     return out
 
@@ -949,7 +950,6 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
 def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Any:
     """Load HCL into an :class:`~posture.model.Inventory` using the plan normalisers."""
     from posture.model import Inventory, freeze
-    from posture.providers.terraform.locate import relocate
     from posture.providers.terraform.plan import PlanIndex, _normalise
 
     loaded = load_hcl_sources(path, var_files)
