@@ -148,9 +148,19 @@ def _quote(s: str) -> str:
     return json.dumps(s)[1:-1].replace("${", "$${").replace("%{", "%%{")
 
 
+def _is_lone_interp(s: str) -> bool:
+    """Whether ``s`` is one ``${...}`` interpolation and nothing else."""
+    return s.startswith("${") and _end_of_interp(s, 2) == len(s)
+
+
+def _template_literal(s: str) -> str:
+    """A literal part of a template as HCL string text; its ``$${`` / ``%%{`` escapes stay as written."""
+    return _quote(s).replace("$$${", "$${").replace("%%%{", "%%{")
+
+
 def template_text(s: str) -> str:
     """A JSON string template as HCL text; a lone ``${expr}`` becomes ``(expr)`` (its value, unconverted)."""
-    if s.startswith("${") and _end_of_interp(s, 2) == len(s):
+    if _is_lone_interp(s):
         return f"({s[2:-1].strip(' ~')})"
     out, i, plain = [], 0, 0
     while i < len(s):
@@ -161,12 +171,12 @@ def template_text(s: str) -> str:
             end = _end_of_interp(s, i + 2)
             if end < 0:
                 raise ValueError("unclosed template interpolation")
-            out.append(_quote(s[plain:i]).replace("$$${", "$${").replace("%%%{", "%%{"))
+            out.append(_template_literal(s[plain:i]))
             out.append(s[i:end].replace("\n", " "))
             i = plain = end
             continue
         i += 1
-    out.append(_quote(s[plain:]).replace("$$${", "$${").replace("%%%{", "%%{"))
+    out.append(_template_literal(s[plain:]))
     return '"' + "".join(out) + '"'
 
 
@@ -178,7 +188,7 @@ def hcl_text(value: Any, mode: str) -> str:
         return "[" + ", ".join(hcl_text(v, mode) for v in value) + "]"
     if isinstance(value, str):
         if mode == "bare":  # a reference or type; the older "${aws_s3_bucket.b}" spelling is accepted too
-            if value.startswith("${") and _end_of_interp(value, 2) == len(value):
+            if _is_lone_interp(value):
                 value = value[2:-1]
             return value.replace("\n", " ") or '""'
         return template_text(value) if mode == "template" else f'"{_quote(value)}"'
