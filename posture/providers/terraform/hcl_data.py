@@ -73,10 +73,11 @@ def _principals(blocks: Any) -> Any:
     return out
 
 
+def _policy_json(args: dict[str, Any]) -> Any:
+    return json_text(iam_policy_document(args))
+
+
 STATIC_DATA: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "aws_iam_policy_document": {
-        "json": lambda args: json_text(iam_policy_document(args)),
-        "minified_json": lambda args: json_text(iam_policy_document(args)),
-    },
+    "aws_iam_policy_document": {"json": _policy_json, "minified_json": _policy_json},
 }
 """Data source type -> attribute -> function of the evaluated arguments."""
