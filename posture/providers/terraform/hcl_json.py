@@ -240,18 +240,18 @@ class _Builder:
         body = Body()
         literal = _LITERAL.get(btype, set()) if top else set()
         bare = _BARE.get(btype, set()) if top else set()
+        attrs_only = top and btype in _ATTRS_ONLY
         for key, val, key_line in obj:
             if key == "//":
                 if isinstance(val, str) and top:
                     self.comments.append((line, val))
                 continue
-            if top and btype in _ATTRS_ONLY:
-                self._attr(body, key, val, key_line, "literal" if key in (literal or ()) else "bare" if key in bare
-                           else "template")
-            elif literal is None or key in literal:
+            if literal is None or key in literal:
                 self._attr(body, key, val, key_line, "literal")
             elif key in bare:
                 self._attr(body, key, val, key_line, "bare")
+            elif attrs_only:  # an object here is a value (a module input, an output, a local), never a block
+                self._attr(body, key, val, key_line, "template")
             elif key == "dynamic" and isinstance(val, JObj):
                 for name, spec, spec_line in val:
                     if isinstance(spec, JObj):
