@@ -488,16 +488,17 @@ class ModuleInstance(Scope):
                 ]
         return self._instances
 
+    def _instance(self, key: str, steps: list[tuple[str, Any]], pos: int) -> tuple[Instance | None, int]:
+        """The instance of ``key`` that ``steps[pos]`` selects (an index step, or none for an unexpanded block)
+        and the position of the step after the selection."""
+        insts = self.instances().get(key) or []
+        if len(steps) > pos and steps[pos][0] == "index":
+            wanted = f"{self._p}{key}{_key(steps[pos][1])}" if steps[pos][1] is not UNKNOWN else None
+            return next((i for i in insts if i.address == wanted), None), pos + 1
+        return (insts[0] if len(insts) == 1 and insts[0].index is None else None), pos
+
     def _resource_attr(self, root: str, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
-        insts = self.instances().get(f"{root}.{steps[0][1]}")
-        if not insts:
-            return UNKNOWN, len(steps)
-        pos = 1
-        inst = insts[0] if len(insts) == 1 and insts[0].index is None else None
-        if len(steps) > 1 and steps[1][0] == "index":
-            wanted = f"{self._p}{root}.{steps[0][1]}{_key(steps[1][1])}" if steps[1][1] is not UNKNOWN else None
-            inst = next((i for i in insts if i.address == wanted), None)
-            pos = 2
+        inst, pos = self._instance(f"{root}.{steps[0][1]}", steps, 1)
         if inst is None or len(steps) <= pos or steps[pos][0] != "attr":
             return UNKNOWN, len(steps)
         attr = inst.decl.body.attrs.get(steps[pos][1])
@@ -516,13 +517,7 @@ class ModuleInstance(Scope):
         """``data.<type>.<name>[key].<attr>`` of a data source computed statically (hcl_data.STATIC_DATA)."""
         if len(steps) < 3 or steps[1][0] != "attr":
             return UNKNOWN, len(steps)
-        insts = self.instances().get(f"data.{dtype}.{steps[1][1]}") or []
-        pos = 2
-        inst = insts[0] if len(insts) == 1 and insts[0].index is None else None
-        if steps[2][0] == "index":
-            wanted = f"{self._p}data.{dtype}.{steps[1][1]}{_key(steps[2][1])}" if steps[2][1] is not UNKNOWN else None
-            inst = next((i for i in insts if i.address == wanted), None)
-            pos = 3
+        inst, pos = self._instance(f"data.{dtype}.{steps[1][1]}", steps, 2)
         fn = STATIC_DATA[dtype].get(steps[pos][1]) if len(steps) > pos and steps[pos][0] == "attr" else None
         if inst is None or fn is None or inst.address in self._busy:
             return UNKNOWN, len(steps)
