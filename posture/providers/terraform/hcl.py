@@ -289,7 +289,8 @@ class Workspace:
             line = getattr(exc, "line", None)
             col = getattr(exc, "column", None)
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
-            return _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
+            return None
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
 
@@ -302,7 +303,8 @@ class Workspace:
         except (JsonConfigError, RecursionError) as exc:
             line = getattr(exc, "line", 0)
             msg = str(exc) if isinstance(exc, JsonConfigError) else "JSON nests too deeply"
-            return _skip_file(msg, f"{rel}:{line}" if line else rel, "tf_json_parse_error", gaps, strict)
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "tf_json_parse_error", gaps, strict)
+            return None
         ignores: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for line, comment in comments:
             item = _ignore(f"// {comment}", rel, line)
