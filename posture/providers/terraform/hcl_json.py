@@ -23,10 +23,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from posture.providers.terraform.hcl import _META_BLOCKS, Attr, Block, Body, parse_hcl
+from posture.providers.terraform.hcl_eval import kids
+
 # Block types and how many labels they take; other top-level keys are not read.
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,
            "terraform": 0}
-_META_BLOCKS = {"lifecycle", "provisioner", "connection", "precondition", "postcondition"}
 # Top-level block properties whose JSON string is an HCL expression (not a template), per block type.
 _BARE = {"resource": {"provider", "depends_on"}, "data": {"provider", "depends_on"}, "module": {"depends_on"},
          "variable": {"type"}, "output": {"depends_on"}}
@@ -200,7 +202,7 @@ def hcl_text(value: Any, mode: str) -> str:
 # ----------------------------------------------------------------------------------------------------------
 @dataclass
 class _Pending:
-    attr: Any  # hcl.Attr whose expr is filled in after the batch parse
+    attr: Attr  # its expr is filled in after the batch parse
     text: str
 
 
@@ -210,9 +212,7 @@ class _Builder:
         self.pending: list[_Pending] = []
         self.comments: list[tuple[int, str]] = []  # (block line, "//" text)
 
-    def document(self, doc: Any) -> Any:
-        from posture.providers.terraform.hcl import Body
-
+    def document(self, doc: Any) -> Body:
         if not isinstance(doc, JObj):
             raise JsonConfigError("a Terraform JSON file must hold one JSON object", getattr(doc, "line", 1))
         body = Body()
@@ -221,7 +221,7 @@ class _Builder:
                 self._blocks(body, key, [], _LABELS[key], val, line)
         return body
 
-    def _blocks(self, out: Any, btype: str, labels: list[str], n: int, val: Any, line: int) -> None:
+    def _blocks(self, out: Body, btype: str, labels: list[str], n: int, val: Any, line: int) -> None:
         """Blocks of ``btype`` from ``val``, an object or an array of objects, with ``n`` labels left to read."""
         items = val if isinstance(val, JArr) else [val]
         for item in items:
@@ -234,9 +234,7 @@ class _Builder:
             else:
                 out.blocks.append(self.block(btype, labels, item, line if len(items) == 1 else item.line))
 
-    def block(self, btype: str, labels: list[str], obj: JObj, line: int, top: bool = True) -> Any:
-        from posture.providers.terraform.hcl import Block, Body
-
+    def block(self, btype: str, labels: list[str], obj: JObj, line: int, top: bool = True) -> Block:
         body = Body()
         literal = _LITERAL.get(btype, set()) if top else set()
         bare = _BARE.get(btype, set()) if top else set()
@@ -265,9 +263,7 @@ class _Builder:
                 self._attr(body, key, val, key_line, "template")
         return Block(btype, labels, body, self.rel, line)
 
-    def _dynamic(self, name: str, spec: JObj, line: int) -> Any:
-        from posture.providers.terraform.hcl import Block, Body
-
+    def _dynamic(self, name: str, spec: JObj, line: int) -> Block:
         body = Body()
         for key, val, key_line in spec:
             if key == "content" and isinstance(val, JObj):
@@ -278,9 +274,7 @@ class _Builder:
                 self._attr(body, key, val, key_line, "bare")
         return Block("dynamic", [name], body, self.rel, line)
 
-    def _attr(self, body: Any, key: str, val: Any, line: int, mode: str) -> None:
-        from posture.providers.terraform.hcl import Attr
-
+    def _attr(self, body: Body, key: str, val: Any, line: int, mode: str) -> None:
         attr = Attr(key, None, line)
         body.attrs[key] = attr
         try:
@@ -291,9 +285,6 @@ class _Builder:
 
     def parse_expressions(self) -> None:
         """Parse every pending expression in one HCL document; a bad one is reported at its JSON line."""
-        from posture.providers.terraform.hcl import parse_hcl
-        from posture.providers.terraform.hcl_eval import kids
-
         if not self.pending:
             return
         try:
@@ -320,7 +311,7 @@ def _is_blocks(key: str, val: Any) -> bool:
     return all(k == "//" or (_IDENT.match(k) and k.lower() == k) for i in items for k, _, _ in i)
 
 
-def parse_tf_json(text: str, rel: str) -> tuple[Any, list[tuple[int, str]]]:
+def parse_tf_json(text: str, rel: str) -> tuple[Body, list[tuple[int, str]]]:
     """The :class:`~.hcl.Body` of a ``.tf.json`` text and its ``"//"`` comments as (block line, text).
 
     Raises :class:`JsonConfigError` (message and line) for invalid JSON or an invalid template.
