@@ -64,9 +64,9 @@ def _principals(blocks: Any) -> Any:
         return None
     out: dict[Any, Any] = {}
     for b in blocks:
-        kind, ids = (b.get("type"), b.get("identifiers")) if isinstance(b, dict) else (UNKNOWN, UNKNOWN)
-        if not isinstance(kind, str):
+        if not isinstance(b, dict) or not isinstance(b.get("type"), str):
             return UNKNOWN
+        kind, ids = b["type"], b.get("identifiers")
         if kind == "*":
             return "*"  # Terraform renders type "*" as the bare wildcard principal
         out.setdefault(kind, []).extend(ids if isinstance(ids, list) else [ids])
