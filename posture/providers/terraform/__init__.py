@@ -8,6 +8,7 @@ from pathlib import Path
 
 from posture.errors import InputError
 from posture.model import Inventory
+from posture.providers.terraform.locate import CONFIG_SUFFIXES, plan_config, relocate
 from posture.providers.terraform.plan import load_plan, parse_plan
 
 __all__ = ["load_hcl", "load_plan", "load_terraform", "parse_plan"]
@@ -22,12 +23,10 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
-    if p.is_dir() or p.name.endswith((".tf", ".tf.json")):
+    if p.is_dir() or p.name.endswith(CONFIG_SUFFIXES):
         from posture.providers.terraform.hcl import load_hcl
 
         return load_hcl(p, var_files)
-    from posture.providers.terraform.locate import plan_config, relocate
-
     inv = load_plan(p)
     found = plan_config(p)
     if found is None:

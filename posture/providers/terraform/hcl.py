@@ -42,6 +42,7 @@ from posture.providers.terraform.hcl_eval import (
     references,
     unwrap,
 )
+from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
 from posture.providers.terraform.plan import RawResource
 
 _META_ATTRS = {"count", "for_each", "provider", "depends_on"}
@@ -250,6 +251,13 @@ class ModuleDir:
         return out
 
 
+def _skip_file(msg: str, where: str, code: str, gaps: list[Gap], strict: bool) -> None:
+    """A file that does not parse: an InputError when ``strict``, else a gap and the file is skipped."""
+    if strict:
+        raise InputError(msg, where=where) from None  # called while handling the parse error
+    gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code=code, target=where))
+
+
 class Workspace:
     """Parses files once and caches module directories by path."""
 
@@ -280,11 +288,8 @@ class Workspace:
         except Exception as exc:  # lark raises several exception types for bad input
             line = getattr(exc, "line", None)
             col = getattr(exc, "column", None)
-            where = f"{rel}:{line}" if line else rel
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
-            if strict:
-                raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="hcl_parse_error", target=where))
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
             return None
         ignores, comments = _ignores(text, rel)
         return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
@@ -297,11 +302,8 @@ class Workspace:
             body, comments = parse_tf_json(text, rel)
         except (JsonConfigError, RecursionError) as exc:
             line = getattr(exc, "line", 0)
-            where = f"{rel}:{line}" if line else rel
             msg = str(exc) if isinstance(exc, JsonConfigError) else "JSON nests too deeply"
-            if strict:
-                raise InputError(msg, where=where) from None
-            gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code="tf_json_parse_error", target=where))
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "tf_json_parse_error", gaps, strict)
             return None
         ignores: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for line, comment in comments:
@@ -315,7 +317,7 @@ class Workspace:
         if key in self.dirs:
             return self.dirs[key]
         gaps: list[Gap] = []
-        files = list(only) if only else sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+        files = list(only) if only else config_files(directory)
         parsed = [pf for f in files if (pf := self.parse_file(f, gaps, strict)) is not None]
         md = ModuleDir(key, directory.resolve(), parsed, gaps)
         md.index()
@@ -488,16 +490,17 @@ class ModuleInstance(Scope):
                 ]
         return self._instances
 
+    def _instance(self, key: str, steps: list[tuple[str, Any]], pos: int) -> tuple[Instance | None, int]:
+        """The instance of ``key`` that ``steps[pos]`` selects (an index step, or none for an unexpanded block)
+        and the position of the step after the selection."""
+        insts = self.instances().get(key) or []
+        if len(steps) > pos and steps[pos][0] == "index":
+            wanted = f"{self._p}{key}{_key(steps[pos][1])}" if steps[pos][1] is not UNKNOWN else None
+            return next((i for i in insts if i.address == wanted), None), pos + 1
+        return (insts[0] if len(insts) == 1 and insts[0].index is None else None), pos
+
     def _resource_attr(self, root: str, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
-        insts = self.instances().get(f"{root}.{steps[0][1]}")
-        if not insts:
-            return UNKNOWN, len(steps)
-        pos = 1
-        inst = insts[0] if len(insts) == 1 and insts[0].index is None else None
-        if len(steps) > 1 and steps[1][0] == "index":
-            wanted = f"{self._p}{root}.{steps[0][1]}{_key(steps[1][1])}" if steps[1][1] is not UNKNOWN else None
-            inst = next((i for i in insts if i.address == wanted), None)
-            pos = 2
+        inst, pos = self._instance(f"{root}.{steps[0][1]}", steps, 1)
         if inst is None or len(steps) <= pos or steps[pos][0] != "attr":
             return UNKNOWN, len(steps)
         attr = inst.decl.body.attrs.get(steps[pos][1])
@@ -516,13 +519,7 @@ class ModuleInstance(Scope):
         """``data.<type>.<name>[key].<attr>`` of a data source computed statically (hcl_data.STATIC_DATA)."""
         if len(steps) < 3 or steps[1][0] != "attr":
             return UNKNOWN, len(steps)
-        insts = self.instances().get(f"data.{dtype}.{steps[1][1]}") or []
-        pos = 2
-        inst = insts[0] if len(insts) == 1 and insts[0].index is None else None
-        if steps[2][0] == "index":
-            wanted = f"{self._p}data.{dtype}.{steps[1][1]}{_key(steps[2][1])}" if steps[2][1] is not UNKNOWN else None
-            inst = next((i for i in insts if i.address == wanted), None)
-            pos = 3
+        inst, pos = self._instance(f"data.{dtype}.{steps[1][1]}", steps, 2)
         fn = STATIC_DATA[dtype].get(steps[pos][1]) if len(steps) > pos and steps[pos][0] == "attr" else None
         if inst is None or fn is None or inst.address in self._busy:
             return UNKNOWN, len(steps)
@@ -861,7 +858,7 @@ def _tf_dirs(root: Path) -> list[Path]:
     out = []
     for d, subdirs, files in os.walk(root):
         subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
-        if any(f.endswith((".tf", ".tf.json")) for f in files):
+        if any(f.endswith(CONFIG_SUFFIXES) for f in files):
             out.append(Path(d))
     return out
 
@@ -950,7 +947,6 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
 def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Any:
     """Load HCL into an :class:`~posture.model.Inventory` using the plan normalisers."""
     from posture.model import Inventory, freeze
-    from posture.providers.terraform.locate import relocate
     from posture.providers.terraform.plan import PlanIndex, _normalise
 
     loaded = load_hcl_sources(path, var_files)

@@ -64,19 +64,20 @@ def _principals(blocks: Any) -> Any:
         return None
     out: dict[Any, Any] = {}
     for b in blocks:
-        kind, ids = (b.get("type"), b.get("identifiers")) if isinstance(b, dict) else (UNKNOWN, UNKNOWN)
-        if not isinstance(kind, str):
+        if not isinstance(b, dict) or not isinstance(b.get("type"), str):
             return UNKNOWN
+        kind, ids = b["type"], b.get("identifiers")
         if kind == "*":
             return "*"  # Terraform renders type "*" as the bare wildcard principal
         out.setdefault(kind, []).extend(ids if isinstance(ids, list) else [ids])
     return out
 
 
+def _policy_json(args: dict[str, Any]) -> Any:
+    return json_text(iam_policy_document(args))
+
+
 STATIC_DATA: dict[str, dict[str, Callable[[dict[str, Any]], Any]]] = {
-    "aws_iam_policy_document": {
-        "json": lambda args: json_text(iam_policy_document(args)),
-        "minified_json": lambda args: json_text(iam_policy_document(args)),
-    },
+    "aws_iam_policy_document": {"json": _policy_json, "minified_json": _policy_json},
 }
 """Data source type -> attribute -> function of the evaluated arguments."""

@@ -23,10 +23,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from posture.providers.terraform.hcl import _META_BLOCKS, Attr, Block, Body, parse_hcl
+from posture.providers.terraform.hcl_eval import kids
+
 # Block types and how many labels they take; other top-level keys are not read.
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,
            "terraform": 0}
-_META_BLOCKS = {"lifecycle", "provisioner", "connection", "precondition", "postcondition"}
 # Top-level block properties whose JSON string is an HCL expression (not a template), per block type.
 _BARE = {"resource": {"provider", "depends_on"}, "data": {"provider", "depends_on"}, "module": {"depends_on"},
          "variable": {"type"}, "output": {"depends_on"}}
@@ -148,9 +150,19 @@ def _quote(s: str) -> str:
     return json.dumps(s)[1:-1].replace("${", "$${").replace("%{", "%%{")
 
 
+def _is_lone_interp(s: str) -> bool:
+    """Whether ``s`` is one ``${...}`` interpolation and nothing else."""
+    return s.startswith("${") and _end_of_interp(s, 2) == len(s)
+
+
+def _template_literal(s: str) -> str:
+    """A literal part of a template as HCL string text; its ``$${`` / ``%%{`` escapes stay as written."""
+    return _quote(s).replace("$$${", "$${").replace("%%%{", "%%{")
+
+
 def template_text(s: str) -> str:
     """A JSON string template as HCL text; a lone ``${expr}`` becomes ``(expr)`` (its value, unconverted)."""
-    if s.startswith("${") and _end_of_interp(s, 2) == len(s):
+    if _is_lone_interp(s):
         return f"({s[2:-1].strip(' ~')})"
     out, i, plain = [], 0, 0
     while i < len(s):
@@ -161,12 +173,12 @@ def template_text(s: str) -> str:
             end = _end_of_interp(s, i + 2)
             if end < 0:
                 raise ValueError("unclosed template interpolation")
-            out.append(_quote(s[plain:i]).replace("$$${", "$${").replace("%%%{", "%%{"))
+            out.append(_template_literal(s[plain:i]))
             out.append(s[i:end].replace("\n", " "))
             i = plain = end
             continue
         i += 1
-    out.append(_quote(s[plain:]).replace("$$${", "$${").replace("%%%{", "%%{"))
+    out.append(_template_literal(s[plain:]))
     return '"' + "".join(out) + '"'
 
 
@@ -178,7 +190,7 @@ def hcl_text(value: Any, mode: str) -> str:
         return "[" + ", ".join(hcl_text(v, mode) for v in value) + "]"
     if isinstance(value, str):
         if mode == "bare":  # a reference or type; the older "${aws_s3_bucket.b}" spelling is accepted too
-            if value.startswith("${") and _end_of_interp(value, 2) == len(value):
+            if _is_lone_interp(value):
                 value = value[2:-1]
             return value.replace("\n", " ") or '""'
         return template_text(value) if mode == "template" else f'"{_quote(value)}"'
@@ -190,7 +202,7 @@ def hcl_text(value: Any, mode: str) -> str:
 # ----------------------------------------------------------------------------------------------------------
 @dataclass
 class _Pending:
-    attr: Any  # hcl.Attr whose expr is filled in after the batch parse
+    attr: Attr  # its expr is filled in after the batch parse
     text: str
 
 
@@ -200,9 +212,7 @@ class _Builder:
         self.pending: list[_Pending] = []
         self.comments: list[tuple[int, str]] = []  # (block line, "//" text)
 
-    def document(self, doc: Any) -> Any:
-        from posture.providers.terraform.hcl import Body
-
+    def document(self, doc: Any) -> Body:
         if not isinstance(doc, JObj):
             raise JsonConfigError("a Terraform JSON file must hold one JSON object", getattr(doc, "line", 1))
         body = Body()
@@ -211,7 +221,7 @@ class _Builder:
                 self._blocks(body, key, [], _LABELS[key], val, line)
         return body
 
-    def _blocks(self, out: Any, btype: str, labels: list[str], n: int, val: Any, line: int) -> None:
+    def _blocks(self, out: Body, btype: str, labels: list[str], n: int, val: Any, line: int) -> None:
         """Blocks of ``btype`` from ``val``, an object or an array of objects, with ``n`` labels left to read."""
         items = val if isinstance(val, JArr) else [val]
         for item in items:
@@ -224,24 +234,22 @@ class _Builder:
             else:
                 out.blocks.append(self.block(btype, labels, item, line if len(items) == 1 else item.line))
 
-    def block(self, btype: str, labels: list[str], obj: JObj, line: int, top: bool = True) -> Any:
-        from posture.providers.terraform.hcl import Block, Body
-
+    def block(self, btype: str, labels: list[str], obj: JObj, line: int, top: bool = True) -> Block:
         body = Body()
         literal = _LITERAL.get(btype, set()) if top else set()
         bare = _BARE.get(btype, set()) if top else set()
+        attrs_only = top and btype in _ATTRS_ONLY
         for key, val, key_line in obj:
             if key == "//":
                 if isinstance(val, str) and top:
                     self.comments.append((line, val))
                 continue
-            if top and btype in _ATTRS_ONLY:
-                self._attr(body, key, val, key_line, "literal" if key in (literal or ()) else "bare" if key in bare
-                           else "template")
-            elif literal is None or key in literal:
+            if literal is None or key in literal:
                 self._attr(body, key, val, key_line, "literal")
             elif key in bare:
                 self._attr(body, key, val, key_line, "bare")
+            elif attrs_only:  # an object here is a value (a module input, an output, a local), never a block
+                self._attr(body, key, val, key_line, "template")
             elif key == "dynamic" and isinstance(val, JObj):
                 for name, spec, spec_line in val:
                     if isinstance(spec, JObj):
@@ -255,9 +263,7 @@ class _Builder:
                 self._attr(body, key, val, key_line, "template")
         return Block(btype, labels, body, self.rel, line)
 
-    def _dynamic(self, name: str, spec: JObj, line: int) -> Any:
-        from posture.providers.terraform.hcl import Block, Body
-
+    def _dynamic(self, name: str, spec: JObj, line: int) -> Block:
         body = Body()
         for key, val, key_line in spec:
             if key == "content" and isinstance(val, JObj):
@@ -268,9 +274,7 @@ class _Builder:
                 self._attr(body, key, val, key_line, "bare")
         return Block("dynamic", [name], body, self.rel, line)
 
-    def _attr(self, body: Any, key: str, val: Any, line: int, mode: str) -> None:
-        from posture.providers.terraform.hcl import Attr
-
+    def _attr(self, body: Body, key: str, val: Any, line: int, mode: str) -> None:
         attr = Attr(key, None, line)
         body.attrs[key] = attr
         try:
@@ -281,9 +285,6 @@ class _Builder:
 
     def parse_expressions(self) -> None:
         """Parse every pending expression in one HCL document; a bad one is reported at its JSON line."""
-        from posture.providers.terraform.hcl import parse_hcl
-        from posture.providers.terraform.hcl_eval import kids
-
         if not self.pending:
             return
         try:
@@ -310,7 +311,7 @@ def _is_blocks(key: str, val: Any) -> bool:
     return all(k == "//" or (_IDENT.match(k) and k.lower() == k) for i in items for k, _, _ in i)
 
 
-def parse_tf_json(text: str, rel: str) -> tuple[Any, list[tuple[int, str]]]:
+def parse_tf_json(text: str, rel: str) -> tuple[Body, list[tuple[int, str]]]:
     """The :class:`~.hcl.Body` of a ``.tf.json`` text and its ``"//"`` comments as (block line, text).
 
     Raises :class:`JsonConfigError` (message and line) for invalid JSON or an invalid template.

@@ -14,6 +14,15 @@ from pathlib import Path
 from posture.errors import InputError
 from posture.model import Inventory, Location, Resource, freeze
 
+CONFIG_SUFFIXES = (".tf", ".tf.json")
+"""Names of Terraform configuration files: HCL and Terraform's JSON syntax."""
+
+
+def config_files(directory: Path) -> list[Path]:
+    """The Terraform configuration files (``*.tf``, ``*.tf.json``) directly in ``directory``, sorted."""
+    return sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+
+
 _INDEX_RE = re.compile(r"\[(?:\"(?:[^\"\\]|\\.)*\"|[^\]]*)\]")
 
 
@@ -56,7 +65,7 @@ def plan_config(plan_path: str | Path) -> tuple[dict[str, Location], list[dict],
     relative to the plan's directory. A ``posture:ignore`` without a reason is an InputError as for HCL.
     """
     directory = Path(plan_path).resolve().parent
-    if not any(directory.glob("*.tf")) and not any(directory.glob("*.tf.json")):
+    if not config_files(directory):
         return None
     from posture.providers.terraform.hcl import load_hcl_sources
 
