@@ -195,16 +195,17 @@ class PlanIndex:
     def find_literal(self, types: Iterable[str], attrs: Iterable[str], value: str) -> list[str]:
         """Addresses of managed resources of ``types`` whose ``attrs`` literally equal ``value``."""
         attrs = tuple(attrs)
-        out = []
+        out: list[str] = []
         for t in types:
-            table = self._literals.get((t, *attrs))
+            key = (t, *attrs)
+            table = self._literals.get(key)
             if table is None:  # built once per (type, attrs): lookups stay O(1) on big plans
                 table = defaultdict(list)
                 for r in self.by_type.get(t, ()):
                     for v in dict.fromkeys(r.values.get(a) for a in attrs):
                         if isinstance(v, str) and v:
                             table[v].append(r.address)
-                self._literals[(t, *attrs)] = table
+                self._literals[key] = table
             out.extend(table.get(value, ()))
         return out
 
