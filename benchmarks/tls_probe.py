@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from posture.probe import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions, probe_tls
 from tests.tls_servers import CertFactory, OpenSSLServer, PythonTLSServer, require_binary
 
 OPENSSL_FLAVOURS = (("-cipher", "DEFAULT@SECLEVEL=0"), ("-tls1_2",), ("-tls1_3",), ())

@@ -22,17 +22,17 @@ __version__ = "0.1.0"
 
 # Live sources and the probe load on first use (PEP 562), so a Terraform scan does not pay for them.
 _LAZY = {
-    "probe_tls": "posture.probe",
+    "probe_tls": "posture.tls",
     "scan_aws": "posture.providers.aws",
     "scan_azure": "posture.providers.azure",
     "scan_gcp": "posture.providers.gcp",
 }
 
 if TYPE_CHECKING:
-    from posture.probe import probe_tls
     from posture.providers.aws import scan_aws
     from posture.providers.azure import scan_azure
     from posture.providers.gcp import scan_gcp
+    from posture.tls import probe_tls
 
 
 def __getattr__(name: str) -> Any:

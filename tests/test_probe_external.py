@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
+from posture.discovery.external import external_scan
+from posture.discovery.portscan import _tunnels, port_ranges, top_ports
+from posture.discovery.scope import scope_from_dict
 from posture.model import Edge, Inventory, Resource
-from posture.probe import ProbeOptions, probe_tls
-from posture.probe.discovery import _tunnels, port_ranges, top_ports
-from posture.probe.external import external_scan
-from posture.probe.scope import scope_from_dict
+from posture.tls import ProbeOptions, probe_tls
 from tests.tls_servers import BannerServer, CertFactory, OpenSSLServer, RecordingServer, require_binary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "probe"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from posture.discovery.services import weak_service_match
 from posture.model import UNKNOWN
-from posture.probe.grading import CAPS, grade
-from posture.probe.services import weak_service_match
 from posture.providers.snapshot import read_snapshot
+from posture.tls.grading import CAPS, grade
 from tests.probe_fixtures import GOOD_CERT, GOOD_TLS, PATH, estate
 
 

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 import pytest
 
 from posture.cli import main
+from posture.discovery.scope import load_scope, scope_from_dict
 from posture.errors import InputError
 from posture.model import Edge, Inventory, Resource
-from posture.probe import ProbeOptions, probe_tls
-from posture.probe.scope import load_scope, scope_from_dict
-from posture.probe.targets import Target, parse_target, plan
+from posture.tls import ProbeOptions, probe_tls
+from posture.tls.targets import Target, parse_target, plan
 from tests.tls_servers import RecordingServer
 
 QUICK = ProbeOptions(checks=frozenset({"versions"}), connect_timeout=1, retries=0, target_timeout=5)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from posture.cli import main
-from posture.probe import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions, probe_tls
 from tests.tls_servers import (
     CertFactory,
     OpenSSLServer,

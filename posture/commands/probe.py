@@ -24,7 +24,7 @@ def _source_args(p: argparse.ArgumentParser) -> None:
 
 
 def _probe_args(p: argparse.ArgumentParser) -> None:
-    from posture.probe.sslyze_probe import CHECKS
+    from posture.tls.sslyze_probe import CHECKS
 
     p.add_argument("--ca-file", metavar="PEM", help="also trust these CA certificates (PEM)")
     p.add_argument("--checks", metavar="LIST", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
@@ -60,7 +60,7 @@ def _tls_args(p: argparse.ArgumentParser) -> None:
 def _tls_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     from pathlib import Path
 
-    from posture.probe import CHECKS, ProbeOptions, probe_tls
+    from posture.tls import CHECKS, ProbeOptions, probe_tls
 
     inventory = _inventory(args)
     if args.from_graph and inventory is None:
@@ -88,7 +88,7 @@ def _external_args(p: argparse.ArgumentParser) -> None:
 
 
 def _external_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
-    from posture.probe.external import external_scan
+    from posture.discovery.external import external_scan
 
     return external_scan(args.scope, inventory=_inventory(args), service_detection=args.service_detection,
                          checks=args.checks, ca_file=args.ca_file, progress=None if not args.quiet else False,
@@ -98,8 +98,8 @@ def _external_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResu
 def _cmd_external(args: argparse.Namespace) -> int:
     if not args.dry_run:
         return run_scan(args)
-    from posture.probe.external import plan_external
-    from posture.probe.scope import load_scope
+    from posture.discovery.external import plan_external
+    from posture.discovery.scope import load_scope
 
     scope = load_scope(args.scope)
     xplan = plan_external(scope, inventory=_inventory(args), service_detection=args.service_detection,

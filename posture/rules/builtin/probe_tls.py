@@ -289,12 +289,12 @@ def unexpected_open_port(resource: Resource, ctx: RuleContext) -> Iterator[Viola
     kinds=["endpoint"],
     controls=["SOC2:CC7.1", "ISO27001:8.8", "PCI:6.3.3", "NIST:SI-2", "NIST:RA-5"],
     remediation="Upgrade the service to a supported release, or stop exposing it.",
-    expected="no service version listed in posture/probe/weak_services.yaml",
+    expected="no service version listed in posture/discovery/weak_services.yaml",
     fixtures=[RuleFixture(FIXTURE, fail=("tcp://203.0.113.10:22",), pass_=("tls://good.example:443",))],
 )
 def weak_service(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     """Version detection (``-sV``) found a product release with known, exploited weaknesses."""
-    from posture.probe.services import weak_service_match
+    from posture.discovery.services import weak_service_match
 
     service = resource.get("service")
     if not isinstance(service, Mapping):

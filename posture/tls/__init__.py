@@ -3,7 +3,7 @@
 :func:`probe_tls` probes TLS endpoints with sslyze and returns a normal
 :class:`~posture.result.ScanResult` whose graph holds ``endpoint`` resources
 (linked with ``observed_as`` edges to the inventory resources that serve them),
-so the same rules judge configured and observed TLS. :func:`posture.probe.external.external_scan`
+so the same rules judge configured and observed TLS. :func:`posture.discovery.external.external_scan`
 adds nmap discovery inside a scope file. Every contacted address has passed the scope.
 """
 
@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posture.discovery.addresses import Resolver, resolve_host
 from posture.errors import InputError
 from posture.model import Edge, Gap, Inventory, Resource, freeze
-from posture.probe.addresses import Resolver, resolve_host
-from posture.probe.sslyze_probe import CHECKS, Outcome, ProbeOptions, probe
-from posture.probe.targets import Planned, Refused, Target, graph_targets, parse_target, plan
+from posture.tls.sslyze_probe import CHECKS, Outcome, ProbeOptions, probe
+from posture.tls.targets import Planned, Refused, Target, graph_targets, parse_target, plan
 
 if TYPE_CHECKING:  # kept out of import time: ``import posture`` stays light
-    from posture.probe.scope import Scope
+    from posture.discovery.scope import Scope
     from posture.result import ScanResult
 
 __all__ = ["CHECKS", "ProbeOptions", "Target", "probe_tls"]
@@ -88,8 +88,8 @@ def probe_tls(
     ``scan_options`` go to :func:`posture.api.evaluate` (``rules``, ``categories``, ``now``...).
     """
     from posture.api import scan_inventory
+    from posture.discovery.scope import Scope, explicit_scope, load_scope
     from posture.engine import graph_from_inventory
-    from posture.probe.scope import Scope, explicit_scope, load_scope
     from posture.progress import Progress
 
     wanted = [t if isinstance(t, Target) else parse_target(t) for t in targets]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.probe.grading import grade
-from posture.probe.targets import Planned
+from posture.tls.grading import grade
+from posture.tls.targets import Planned
 
 CHECKS: dict[str, tuple[str, ...]] = {
     "versions": ("ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_cipher_suites",
@@ -419,7 +419,7 @@ def _san(cert: Any) -> list[str]:
 
 def _hostname_matches(host: str, domains: list[str]) -> bool:
     """RFC 6125 matching against the subjectAltName (no CN fallback): exact, or one left-most ``*`` label."""
-    from posture.probe.addresses import parse_address
+    from posture.discovery.addresses import parse_address
 
     if parse_address(host) is not None:
         return any(parse_address(d) == parse_address(host) for d in domains)
@@ -457,7 +457,7 @@ def _trusted_stores(chain_pem: list[str], name: str, ca_file: Path | None) -> li
 
     from cryptography.x509 import DNSName, IPAddress
 
-    from posture.probe.addresses import parse_address
+    from posture.discovery.addresses import parse_address
 
     subject = IPAddress(ip_address(name)) if parse_address(name) is not None else DNSName(name.replace("*.", "x.", 1))
     stores = _trust_stores(ca_file)

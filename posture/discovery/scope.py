@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from posture.discovery.addresses import Resolver, parse_address, resolve_host
 from posture.errors import InputError
-from posture.probe.addresses import Resolver, parse_address, resolve_host
 from posture.yamlfile import read_yaml, validation_error
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from posture.discovery.addresses import Resolver, parse_address, resolve_host
 from posture.errors import InputError
-from posture.probe.addresses import Resolver, parse_address, resolve_host
 
 if TYPE_CHECKING:
+    from posture.discovery.scope import Scope
     from posture.graph import Graph
-    from posture.probe.scope import Scope
 
 SCHEME_PORTS = {"https": 443, "wss": 443, "ldaps": 636, "imaps": 993, "pop3s": 995, "smtps": 465, "ftps": 990}
 """Default port of the TLS URL schemes accepted as targets."""

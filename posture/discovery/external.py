@@ -16,15 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from posture.discovery.addresses import Resolver, parse_address, resolve_host
+from posture.discovery.portscan import OpenPort, discover, nmap_arguments, nmap_binary, port_ranges, top_ports
+from posture.discovery.scope import Scope, load_scope
 from posture.errors import InputError
 from posture.model import Edge, Inventory, freeze
-from posture.probe import endpoint_resource, outcomes_to_inventory, probe_meta
-from posture.probe.addresses import Resolver, parse_address, resolve_host
-from posture.probe.discovery import OpenPort, discover, nmap_arguments, nmap_binary, port_ranges, top_ports
-from posture.probe.scope import Scope, load_scope
-from posture.probe.sslyze_probe import CHECKS, ProbeOptions, probe, sniff
-from posture.probe.targets import Planned, Refused, Target, graph_targets
 from posture.result import ScanResult
+from posture.tls import endpoint_resource, outcomes_to_inventory, probe_meta
+from posture.tls.sslyze_probe import CHECKS, ProbeOptions, probe, sniff
+from posture.tls.targets import Planned, Refused, Target, graph_targets
 
 MAX_ADDRESSES = 65_536
 
