@@ -98,12 +98,12 @@ def test_all_of_and_none_of(tmp_path):
         severity: low
         category: logging.audit
         kinds: [log_sink]
-        fails_when: {none_of: regions, where: {attr: ., eq: us-east-1}}
+        fails_when: {none_of: log_types, where: {attr: ., eq: DATA_READ}}
         message: m
     """
     rules = load_rule_file(write(tmp_path, text))
-    sink = lambda rid, r: Resource(rid, "log_sink", "t", "aws", attrs={"regions": r})  # noqa: E731
-    out = run(rules, [sink("x", ["eu-west-1"]), sink("y", ["us-east-1"]), sink("z", UNKNOWN)])
+    sink = lambda rid, r: Resource(rid, "log_sink", "t", "gcp", attrs={"log_types": r})  # noqa: E731
+    out = run(rules, [sink("x", ["ADMIN_READ"]), sink("y", ["DATA_READ"]), sink("z", UNKNOWN)])
     assert [(f.resource.id, f.unverified) for f in out] == [("x", False), ("z", True)]
 
 

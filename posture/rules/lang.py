@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from posture.contract import Scope, edge_error, kind_error, path_scope, scope_of
 from posture.errors import InputError
 from posture.graph import INTERNET
 from posture.model import UNKNOWN, Category, Resource, Severity, get_path
@@ -95,6 +96,33 @@ def _true(_scope: Any, _res: Resource, _ctx: RuleContext) -> Outcome:
 class _Compiler:
     file: str
     params: Mapping[str, Any]
+    scope: Scope | None = None
+    """The attribute contract paths are checked against (posture/model_contract.yaml); None: not checked."""
+
+    def check_path(self, node: Any, field: str, path: str) -> Scope | None:
+        """Fail on a path the contract does not declare in the current scope; the scope below it."""
+        if self.scope is None:
+            return None
+        below, error = path_scope(self.scope, path)
+        if error:
+            raise self.fail(node, field, error)
+        return below
+
+    def within(self, scope: Scope | None, node: Any, field: str) -> Cond:
+        """Compile the condition ``node`` with ``scope`` as the attribute scope."""
+        outer, self.scope = self.scope, scope
+        try:
+            return self.cond(node, field)
+        finally:
+            self.scope = outer
+
+    def kind_scope(self, node: Any, field: str, kind: Any) -> Scope | None:
+        """The scope of a resource of ``kind`` (any kind when None); fails on an undeclared kind."""
+        if kind is not None:
+            error = kind_error(str(kind))
+            if error:
+                raise self.fail(node, field, error)
+        return scope_of([kind] if kind is not None else None) if self.scope is not None else None
 
     def fail(self, node: Any, field: str, message: str) -> RuleFileError:
         line = _line(node, field.rsplit(".", 1)[-1]) if field else _line(node)
@@ -156,6 +184,7 @@ class _Compiler:
         path = node["attr"]
         if not isinstance(path, str) or not path:
             raise self.fail(node, f"{field}.attr", "must be a dotted attribute path")
+        self.check_path(node, f"{field}.attr", path)
         ops = [k for k in node if k != "attr"]
         if len(ops) != 1:
             raise self.fail(node, field, f"an attribute test needs exactly one operator, got {ops or 'none'}")
@@ -178,7 +207,10 @@ class _Compiler:
 
     def quantifier(self, node: Mapping[str, Any], field: str, q: str) -> Cond:
         path = node[q]
-        where = self.cond(node["where"], f"{field}.where") if "where" in node else _true
+        if not isinstance(path, str) or not path:
+            raise self.fail(node, f"{field}.{q}", "must be a dotted attribute path")
+        elements = self.check_path(node, f"{field}.{q}", path)
+        where = self.within(elements, node["where"], f"{field}.where") if "where" in node else _true
 
         def test(scope: Any, res: Resource, ctx: RuleContext) -> Outcome:
             items = _resolve(scope, res, path)
@@ -212,7 +244,11 @@ class _Compiler:
             raise self.fail(node, f"{field}.direction", "must be out, in or both")
         if match not in ("any", "all", "none"):
             raise self.fail(node, f"{field}.match", "must be any, all or none")
-        where = self.cond(node["where"], f"{field}.where") if "where" in node else _true
+        bad_edge = edge_error(str(edge))
+        if bad_edge:
+            raise self.fail(node, f"{field}.edge", bad_edge)
+        scope = self.kind_scope(node, f"{field}.kind", kind)
+        where = self.within(scope, node["where"], f"{field}.where") if "where" in node else _true
 
         def test(scope: Any, res: Resource, ctx: RuleContext) -> Outcome:
             others = [o for o in ctx.graph.neighbours(res.id, edge, direction) if kind is None or o.kind == kind]
@@ -240,6 +276,9 @@ class _Compiler:
         edges = node.get("edges")
         if not isinstance(edges, list) or not edges or not all(isinstance(e, str) for e in edges):
             raise self.fail(node, f"{field}.edges", "must be a non-empty list of edge kinds")
+        bad_edge = next(filter(None, map(edge_error, edges)), None)
+        if bad_edge:
+            raise self.fail(node, f"{field}.edges", bad_edge)
         max_hops = node.get("max_hops", 8)
         if not isinstance(max_hops, int) or max_hops < 1:
             raise self.fail(node, f"{field}.max_hops", "must be a positive integer")
@@ -259,7 +298,8 @@ class _Compiler:
             if not isinstance(to, Mapping):
                 raise self.fail(node, f"{field}.to", "must be {kind: KIND, where: cond}")
             to_kind = to.get("kind")
-            to_where = self.cond(to["where"], f"{field}.to.where") if "where" in to else _true
+            scope = self.kind_scope(to, f"{field}.to.kind", to_kind)
+            to_where = self.within(scope, to["where"], f"{field}.to.where") if "where" in to else _true
             direction = node.get("direction", "out")
 
             memo_key = f"reachable-targets:{field}"  # one verdict per node per rule evaluation: targets are shared
@@ -495,6 +535,11 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     c = _Compiler(file, dict(params))
     meta = dataclasses.replace(_meta(c, node, f"{file}:{_line(node)}"),
                                local=_is_local(node.get("when")) and _is_local(node["fails_when"]))
+    for kind in meta.kinds:
+        error = kind_error(kind)
+        if error:
+            raise c.fail(node, "kinds", error)
+    c.scope = scope_of(meta.kinds)
     when = c.cond(node["when"], "when") if "when" in node else _true
     fails_when = c.cond(node["fails_when"], "fails_when")
     message, discriminator = node["message"], node.get("discriminator", "")
