@@ -52,8 +52,8 @@ def certificate_untrusted(resource: Resource, ctx: RuleContext) -> Iterator[Viol
 @rule(
     id="POSTURE-PROBE-002",
     title="Observed TLS certificate expired or expires soon",
-    severity="high",
-    category="encryption.in_transit",
+    severity="medium",
+    category="keys.strength",
     kinds=["endpoint"],
     controls=_TRANSIT_CONTROLS,
     remediation="Renew the certificate and automate renewal (ACM, Key Vault, certificate manager, ACME).",
@@ -70,11 +70,12 @@ def certificate_expiry(resource: Resource, ctx: RuleContext) -> Iterator[Violati
     days_left = (not_after - now()).total_seconds() / 86400
     if days_left < 0:
         yield Violation(f"{_label(resource)}: certificate expired on {not_after:%Y-%m-%d}",
-                        observed={"not_after": not_after.isoformat()}, discriminator="expired")
+                        observed={"not_after": not_after.isoformat()}, discriminator="expired",
+                        severity=Severity.HIGH)
     elif days_left < float(ctx.params["days"]):
         yield Violation(f"{_label(resource)}: certificate expires in {int(days_left)} day(s) ({not_after:%Y-%m-%d})",
                         observed={"not_after": not_after.isoformat(), "days_left": int(days_left)},
-                        discriminator="expiring", severity=Severity.MEDIUM)
+                        discriminator="expiring")
 
 
 @rule(
@@ -125,8 +126,8 @@ def short_key(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
 @rule(
     id="POSTURE-PROBE-005",
     title="Observed TLS certificate signed with SHA-1 or MD5",
-    severity="medium",
-    category="encryption.in_transit",
+    severity="high",
+    category="keys.strength",
     kinds=["endpoint"],
     controls=_TRANSIT_CONTROLS,
     remediation="Reissue the certificate with a SHA-256 (or stronger) signature.",
