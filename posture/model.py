@@ -80,6 +80,7 @@ class Kind(str, Enum):
     LOG_SINK = "log_sink"
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
+    CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
 
 
 class EdgeKind(str, Enum):

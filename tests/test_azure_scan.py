@@ -40,6 +40,9 @@ FAULTS = {
     ("POSTURE-TLS-001", "satls10"),
     ("POSTURE-TLS-003", "app-legacy:80"),
     ("POSTURE-TLS-005", "agw-legacy/https"),
+    # the jump VM's public IP as an exposure of its own, and satls10's firewall that admits every network
+    ("POSTURE-SEG-008", "vm-jump"),
+    ("POSTURE-SEG-007", "satls10"),
 }
 TWINS = {"nsg-deny-first", "nsg-web", "vm-app", "satls12", "satls12:443", "agw-modern/https", "agw-modern",
          "app-good", "app-good:443", "app-good:80", "sql-prod", "sql-prod:1433", "db-tde-on", "vm-jump-os",

@@ -182,7 +182,7 @@ rules:
   - {id: T-GRAPH-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
      fails_when: {related: {edge: encrypted_by, direction: in}}}
   - {id: T-CLOCK-1, title: t, severity: low, category: keys.rotation, kinds: [key], message: m,
-     fails_when: {attr: created, age_gt_days: 90}}
+     fails_when: {attr: expires, age_gt_days: 90}}
 """)
     assert {r.id: r.meta.local for r in load_rule_file(f)} == {"T-LOCAL-1": True, "T-GRAPH-1": False,
                                                                "T-CLOCK-1": False}

@@ -50,6 +50,8 @@ WIDER = {
     ("POSTURE-TLS-005", PROXY + "shop-proxy-legacy"),
     ("POSTURE-TLS-005", "//compute.googleapis.com/projects/acme-prod/global/sslPolicies/legacy-compat"),
     ("POSTURE-TLS-001", "//compute.googleapis.com/projects/acme-prod/global/sslPolicies/legacy-compat"),
+    # the bastion's external IP as an exposure of its own
+    ("POSTURE-SEG-008", "//compute.googleapis.com/projects/acme-prod/zones/us-central1-a/instances/bastion-1"),
 }
 PLANTED_RULES = {rule for rule, _ in FAULTS}
 TWINS = {
