@@ -51,6 +51,7 @@ def _terraform_inputs():
     yield from (FIXTURES / "corpus" / p for p in ("aws", "azure", "gcp"))
     yield from sorted(FIXTURES.glob("plans/**/plan.json"))
     yield from sorted(p for p in FIXTURES.glob("rules/**/*.json") if p.name != "periods.json")
+    yield from sorted(p for p in FIXTURES.glob("rules/*/*.tf"))  # single-file HCL fixtures of the rule packs
     yield from sorted({p.parent for p in FIXTURES.glob("hcl/**/*.tf")})
     yield from sorted({p.parent for p in (ROOT / "examples").glob("**/*.tf")})
 
