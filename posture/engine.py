@@ -11,7 +11,7 @@ from datetime import datetime
 
 from posture.gcpause import gc_paused
 from posture.graph import Graph, build_graph
-from posture.model import Edge, Evidence, Finding, Gap, Inventory, Resource, Severity, sorted_findings
+from posture.model import Edge, Evidence, Finding, Gap, Inventory, Resource, Severity, module_knowledge, sorted_findings
 from posture.registry import Registry
 from posture.rules.base import Rule, RuleContext
 from posture.rules.operators import EVALUATION_TIME
@@ -101,7 +101,9 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dic
             if rule.applies is not None and rule.applies(resource, ctx) is False:
                 continue
             checked += 1
+            knowledge = module_knowledge(resource.source)
             for v in rule.check(resource, ctx):
+                details = {**v.details, "module_knowledge": knowledge} if knowledge else v.details
                 findings.append(
                     Finding(
                         rule_id=meta.id,
@@ -110,7 +112,7 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dic
                         category=meta.category,
                         resource=resource,
                         message=v.message,
-                        evidence=Evidence(v.observed, v.expected or meta.expected, v.path, v.details),
+                        evidence=Evidence(v.observed, v.expected or meta.expected, v.path, details),
                         remediation=meta.remediation,
                         controls=meta.controls,
                         discriminator=v.discriminator,

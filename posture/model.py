@@ -269,6 +269,17 @@ class Location:
         return {"file": self.file, "line": self.line}
 
 
+MODULE_KNOWLEDGE = " | registry module knowledge: "
+"""Separates a resource's ``source`` from the registry-module knowledge entry (module, version range, why) it was
+built from; the engine repeats that part in the evidence of every finding on the resource."""
+
+
+def module_knowledge(source: str) -> str | None:
+    """The registry-module knowledge a resource was built from (see :data:`MODULE_KNOWLEDGE`), or None."""
+    _, sep, note = source.partition(MODULE_KNOWLEDGE)
+    return note if sep else None
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One normalised resource.

@@ -76,3 +76,16 @@ def test_resource_and_edge_are_picklable():
     assert pickle.loads(pickle.dumps(r)) == r
     e = Edge("a", "b", "contains", {"p": [1]})
     assert pickle.loads(pickle.dumps(e)) == e
+
+
+def test_module_knowledge_is_repeated_in_the_evidence():
+    from posture.api import scan_inventory
+    from posture.model import MODULE_KNOWLEDGE, Inventory, Resource, module_knowledge
+
+    note = "terraform-aws-modules/sqs/aws >= 3.0.0, < 4.0.0 (version 3.5.0; UPGRADE-4.0.md)"
+    queue = Resource("module.q.aws_sqs_queue.this[0]", "datastore", "aws_sqs_queue", "aws",
+                     attrs={"store_type": "queue", "encryption": {"at_rest": False}},
+                     source="terraform-hcl:x" + MODULE_KNOWLEDGE + note)
+    assert module_knowledge(queue.source) == note and module_knowledge("terraform-hcl:x") is None
+    found = [f for f in scan_inventory(Inventory(resources=(queue,))).findings if f.rule_id == "POSTURE-ENC-001"]
+    assert found and found[0].evidence.details["module_knowledge"] == note
