@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
+from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.normalise import Index, Produced, props, resource, rid
-from posture.providers.azure.nsg_defaults import DEFAULT_SECURITY_RULES
 
 _INTERNET_PREFIXES = {"*", "internet", "0.0.0.0/0", "any"}
 _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}
@@ -84,7 +84,7 @@ def nsg_rules(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _app_gateway_tls(ssl_policy: Mapping[str, Any] | None) -> dict[str, Any]:
     """``tls`` of an HTTPS listener from the gateway's (or its SSL profile's) ``sslPolicy``."""
     from posture.knowledge import TLS_VERSIONS, normalise_tls_version, tls_version_key
-    from posture.providers.terraform.common import default_tls_policy, tls_policy
+    from posture.providers.kit.builders import default_tls_policy, tls_policy
 
     sp = ssl_policy or {}
     ptype = str(sp.get("policyType", "")).lower()

@@ -100,7 +100,7 @@ def tls_from_setting(family: str, value: Any) -> dict[str, Any]:
     """``tls`` for an Azure minimum-TLS setting (storage, SQL, App Service), shaped as the plan source does:
     ``policy: None`` and the ``setting``; an unset value is read as the documented default of ``family``."""
     from posture.knowledge import default_tls_policy as knowledge_default
-    from posture.providers.terraform.common import tls_policy
+    from posture.providers.kit.builders import tls_policy
 
     setting = str(value) if value not in (None, "") else (knowledge_default(PROVIDER, family) or {}).get("name")
     tls = tls_policy(PROVIDER, setting, family)

@@ -26,13 +26,14 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from posture.errors import InputError
 from posture.gcpause import gc_paused
 from posture.model import UNKNOWN, Edge, Gap, Inventory, Location, Resource, freeze
+from posture.providers.terraform.dispatch import tables
 
 SUPPORTED_MAJOR_VERSIONS = (0, 1)
 """Plan ``format_version`` majors understood: 0.1/0.2 (Terraform 0.12-0.15) and 1.x (Terraform 1.0+)."""
@@ -726,22 +727,8 @@ def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:
 # ----------------------------------------------------------------------------------------------------------
 # normalisation
 # ----------------------------------------------------------------------------------------------------------
-Normaliser = Callable[[RawResource, PlanIndex], Iterable["Resource | Edge"]]
-
-
-def _tables() -> tuple[dict[str, Normaliser], frozenset[str]]:
-    from posture.providers.terraform import aws, azure, gcp
-
-    normalisers: dict[str, Normaliser] = {}
-    joined: set[str] = set()
-    for mod in (aws, azure, gcp):
-        normalisers.update(mod.NORMALISERS)
-        joined.update(mod.JOINED)
-    return normalisers, frozenset(joined)
-
-
 def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
-    normalisers, joined = _tables()
+    normalisers, joined = tables()
     resources: list[Resource] = []
     edges: list[Edge] = []
     seen: Counter[str] = Counter()

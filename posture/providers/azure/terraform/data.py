@@ -1,7 +1,7 @@
 """Azure database servers (PostgreSQL, MySQL, MariaDB), Redis caches, their IP firewall rules and the
 subscription activity-log export (diagnostic settings) of a Terraform plan -> normalised resources.
 
-Merged into :data:`posture.providers.terraform.azure.NORMALISERS`. A server-level IP firewall rule
+Merged into :data:`posture.providers.azure.terraform.NORMALISERS`. A server-level IP firewall rule
 (``start_ip_address``..``end_ip_address``) becomes a ``firewall`` admitting the server's port from that
 range, so the exposure rules judge it like any other firewall (0.0.0.0-255.255.255.255 is the internet;
 0.0.0.0-0.0.0.0 is Azure's "allow Azure services" switch, not the internet).
@@ -16,19 +16,11 @@ from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.azure_common import diagnostic_logs, names, res
-from posture.providers.terraform.common import (
-    as_int,
-    block,
-    customer_key,
-    edge,
-    listed,
-    normalise_tls_version,
-    provider_default,
-    rule,
-    tri,
-)
+from posture.providers.azure.terraform.common import diagnostic_logs, names, res
+from posture.providers.kit.builders import customer_key, edge, listed, normalise_tls_version, provider_default, rule
+from posture.providers.kit.values import as_int, tri
 from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.resource import block
 
 Out = list[Resource | Edge]
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by the per-provider plan normalisers (pure functions, no plan I/O)."""
+"""Builders of the model vocabulary every source speaks: encryption, keys, TLS policies, ports, firewall rules."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.plan import PlanIndex, RawResource, location_for
-from posture.providers.values import as_int, json_document, tri, unless  # noqa: F401  (re-exported)
+from posture.model import UNKNOWN, Edge, EdgeKind
+from posture.providers.kit.values import as_int
 
 ALL_PORTS = [[0, 65535]]
 
@@ -21,24 +20,6 @@ def known(value: Any) -> bool:
 def is_true(value: Any) -> bool:
     """True only for a known ``True`` (UNKNOWN and None are not true)."""
     return value is not UNKNOWN and value is True
-
-
-def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:
-    """The first element of a nested block (plan JSON renders blocks as lists); {} when absent.
-
-    UNKNOWN when the block itself is unknown at plan time.
-    """
-    values = raw_or_values.values if isinstance(raw_or_values, RawResource) else raw_or_values
-    if values is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(values, Mapping):
-        return {}
-    value = values.get(name)
-    if value is UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, list):
-        return value[0] if value else {}
-    return value if isinstance(value, Mapping) else {}
 
 
 def blocks(values: Any, name: str) -> Any:
@@ -100,35 +81,6 @@ def parse_arn(value: Any) -> tuple[str, str]:
         if len(parts) >= 5:
             return parts[4], parts[3]
     return "", ""
-
-
-def resource(
-    raw: RawResource,
-    index: PlanIndex,
-    kind: Kind | str,
-    attrs: Mapping[str, Any],
-    *,
-    name: Any = None,
-    region: str | None = None,
-    account: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    rid: str | None = None,
-    native_type: str | None = None,
-) -> Resource:
-    """Build a plan resource with the common fields (id = address, source, location) filled in."""
-    return Resource(
-        id=rid or raw.address,
-        kind=kind,
-        native_type=native_type or raw.type,
-        provider=raw.provider,
-        name=name if isinstance(name, str) and name else raw.name,
-        account=account or "",
-        region=region or "",
-        tags=tags if tags is not None else tags_of(raw.values),
-        attrs=attrs,
-        source=f"terraform-plan:{index.origin}",
-        location=location_for(index),
-    )
 
 
 def edge(src: str, dst: str, kind: EdgeKind | str, **attrs: Any) -> Edge:

@@ -6,22 +6,19 @@ types folded into others (rules into NSGs, associations into edges, customer-man
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from posture.knowledge import public_access_default
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.azure_common import diagnostic_logs
-from posture.providers.terraform.azure_common import names as _names
-from posture.providers.terraform.azure_common import one as _one
-from posture.providers.terraform.azure_common import res as _res
-from posture.providers.terraform.azure_data import JOINED as DATA_JOINED
-from posture.providers.terraform.azure_data import NORMALISERS as DATA_NORMALISERS
-from posture.providers.terraform.common import (
+from posture.providers.azure.terraform.common import diagnostic_logs
+from posture.providers.azure.terraform.common import names as _names
+from posture.providers.azure.terraform.common import one as _one
+from posture.providers.azure.terraform.common import res as _res
+from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
+from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
+from posture.providers.kit.builders import (
     ALL_PORTS,
-    as_int,
-    block,
     blocks,
     customer_key,
     default_tls_policy,
@@ -35,13 +32,12 @@ from posture.providers.terraform.common import (
     rule,
     str_list,
     tls_policy,
-    tri,
     unencrypted,
     unknown_encryption,
-    unless,
 )
+from posture.providers.kit.values import any_of, as_int, iso_duration_days, tri, unless
 from posture.providers.terraform.plan import PlanIndex, RawResource
-from posture.providers.values import any_of
+from posture.providers.terraform.resource import block
 
 Out = list[Resource | Edge]
 
@@ -611,20 +607,6 @@ def _mssql_server(raw: RawResource, index: PlanIndex) -> Out:
     if key:
         out.append(edge(raw.address, key, EdgeKind.ENCRYPTED_BY))
     return out
-
-
-# -- keys ----------------------------------------------------------------------------------------------------
-def iso_duration_days(value: Any) -> Any:
-    """ISO 8601 duration (``P90D``, ``P1Y``, ``P2M``, ``P1Y6M``) -> whole days; UNKNOWN passes; None if unparsable."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(value, str):
-        return None
-    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", value.strip().upper())
-    if not m or not any(m.groups()):
-        return None
-    y, mo, w, d = (int(g) if g else 0 for g in m.groups())
-    return y * 365 + mo * 30 + w * 7 + d
 
 
 _KEY_OPS = {

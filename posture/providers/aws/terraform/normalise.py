@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers import aws_transport
-from posture.providers.aws_transport import policies_deny_http
-from posture.providers.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, policy_public
-from posture.providers.terraform.common import (
+from posture.providers.aws.facts import transport as aws_transport
+from posture.providers.aws.facts.s3_public import PUBLIC_CANNED_ACLS, acl_grant_public, policy_public
+from posture.providers.aws.facts.transport import policies_deny_http
+from posture.providers.kit.builders import (
     ALL_PORTS,
-    block,
     blocks,
     customer_key,
     default_tls_policy,
@@ -29,15 +28,15 @@ from posture.providers.terraform.common import (
     provider_default,
     provider_key,
     public_read,
-    resource,
     rule,
     str_list,
     tags_of,
     tls_policy,
     unknown_encryption,
 )
+from posture.providers.kit.values import any_of, as_int, json_document, tri, unless
 from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
-from posture.providers.values import any_of, as_int, json_document, tri, unless
+from posture.providers.terraform.resource import block, resource
 
 Out = list[Resource | Edge]
 
@@ -933,7 +932,7 @@ def _group_parameter(index: PlanIndex, raw: RawResource, path: str, types: tuple
 
 def _rds_tls_required(raw: RawResource, index: PlanIndex) -> Any:
     """Whether the server refuses unencrypted connections: its parameter group, else the engine default
-    (posture.providers.aws_transport). None (not judged) for engines without such a parameter (Oracle uses an
+    (posture.providers.aws.facts.transport). None (not judged) for engines without such a parameter (Oracle uses an
     option group) and for read replicas; UNKNOWN when the group or the engine version is not known from the plan.
     """
     engine = "docdb" if raw.type == "aws_docdb_cluster" else raw.get("engine")
@@ -1014,7 +1013,7 @@ def _rds(store_type: str) -> Callable[[RawResource, PlanIndex], Out]:
 
 
 def _redshift_tls_required(raw: RawResource, index: PlanIndex) -> Any:
-    """require_ssl of the cluster's parameter group (posture.providers.aws_transport decides)."""
+    """require_ssl of the cluster's parameter group (posture.providers.aws.facts.transport decides)."""
     value = _group_parameter(index, raw, "cluster_parameter_group_name", ("aws_redshift_parameter_group",),
                              "require_ssl")
     return aws_transport.redshift_tls_required(value)
@@ -1391,7 +1390,7 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
 
 
 def _cloudfront_origin_tls(raw: RawResource, http_redirect: Any) -> Any:
-    """``origin_tls`` from the custom origins' protocol policies (posture.providers.aws_transport)."""
+    """``origin_tls`` from the custom origins' protocol policies (posture.providers.aws.facts.transport)."""
     origins = blocks(raw.values, "origin")
     if origins is UNKNOWN:
         return UNKNOWN

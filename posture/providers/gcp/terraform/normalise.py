@@ -12,31 +12,27 @@ from collections.abc import Callable
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.common import (
+from posture.providers.kit.builders import (
     ALL_PORTS,
-    as_int,
-    block,
     blocks,
     customer_key,
     default_tls_policy,
     edge,
     gcp_ssl_policy,
-    json_document,
     key_spec,
     listed,
     mapping,
     merge_port_specs,
     provider_default,
     public_read,
-    resource,
     rule,
     str_list,
     tags_of,
-    tri,
     unknown_encryption,
-    unless,
 )
+from posture.providers.kit.values import as_int, duration_days, json_document, tri, unless
 from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.resource import block, resource
 
 Out = list[Resource | Edge]
 
@@ -636,17 +632,6 @@ def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
     if key:
         out.append(edge(raw.address, key, EdgeKind.ENCRYPTED_BY))
     return out
-
-
-# -- keys and TLS --------------------------------------------------------------------------------------------
-def duration_days(value: Any) -> Any:
-    """GCP duration ``"7776000s"`` -> 90 (days); UNKNOWN passes; None when absent or unparsable."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(value, str):
-        return None
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)s", value.strip())
-    return int(float(m.group(1)) // 86400) if m else None
 
 
 _PURPOSE = {

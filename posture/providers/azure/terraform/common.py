@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from posture.model import UNKNOWN, Kind, Resource
-from posture.providers.terraform.common import blocks, resource
+from posture.providers.kit.builders import blocks
 from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.resource import resource
 
 
 def subscription(value: Any) -> str:
