@@ -83,7 +83,7 @@ def unless(grant: Any, blocked: Any) -> Any:
     return UNKNOWN
 
 
-# -- keys ----------------------------------------------------------------------------------------------------
+# -- durations -----------------------------------------------------------------------------------------------
 def iso_duration_days(value: Any) -> Any:
     """ISO 8601 duration (``P90D``, ``P1Y``, ``P2M``, ``P1Y6M``) -> whole days; UNKNOWN passes; None if unparsable."""
     if value is UNKNOWN:
@@ -97,7 +97,6 @@ def iso_duration_days(value: Any) -> Any:
     return y * 365 + mo * 30 + w * 7 + d
 
 
-# -- keys and TLS --------------------------------------------------------------------------------------------
 def duration_days(value: Any) -> Any:
     """GCP duration ``"7776000s"`` -> 90 (days); UNKNOWN passes; None when absent or unparsable."""
     if value is UNKNOWN:
