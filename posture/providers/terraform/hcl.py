@@ -36,7 +36,7 @@ from posture.providers.terraform.hcl_syntax import _PROVIDER_NAMES, Block, Body,
 from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
 from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
-from posture.providers.terraform.plan import RawResource
+from posture.providers.terraform.plan_index import RawResource
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -337,7 +337,8 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
 def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Any:
     """Load HCL into an :class:`~posture.model.Inventory` using the plan normalisers."""
     from posture.model import Inventory, freeze
-    from posture.providers.terraform.plan import PlanIndex, _normalise
+    from posture.providers.terraform.plan import _normalise
+    from posture.providers.terraform.plan_index import PlanIndex
 
     loaded = load_hcl_sources(path, var_files)
     meta_base = {"format": "hcl", "files": loaded.files}

@@ -7,7 +7,8 @@ from typing import Any
 
 from posture.model import UNKNOWN, Kind, Resource
 from posture.providers.kit.builders import tags_of
-from posture.providers.terraform.plan import PlanIndex, RawResource, location_for
+from posture.providers.terraform.plan import location_for
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 
 def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:

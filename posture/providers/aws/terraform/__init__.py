@@ -45,7 +45,7 @@ from posture.providers.aws.terraform.network import (
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
 from posture.providers.terraform.dispatch import register
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_vpc": _vpc,

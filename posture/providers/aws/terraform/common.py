@@ -7,7 +7,7 @@ from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.kit.builders import customer_key, edge, encryption, parse_arn, provider_key, str_list, tags_of
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import resource
 
 Out = list[Resource | Edge]

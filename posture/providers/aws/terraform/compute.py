@@ -27,7 +27,7 @@ from posture.providers.kit.builders import (
     unknown_encryption,
 )
 from posture.providers.kit.values import tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 

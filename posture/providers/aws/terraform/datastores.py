@@ -21,7 +21,7 @@ from posture.providers.aws.terraform.common import (
 from posture.providers.aws.terraform.s3 import _resource_policies
 from posture.providers.kit.builders import edge, encryption, provider_default, provider_key, unknown_encryption
 from posture.providers.kit.values import any_of, as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 

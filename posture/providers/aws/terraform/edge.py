@@ -18,7 +18,7 @@ from posture.providers.aws.terraform.common import (
 )
 from posture.providers.kit.builders import blocks, default_tls_policy, edge, key_spec, tls_policy
 from posture.providers.kit.values import as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 # -- load balancing and TLS ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from posture.model import UNKNOWN, Kind
 from posture.providers.aws.terraform.common import Out, _enc_edge, _kms_encryption, _res
 from posture.providers.kit.builders import provider_default
 from posture.providers.kit.values import tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 
 # -- logging and identity ------------------------------------------------------------------------------------

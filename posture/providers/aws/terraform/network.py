@@ -20,7 +20,7 @@ from posture.providers.aws.terraform.common import (
 )
 from posture.providers.kit.builders import ALL_PORTS, edge, port_range, rule, str_list
 from posture.providers.kit.values import as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource, address_type, split_address
+from posture.providers.terraform.plan_index import PlanIndex, RawResource, address_type, split_address
 
 
 # -- network -------------------------------------------------------------------------------------------------

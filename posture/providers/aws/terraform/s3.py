@@ -19,7 +19,7 @@ from posture.providers.kit.builders import (
     unknown_encryption,
 )
 from posture.providers.kit.values import any_of, json_document, tri, unless
-from posture.providers.terraform.plan import PlanIndex, RawResource, address_type
+from posture.providers.terraform.plan_index import PlanIndex, RawResource, address_type
 from posture.providers.terraform.resource import block
 
 # -- S3 ------------------------------------------------------------------------------------------------------

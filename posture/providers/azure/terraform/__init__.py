@@ -21,7 +21,7 @@ from posture.providers.azure.terraform.stores import (
 )
 from posture.providers.azure.terraform.web import _app_gateway, _web_app_listeners
 from posture.providers.terraform.dispatch import register
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_virtual_network": _vnet,

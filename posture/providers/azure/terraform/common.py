@@ -7,7 +7,7 @@ from typing import Any
 
 from posture.model import UNKNOWN, Kind, Resource
 from posture.providers.kit.builders import blocks
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import resource
 
 

@@ -19,7 +19,7 @@ from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.azure.terraform.common import diagnostic_logs, names, res
 from posture.providers.kit.builders import customer_key, edge, listed, normalise_tls_version, provider_default, rule
 from posture.providers.kit.values import as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 Out = list[Resource | Edge]

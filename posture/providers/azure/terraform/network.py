@@ -21,7 +21,7 @@ from posture.providers.kit.builders import (
     unknown_encryption,
 )
 from posture.providers.kit.values import any_of, as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 Out = list[Resource | Edge]

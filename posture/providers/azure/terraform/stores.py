@@ -21,7 +21,7 @@ from posture.providers.kit.builders import (
     unknown_encryption,
 )
 from posture.providers.kit.values import as_int, iso_duration_days, tri, unless
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 

@@ -11,7 +11,7 @@ from posture.providers.azure.terraform.network import Out, _public_ips
 from posture.providers.azure.terraform.stores import _min_tls_listener
 from posture.providers.kit.builders import blocks, default_tls_policy, edge, listed, tls_policy
 from posture.providers.kit.values import any_of, as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 

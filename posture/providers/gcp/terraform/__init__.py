@@ -17,7 +17,7 @@ from posture.providers.gcp.terraform.keys import _certificate, _crypto_key, _ssl
 from posture.providers.gcp.terraform.network import _firewall, _network, _subnetwork
 from posture.providers.gcp.terraform.stores import _ACL_TYPES, _IAM_TYPES, _bucket, _sql_instance
 from posture.providers.terraform.dispatch import register
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "google_compute_network": _network,

@@ -7,7 +7,7 @@ from typing import Any
 from posture.model import UNKNOWN, Kind
 from posture.providers.gcp.terraform.common import Out, _res
 from posture.providers.kit.builders import blocks, listed
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 
 # -- audit logs ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.gcp.terraform.common import _LINK_ATTRS, CERT_TYPES, Out, _res
 from posture.providers.kit.builders import default_tls_policy, edge, gcp_ssl_policy, key_spec, listed, mapping, str_list
 from posture.providers.kit.values import as_int, duration_days
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
 # -- keys and TLS --------------------------------------------------------------------------------------------

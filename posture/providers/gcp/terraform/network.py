@@ -16,7 +16,7 @@ from posture.providers.gcp.terraform.common import (
 )
 from posture.providers.kit.builders import ALL_PORTS, blocks, edge, listed, merge_port_specs, rule, str_list
 from posture.providers.kit.values import as_int, tri
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 
 # -- network -------------------------------------------------------------------------------------------------
