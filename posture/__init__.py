@@ -17,8 +17,7 @@ from posture.model import (
     Resource,
     Severity,
 )
-
-__version__ = "0.1.0"
+from posture.version import __version__
 
 # Live sources and the probe load on first use (PEP 562), so a Terraform scan does not pay for them.
 _LAZY = {

@@ -56,7 +56,7 @@ class ScanResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the CLI's ``--format json`` document (schema in docs/output.md)."""
-        from posture import __version__
+        from posture.version import __version__
 
         return {
             "tool": {"name": "posture", "version": __version__, "schema_version": SCHEMA_VERSION},

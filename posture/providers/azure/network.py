@@ -14,7 +14,7 @@ from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
-from posture.providers.azure.normalise import Index, Produced, props, resource, rid
+from posture.providers.azure.records import Index, Produced, props, resource, rid
 
 _INTERNET_PREFIXES = {"*", "internet", "0.0.0.0/0", "any"}
 _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}

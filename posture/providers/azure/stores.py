@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
-from posture.providers.azure.normalise import (
+from posture.providers.azure.records import (
     Index,
     Produced,
     epoch_to_iso,
