@@ -25,8 +25,8 @@ def _azure_args(p: argparse.ArgumentParser) -> None:
 
 
 def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_azure
     from posture.errors import InputError
-    from posture.providers.azure import scan_azure
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")

@@ -25,8 +25,9 @@ def _gcp_args(p: argparse.ArgumentParser) -> None:
 
 
 def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_gcp
     from posture.errors import InputError
-    from posture.providers.gcp import REPLAY_ENV, scan_gcp
+    from posture.providers.gcp import REPLAY_ENV
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.records import Index, Produced, props, resource, rid
 
-_INTERNET_PREFIXES = {"*", "internet", "0.0.0.0/0", "any"}
 _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}
 
 
@@ -26,7 +26,7 @@ _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "es
 def peer(prefix: str) -> str:
     """An NSG address prefix as a model peer."""
     p = prefix.strip()
-    if p.lower() in _INTERNET_PREFIXES:
+    if p.lower() in INTERNET_PEERS:
         return "0.0.0.0/0"
     if p[:1].isdigit() or ":" in p:
         return p  # an IP address or CIDR

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind
 from posture.providers.kit.values import as_int
 
@@ -223,11 +224,8 @@ def _tls_from_entry(policy: str | None, entry: Mapping[str, Any] | None) -> dict
     }
 
 
-_VERSION_ORDER = ["ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"]
-
-
 def _version_rank(v: str) -> int:
-    return _VERSION_ORDER.index(v) if v in _VERSION_ORDER else 99
+    return TLS_VERSIONS.index(v) if v in TLS_VERSIONS else 99
 
 
 def normalise_tls_version(value: Any) -> Any:
@@ -241,14 +239,14 @@ def normalise_tls_version(value: Any) -> Any:
             return out
     s = str(value).upper().replace("TLSV", "").replace("TLS", "").strip("_ .v")
     s = s.split("_20")[0].replace("_", ".")
-    return s if s in _VERSION_ORDER else UNKNOWN
+    return s if s in TLS_VERSIONS else UNKNOWN
 
 
 def versions_from(min_version: Any) -> Any:
     """Versions a listener accepts given only its minimum (e.g. "1.2" -> ["1.2", "1.3"])."""
-    if min_version not in _VERSION_ORDER:
+    if min_version not in TLS_VERSIONS:
         return UNKNOWN
-    return _VERSION_ORDER[_VERSION_ORDER.index(min_version) :]
+    return list(TLS_VERSIONS[TLS_VERSIONS.index(min_version) :])
 
 
 def key_spec(provider: str, spec: Any) -> dict[str, Any]:
@@ -346,3 +344,14 @@ def rule(
     }
     out.update(extra)
     return out
+
+
+def implied_rules(section: str) -> list[dict[str, Any]]:
+    """The rules a provider applies without their being written (a table of ``knowledge/network_defaults.yaml``)."""
+    from posture.knowledge.network import rules
+
+    return [
+        rule(r["direction"], r["action"], r["protocol"], r["ports"], r["peers"], priority=r["priority"],
+             description=r["description"], implied=True)
+        for r in rules(section)
+    ]

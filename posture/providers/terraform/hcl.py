@@ -29,10 +29,11 @@ from typing import Any
 
 from posture.addresses import strip_keys
 from posture.errors import InputError
+from posture.knowledge.network import terraform_provider
 from posture.model import UNKNOWN, Gap, Location
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
 from posture.providers.terraform.hcl_module import Instance, ModuleInstance, _eval_body, _key
-from posture.providers.terraform.hcl_syntax import _PROVIDER_NAMES, Block, Body, _body, parse_hcl
+from posture.providers.terraform.hcl_syntax import Block, Body, _body, parse_hcl
 from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
 from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
@@ -224,7 +225,7 @@ class HclLoader:
             module=inst.module.prefix,
             index=inst.index,
             values=values,
-            provider=next((n for p, n in _PROVIDER_NAMES if rtype.startswith(p)), rtype.split("_", 1)[0]),
+            provider=terraform_provider(rtype) or rtype.split("_", 1)[0],
             provider_key=provider_key,
             refs={k: tuple(dict.fromkeys(v)) for k, v in refs.items()},
             configured=frozenset(configured),

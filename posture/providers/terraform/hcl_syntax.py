@@ -17,7 +17,6 @@ from posture.providers.terraform.hcl_values import kids, unwrap
 
 _META_ATTRS = {"count", "for_each", "provider", "depends_on"}
 _META_BLOCKS = {"lifecycle", "provisioner", "connection", "precondition", "postcondition"}
-_PROVIDER_NAMES = (("aws_", "aws"), ("azurerm_", "azure"), ("google_", "gcp"))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Any
 
 from posture.errors import InputError
 from posture.gcpause import gc_paused
+from posture.knowledge.network import terraform_provider
 from posture.model import Edge, Gap, Inventory, Location, Resource, freeze
 from posture.providers.terraform.dispatch import tables
 from posture.providers.terraform.plan_index import PlanIndex, RawResource, _Checker, _json_type, split_address
@@ -41,7 +42,6 @@ SUPPORTED_MAJOR_VERSIONS = (0, 1)
 
 _SKIPPED_ACTIONS = (("delete",),)
 _KNOWN_ACTIONS = {"no-op", "create", "read", "update", "delete", "forget"}
-_PROVIDER_PREFIXES = (("aws_", "aws"), ("azurerm_", "azure"), ("google_", "gcp"))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -190,10 +190,7 @@ def _module_values(module: dict, path: str, chk: _Checker) -> Iterator[dict[str,
 
 
 def _provider_of(rtype: str) -> str:
-    for prefix, name in _PROVIDER_PREFIXES:
-        if rtype.startswith(prefix):
-            return name
-    return rtype.split("_", 1)[0]
+    return terraform_provider(rtype) or rtype.split("_", 1)[0]
 
 
 def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:

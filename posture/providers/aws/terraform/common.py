@@ -20,20 +20,6 @@ LB_TYPES = ("aws_lb", "aws_alb")
 NACL_TYPES = ("aws_network_acl", "aws_default_network_acl")
 CERT_TYPES = ("aws_acm_certificate",)
 
-_PROTOCOLS = {
-    "-1": "all",
-    "all": "all",
-    "6": "tcp",
-    "tcp": "tcp",
-    "17": "udp",
-    "udp": "udp",
-    "1": "icmp",
-    "icmp": "icmp",
-    "58": "icmpv6",
-    "icmpv6": "icmpv6",
-}
-
-
 def _region(raw: RawResource, index: PlanIndex, arn_attr: str = "arn") -> tuple[str, str]:
     account, region = parse_arn(raw.get(arn_attr))
     own = raw.get("region")

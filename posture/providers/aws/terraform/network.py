@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.facts.nacl import nacl_final_rules
 from posture.providers.aws.terraform.common import (
-    _PROTOCOLS,
     SG_TYPES,
     SUBNET_TYPES,
     VPC_TYPES,
@@ -169,7 +170,7 @@ def _gateway(gateway_type: str) -> Callable[[RawResource, PlanIndex], Out]:
 def _protocol(value: Any) -> Any:
     if value is UNKNOWN:
         return UNKNOWN
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
+    return protocol_name(str(value).lower())
 
 
 def _ports(protocol: Any, from_port: Any, to_port: Any) -> Any:
@@ -344,19 +345,7 @@ def _network_acl(raw: RawResource, index: PlanIndex) -> Out:
         eg = r.get("egress")
         direction = UNKNOWN if eg is UNKNOWN else ("egress" if eg else "ingress")
         rules.append(_nacl_rule(r.values, direction, r.get("rule_action"), r.get("rule_number"), r.address))
-    for direction in ("ingress", "egress"):
-        rules.append(
-            rule(
-                direction,
-                "deny",
-                "all",
-                ALL_PORTS,
-                ["0.0.0.0/0", "::/0"],
-                priority=32767,
-                description="implied final deny (*)",
-                implied=True,
-            )
-        )
+    rules += nacl_final_rules()
     subnets = list(index.targets(raw, "subnet_ids", SUBNET_TYPES))
     for assoc in index.referrers(raw.address, ("aws_network_acl_association",), "network_acl_id"):
         subnets += index.targets(assoc, "subnet_id", SUBNET_TYPES)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.terraform.common import names as _names
 from posture.providers.azure.terraform.common import res as _res
 from posture.providers.kit.builders import (
@@ -35,17 +37,7 @@ KEY_TYPES = ("azurerm_key_vault_key",)
 STORAGE_TYPES = ("azurerm_storage_account",)
 SQL_TYPES = ("azurerm_mssql_server", "azurerm_sql_server")
 
-_INTERNET = {"*", "internet", "0.0.0.0/0", "any", "0.0.0.0", "::/0"}
 
-# Azure's default security rules, present in every NSG (lowest precedence).
-_DEFAULT_RULES = (
-    ("ingress", "allow", 65000, "AllowVnetInBound", ["tag:VirtualNetwork"]),
-    ("ingress", "allow", 65001, "AllowAzureLoadBalancerInBound", ["tag:AzureLoadBalancer"]),
-    ("ingress", "deny", 65500, "DenyAllInBound", ["0.0.0.0/0"]),
-    ("egress", "allow", 65000, "AllowVnetOutBound", ["tag:VirtualNetwork"]),
-    ("egress", "allow", 65001, "AllowInternetOutBound", ["0.0.0.0/0"]),
-    ("egress", "deny", 65500, "DenyAllOutBound", ["0.0.0.0/0"]),
-)
 
 
 # -- network -------------------------------------------------------------------------------------------------
@@ -89,7 +81,7 @@ def _address(value: Any) -> str | Any:
     if value is UNKNOWN:
         return UNKNOWN
     s = str(value).strip()
-    if s.lower() in _INTERNET:
+    if s.lower() in INTERNET_PEERS or s == "0.0.0.0":  # a bare 0.0.0.0 is read as any address too
         return "0.0.0.0/0"
     if "/" in s or s.replace(".", "").isdigit() or ":" in s:
         return s
@@ -148,10 +140,15 @@ def _nsg_rule(v: dict[str, Any], source: str | None = None) -> dict[str, Any]:
 
 
 def _default_rules() -> list[dict[str, Any]]:
-    return [
-        rule(direction, action, "all", ALL_PORTS, peers, priority=priority, description=name, implied=True, name=name)
-        for direction, action, priority, name, peers in _DEFAULT_RULES
-    ]
+    """Azure's default rules (lowest precedence, in every NSG), from the rows the live source reads too."""
+    out = []
+    for r in DEFAULT_SECURITY_RULES:
+        p: Any = r["properties"]
+        ingress = p["direction"] == "Inbound"
+        peer = _address(p["sourceAddressPrefix"] if ingress else p["destinationAddressPrefix"])
+        out.append(rule("ingress" if ingress else "egress", p["access"].lower(), "all", ALL_PORTS, [peer],
+                        priority=p["priority"], description=r["name"], implied=True, name=r["name"]))
+    return out
 
 
 def _external_nsg(raw: RawResource) -> Any:

@@ -18,7 +18,6 @@ KEY_TYPES = ("google_kms_crypto_key",)
 INSTANCE_TYPES = ("google_compute_instance",)
 CERT_TYPES = ("google_compute_managed_ssl_certificate", "google_compute_ssl_certificate")
 _LINK_ATTRS = ("id", "self_link", "name")
-DEFAULT_FIREWALL_PRIORITY = 1000
 
 
 def _region(raw: RawResource, index: PlanIndex) -> str:

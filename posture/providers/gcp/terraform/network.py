@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
 from posture.providers.gcp.terraform.common import (
     _LINK_ATTRS,
-    DEFAULT_FIREWALL_PRIORITY,
     NETWORK_TYPES,
     SUBNET_TYPES,
     Out,
@@ -35,28 +36,7 @@ def _network(raw: RawResource, index: PlanIndex) -> Out:
         "stateful": True,
         "is_default": True,
         "network": raw.address,
-        "rules": [
-            rule(
-                "ingress",
-                "deny",
-                "all",
-                ALL_PORTS,
-                ["0.0.0.0/0", "::/0"],
-                priority=65535,
-                description="implied deny ingress",
-                implied=True,
-            ),
-            rule(
-                "egress",
-                "allow",
-                "all",
-                ALL_PORTS,
-                ["0.0.0.0/0", "::/0"],
-                priority=65535,
-                description="implied allow egress",
-                implied=True,
-            ),
-        ],
+        "rules": implied_firewall_rules(),
         "targets": {"all": True, "tags": [], "service_accounts": []},
     }
     out: Out = [
@@ -119,7 +99,6 @@ def _subnetwork(raw: RawResource, index: PlanIndex) -> Out:
 
 
 # GCP accepts IANA protocol numbers as well as names.
-_IP_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "ipv6-icmp": "icmpv6"}
 
 
 def _fw_rules(raw: RawResource, kind: str, action: str, direction: Any, peers: Any, priority: Any) -> list[Any]:
@@ -130,7 +109,7 @@ def _fw_rules(raw: RawResource, kind: str, action: str, direction: Any, peers: A
     for b in items:
         proto_raw = b.get("protocol")
         proto = UNKNOWN if proto_raw is UNKNOWN else str(proto_raw).lower()
-        proto = _IP_PROTOCOLS.get(proto, proto)
+        proto = protocol_name(proto)
         ports_raw = b.get("ports")
         if proto == "all":
             ports: Any = ALL_PORTS
