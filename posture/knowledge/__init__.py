@@ -49,6 +49,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
+    "audit_logs",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
@@ -597,6 +598,9 @@ def validate() -> list[str]:
         _cipher_rules()
     except (re.error, KeyError, KnowledgeError) as exc:
         problems.append(f"ciphers.yaml: {exc}")
+    for entry_name, entry in (_table("audit_logs").get("providers") or {}).items():
+        if not str(entry.get("source", "")).startswith("https://"):
+            problems.append(f"audit_logs.yaml: {entry_name}: missing https source")
     for section, body in _table("network_defaults").items():
         if isinstance(body, dict):
             problems += [f"network_defaults.yaml: {section}: {where}: sources must be https URLs"

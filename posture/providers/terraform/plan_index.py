@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posture.errors import InputError
-from posture.model import UNKNOWN
+from posture.model import get_path
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -40,33 +40,13 @@ class RawResource:
 
     def get(self, path: str, default: Any = None) -> Any:
         """Read a dotted path (``viewer_certificate.0.minimum_protocol_version``); UNKNOWN propagates."""
-        return dig(self.values, path, default)
+        return get_path(self.values, path, default)
 
     def is_configured(self, path: str) -> bool | None:
         """Whether the configuration sets ``path`` (None when the plan has no configuration)."""
         if self.configured is None:
             return None
         return path in self.configured
-
-
-def dig(value: Any, path: str, default: Any = None) -> Any:
-    """Walk a dotted path through dicts and lists; UNKNOWN anywhere on the way yields UNKNOWN."""
-    cur = value
-    for part in path.split("."):
-        if cur is UNKNOWN:
-            return UNKNOWN
-        if isinstance(cur, dict):
-            if part not in cur:
-                return default
-            cur = cur[part]
-        elif isinstance(cur, list) and part.isdigit():
-            i = int(part)
-            if i >= len(cur):
-                return default
-            cur = cur[i]
-        else:
-            return default
-    return cur
 
 
 _REF_RE = re.compile(

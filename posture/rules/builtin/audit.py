@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from posture.knowledge.audit import required_log_types
 from posture.model import UNKNOWN, Resource
 from posture.rules.base import RuleContext, RuleFixture, Violation, rule
 
-REQUIRED_LOG_TYPES = {
-    # GCP Data Access audit logs are off by default; CIS GCP 2.1 wants all three types for allServices.
-    "gcp": ["ADMIN_READ", "DATA_READ", "DATA_WRITE"],
-    # Azure activity log categories CIS Azure 5.1.2 asks a diagnostic setting to export.
-    "azure": ["Administrative", "Security", "Alert", "Policy"],
-}
+REQUIRED_LOG_TYPES = required_log_types()
 
 
 @rule(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
+from posture.knowledge.audit import AZURE_ACTIVITY_LOG_CATEGORIES
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.azure.terraform.common import diagnostic_logs, names, res
 from posture.providers.kit.builders import customer_key, edge, listed, normalise_tls_version, provider_default, rule
@@ -49,9 +50,6 @@ _IP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",)),
 }
 
-# Activity log categories a subscription diagnostic setting can export (the "allLogs" group is all of them).
-ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy",
-                           "Autoscale", "ResourceHealth")
 
 
 def ip_range_peers(start: Any, end: Any) -> list[Any]:
@@ -239,7 +237,7 @@ def _activity_log_export(raw: RawResource, index: PlanIndex) -> Out:
             types = UNKNOWN
             break
         if isinstance(group, str) and group.lower() == "alllogs":
-            types.extend(ACTIVITY_LOG_CATEGORIES)
+            types.extend(AZURE_ACTIVITY_LOG_CATEGORIES)
         elif isinstance(category, str):
             types.append(category)
     attrs = {
