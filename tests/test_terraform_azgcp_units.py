@@ -6,7 +6,7 @@ import pytest
 
 from posture.model import UNKNOWN
 from posture.providers.azure.terraform.data import _min_tls, ip_range_peers
-from posture.providers.kit.builders import parse_port_spec
+from posture.providers.kit.ports import parse_port_spec
 from posture.rules.netlogic import _peer_families
 
 

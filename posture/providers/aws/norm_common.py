@@ -13,10 +13,10 @@ from typing import Any
 from posture import knowledge
 from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.kit.ports import ALL_PORTS
 
 SOURCE = "aws"
 
-ALL_PORTS = [[0, 65535]]
 
 
 class Index:

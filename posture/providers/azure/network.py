@@ -16,6 +16,7 @@ from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.records import Index, Produced, props, resource, rid
+from posture.providers.kit.ports import port_span
 
 _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}
 
@@ -41,8 +42,7 @@ def port_ranges(single: Any, many: Sequence[Any] | None) -> list[list[int]]:
         text = str(v).strip()
         if text == "*":
             return [[0, 65535]]
-        lo, _, hi = text.partition("-")
-        out.append([int(lo), int(hi or lo)])
+        out.append(port_span(text))
     return out
 
 

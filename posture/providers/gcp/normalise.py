@@ -20,6 +20,7 @@ from posture import knowledge
 from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Gap, Kind, Resource
 from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
+from posture.providers.kit.ports import port_span
 
 Record = Mapping[str, Any]
 
@@ -137,8 +138,7 @@ def _protocol(value: Any) -> str:
 def _ports(protocol: str, ports: Iterable[str] | None) -> list[list[int]]:
     out: list[list[int]] = []
     for spec in ports or ():
-        lo, _, hi = str(spec).partition("-")
-        out.append([int(lo), int(hi or lo)])
+        out.append(port_span(spec))
     if not out and protocol in _PORTED:
         out = [[0, 65535]]
     return out

@@ -19,7 +19,8 @@ from posture.providers.aws.terraform.common import (
     _region,
     _res,
 )
-from posture.providers.kit.builders import ALL_PORTS, edge, port_range, rule, str_list
+from posture.providers.kit.builders import edge, rule, str_list
+from posture.providers.kit.ports import ALL_PORTS, port_range
 from posture.providers.kit.values import as_int, tri
 from posture.providers.terraform.plan_index import PlanIndex, RawResource, address_type, split_address
 

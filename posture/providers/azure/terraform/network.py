@@ -10,18 +10,17 @@ from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.terraform.common import names as _names
 from posture.providers.azure.terraform.common import res as _res
 from posture.providers.kit.builders import (
-    ALL_PORTS,
     blocks,
     customer_key,
     edge,
     listed,
     mapping,
-    merge_port_specs,
     provider_default,
     rule,
     str_list,
     unknown_encryption,
 )
+from posture.providers.kit.ports import ALL_PORTS, merge_port_specs
 from posture.providers.kit.values import any_of, as_int, tri
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block

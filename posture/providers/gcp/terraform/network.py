@@ -15,7 +15,8 @@ from posture.providers.gcp.terraform.common import (
     _one,
     _res,
 )
-from posture.providers.kit.builders import ALL_PORTS, blocks, edge, listed, merge_port_specs, rule, str_list
+from posture.providers.kit.builders import blocks, edge, listed, rule, str_list
+from posture.providers.kit.ports import ALL_PORTS, merge_port_specs
 from posture.providers.kit.values import as_int, tri
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
