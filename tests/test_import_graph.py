@@ -166,6 +166,13 @@ def test_the_format_package_imports_no_cloud():
     assert offenders == []
 
 
+def test_no_provider_imports_the_facade():
+    graph = import_graph(deferred=True)
+    offenders = [(module, target) for module, targets in graph.items() if module.startswith("posture.providers")
+                 for target in targets if target in ("posture", "posture.api")]
+    assert offenders == []
+
+
 def test_the_graph_builder_sees_cycles_and_skips_type_checking_imports():
     source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import posture.a\nimport posture.b\n"
               "from posture import c\ndef f():\n    import posture.d\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from posture import knowledge
 from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN, Edge, EdgeKind
 
@@ -126,34 +127,24 @@ def provider_key(algorithm: Any = "AES-256", key_id: Any = None) -> dict[str, An
     return encryption(True, algorithm=algorithm, key_id=key_id, key_manager="provider", basis="explicit")
 
 
-def _knowledge() -> Any:
-    try:
-        from posture import knowledge
-    except ImportError:  # the knowledge module is optional until it lands
-        return None
-    return knowledge
-
-
 def provider_default(*ids: str) -> dict[str, Any]:
     """Encryption by provider default, from the knowledge table (first of ``ids`` that is known).
 
     When the knowledge table has no entry the state is UNKNOWN (never guessed).
     """
-    kb = _knowledge()
-    if kb is not None:
-        for ident in ids:
-            entry = kb.encryption_default(ident)
-            if entry:
-                at_rest = entry.get("at_rest", UNKNOWN)
-                if at_rest is False:
-                    return encryption(False, basis="provider_default", default_source=entry.get("id"))
-                return encryption(
-                    at_rest,
-                    algorithm=entry.get("algorithm"),
-                    key_manager=entry.get("key_manager") or "provider",
-                    basis="provider_default",
-                    default_source=entry.get("id"),
-                )
+    for ident in ids:
+        entry = knowledge.encryption_default(ident)
+        if entry:
+            at_rest = entry.get("at_rest", UNKNOWN)
+            if at_rest is False:
+                return encryption(False, basis="provider_default", default_source=entry.get("id"))
+            return encryption(
+                at_rest,
+                algorithm=entry.get("algorithm"),
+                key_manager=entry.get("key_manager") or "provider",
+                basis="provider_default",
+                default_source=entry.get("id"),
+            )
     return unknown_encryption()
 
 
@@ -172,8 +163,7 @@ def public_read(grants: Iterable[tuple[str, Any]], native_type: str) -> dict[str
     if any(granted is UNKNOWN for _, granted in grants):
         return {"public": UNKNOWN, "public_via": []}
     out: dict[str, Any] = {"public": False, "public_via": []}
-    kb = _knowledge()
-    entry = kb.public_access_default(native_type) if kb is not None and not grants else None
+    entry = knowledge.public_access_default(native_type) if not grants else None
     if entry and entry.get("public") is False:
         out["public_default_source"] = entry["id"]
     return out
@@ -184,15 +174,13 @@ def tls_policy(provider: str, policy: Any, family: str | None = None) -> dict[st
     """``tls`` for a listener using named ``policy`` (versions UNKNOWN when the name is not in the table)."""
     if policy is UNKNOWN:
         return {"policy": UNKNOWN, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
-    kb = _knowledge()
-    entry = kb.tls_policy(provider, policy, family) if kb is not None and isinstance(policy, str) else None
+    entry = knowledge.tls_policy(provider, policy, family) if isinstance(policy, str) else None
     return _tls_from_entry(policy if isinstance(policy, str) else None, entry)
 
 
 def default_tls_policy(provider: str, family: str) -> dict[str, Any]:
     """``tls`` for a listener with no policy set: the provider default for ``family``."""
-    kb = _knowledge()
-    entry = kb.default_tls_policy(provider, family) if kb is not None else None
+    entry = knowledge.default_tls_policy(provider, family)
     name = entry.get("name") if isinstance(entry, Mapping) else None
     return _tls_from_entry(name, entry)
 
@@ -201,9 +189,8 @@ def gcp_ssl_policy(profile: Any, min_tls_version: Any, custom_features: Any = No
     """``tls`` for a GCP SSL policy given its profile and minimum version."""
     if profile is UNKNOWN or min_tls_version is UNKNOWN:
         return {"policy": None, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
-    kb = _knowledge()
     features = list(custom_features) if isinstance(custom_features, (list, tuple)) else None
-    entry = kb.gcp_ssl_policy(profile, min_tls_version, features) if kb is not None else None
+    entry = knowledge.gcp_ssl_policy(profile, min_tls_version, features)
     return _tls_from_entry(None, entry)
 
 
@@ -228,11 +215,9 @@ def normalise_tls_version(value: Any) -> Any:
     """``TLS1_2`` / ``TLSv1.2_2021`` / ``TLS_1_2`` / ``1.2`` -> ``"1.2"``; UNKNOWN/None pass through."""
     if value is UNKNOWN or value is None:
         return value
-    kb = _knowledge()
-    if kb is not None:
-        out = kb.normalise_tls_version(value)
-        if out:
-            return out
+    out = knowledge.normalise_tls_version(value)
+    if out:
+        return out
     s = str(value).upper().replace("TLSV", "").replace("TLS", "").strip("_ .v")
     s = s.split("_20")[0].replace("_", ".")
     return s if s in TLS_VERSIONS else UNKNOWN
@@ -249,8 +234,7 @@ def key_spec(provider: str, spec: Any) -> dict[str, Any]:
     """``{algorithm, bits}`` for a key spec name, from the knowledge table when present."""
     if spec is UNKNOWN:
         return {"algorithm": UNKNOWN, "bits": UNKNOWN}
-    kb = _knowledge()
-    entry = kb.key_spec(provider, spec) if kb is not None and isinstance(spec, str) else None
+    entry = knowledge.key_spec(provider, spec) if isinstance(spec, str) else None
     if entry:
         return {"algorithm": entry.get("algorithm"), "bits": entry.get("bits")}
     return {"algorithm": UNKNOWN, "bits": UNKNOWN}
