@@ -598,11 +598,8 @@ def validate() -> list[str]:
         _cipher_rules()
     except (re.error, KeyError, KnowledgeError) as exc:
         problems.append(f"ciphers.yaml: {exc}")
-    for entry_name, entry in (_table("audit_logs").get("providers") or {}).items():
-        if not str(entry.get("source", "")).startswith("https://"):
-            problems.append(f"audit_logs.yaml: {entry_name}: missing https source")
-    for section, body in _table("network_defaults").items():
-        if isinstance(body, dict):
-            problems += [f"network_defaults.yaml: {section}: {where}: sources must be https URLs"
+    for name, section, body in [(n, k, v) for n in ("network_defaults", "audit_logs") for k, v in _table(n).items()]:
+        if isinstance(body, dict):  # every section has a source; nested entries may add their own
+            problems += [f"{name}.yaml: {section}: {where}: sources must be https URLs"
                          for where, url in _sources(body) if not str(url or "").startswith("https://")]
     return problems

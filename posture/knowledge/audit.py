@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from posture.knowledge import load_table
 
-_PROVIDERS = load_table("audit_logs")["providers"]
+_PROVIDERS = {name: entry for name, entry in load_table("audit_logs").items() if isinstance(entry, dict)}
 
 
 def required_log_types() -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""Helpers shared by the azurerm normalisers (:mod:`.azure`, :mod:`.azure_data`)."""
+"""Helpers shared by the azurerm normalisers of this package (network, stores, web, data)."""
 
 from __future__ import annotations
 
