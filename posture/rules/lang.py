@@ -36,7 +36,7 @@ import yaml
 from posture.errors import InputError
 from posture.graph import INTERNET
 from posture.model import UNKNOWN, Category, Resource, Severity, get_path
-from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation
+from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation, unknown_words
 from posture.rules.operators import OPERATORS, tri_all, tri_any
 
 
@@ -514,7 +514,7 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
                 return
             unknown = sorted({w["attr"] for w in witnesses if "attr" in w and w.get("observed") is UNKNOWN})
             yield Violation(
-                f"cannot verify: {', '.join(unknown) or 'a value'} unknown until apply",
+                f"cannot verify: {', '.join(unknown) or 'a value'} {unknown_words(res)}",
                 observed=observed, expected=ctx.rule.expected, discriminator=disc, unverified=True,
             )
             return

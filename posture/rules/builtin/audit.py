@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from posture.model import UNKNOWN, Resource
-from posture.rules.base import RuleContext, RuleFixture, Violation, rule
+from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknown_words
 
 REQUIRED_LOG_TYPES = {
     # GCP Data Access audit logs are off by default; CIS GCP 2.1 wants all three types for allServices.
@@ -45,7 +45,7 @@ def audit_log_types(resource: Resource, ctx: RuleContext) -> Iterator[Violation]
     if types is None or not required:
         return
     if types is UNKNOWN:
-        yield Violation("cannot verify: log types unknown until apply", unverified=True)
+        yield Violation(f"cannot verify: log types {unknown_words(resource)}", unverified=True)
         return
     have = {str(t).lower() for t in types}
     missing = [t for t in required if t.lower() not in have]
