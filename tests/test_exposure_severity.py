@@ -91,3 +91,12 @@ def test_live_unknowns_are_worded_by_their_source(scans):
 
 def _instance(result) -> str:
     return next(r.id for r in result.graph.by_kind("compute") if r.get("public_ips"))
+
+
+def test_plan_unknowns_say_known_only_after_apply(tmp_path):
+    (tmp_path / "main.tf").write_text('variable "cidr" {}\nresource "aws_security_group" "maybe" {\n  ingress {\n'
+                                      '    from_port = 22\n    to_port = 22\n    protocol = "tcp"\n'
+                                      '    cidr_blocks = [var.cidr]\n  }\n}\n')
+    result = posture.scan_terraform(tmp_path, categories=["network.exposure"])
+    unverified = [f for f in result.findings if f.unverified]
+    assert unverified and all(f.message.endswith("known only after apply") for f in unverified)
