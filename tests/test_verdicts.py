@@ -148,3 +148,21 @@ def test_probe_of_a_refused_target_exits_non_zero(capsys):
     assert main(["probe", "tls", f"127.0.0.1:{port}", "--format", "json", "--timeout", "2"]) == 2
     err = capsys.readouterr().err
     assert "nothing was read" in err and "connection_refused" in err
+
+
+def test_probe_with_one_refused_target_fails_the_gate_under_gaps_fail(tmp_path, capsys):
+    from tests.tls_servers import CertFactory, PythonTLSServer, require_binary
+
+    require_binary("openssl")
+    certs = CertFactory(tmp_path)
+    server = PythonTLSServer(certs.leaf("ok")).start()
+    try:
+        argv = ["probe", "tls", server.target, f"127.0.0.1:{_closed_port()}", "--checks", "versions",
+                "--ca-file", str(certs.ca_file), "--timeout", "2", "--fail-on", "none", "--format", "json"]
+        assert main(argv) == 1
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["verdict"]["status"] == "failed_gaps" and doc["verdict"]["gaps_not_read"] == 1
+        assert [g["code"] for g in doc["gaps"]] == ["connection_refused"]
+        assert main([*argv, "--gaps", "warn"]) == 0
+    finally:
+        server.stop()
