@@ -64,10 +64,10 @@ class Verdict:
             head = f"gate failed: {self.failing} finding(s) at or above {self.threshold}"
         elif self.status == "failed_gaps":
             head = "gate failed: part of the input was not read"
-        elif self.unread:
-            head = f"gate passed on what was read, no finding at or above {self.threshold}"
         else:
-            head = f"gate passed: no finding at or above {self.threshold}"
+            reason = (f"no finding at or above {self.threshold}" if self.fail_on is not None
+                      else "findings do not fail it (--fail-on none)")
+            head = f"gate passed{' on what was read' if self.unread else ''}: {reason}"
         note = self.gap_note()
         return f"{head}; {note}" if note else head
 

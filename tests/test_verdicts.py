@@ -166,3 +166,17 @@ def test_probe_with_one_refused_target_fails_the_gate_under_gaps_fail(tmp_path, 
         assert main([*argv, "--gaps", "warn"]) == 0
     finally:
         server.stop()
+
+
+def test_verdict_lines():
+    from posture.result import Verdict
+
+    assert Verdict(Severity.HIGH, "fail", 2, 0, 0).line() == "gate failed: 2 finding(s) at or above high"
+    assert Verdict(Severity.LOW, "fail", 0, 0, 0).line() == "gate passed: no finding at or above low"
+    assert Verdict(None, "fail", 0, 0, 1).line() == ("gate passed: findings do not fail it (--fail-on none); "
+                                                     "coverage gaps: 1 value(s) unknown")
+    assert Verdict(None, "fail", 0, 1, 0).line() == ("gate failed: part of the input was not read; "
+                                                     "coverage gaps: 1 input(s) not read")
+    assert Verdict(Severity.LOW, "warn", 0, 2, 1).line() == (
+        "gate passed on what was read: no finding at or above low; coverage gaps: 2 input(s) not read, "
+        "1 value(s) unknown (not failing the gate: --gaps warn)")
