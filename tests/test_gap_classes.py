@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from posture.model import GAP_CLASSES, Gap, GapClass, gap_class
 
 PACKAGE = Path(__file__).resolve().parents[1] / "posture"
@@ -66,3 +68,20 @@ def test_classes_follow_the_definition():
     for code in ("AccessDenied", "AuthorizationFailed", "403", "Throttling", "ModuleNotFoundError"):
         assert gap_class(code) is GapClass.INPUT_NOT_READ
     assert Gap("aws", "denied", "AccessDenied").to_dict()["class"] == "input_not_read"
+
+
+def _needs_a_missing_module(*_args):
+    import importlib
+
+    return importlib.import_module("posture_missing_optional_dependency")
+
+
+def _never(_raw):  # pragma: no cover - collect fails first
+    raise AssertionError
+
+
+def test_a_missing_optional_dependency_in_a_collection_task_is_raised_not_a_gap():
+    from posture.fanout import Task, run_tasks
+
+    with pytest.raises(ModuleNotFoundError):
+        run_tasks([Task("t", _needs_a_missing_module, _never)])
