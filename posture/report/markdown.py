@@ -51,7 +51,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
                          f"{_where(f)} | {_cell(f.message)} |")
         if len(open_findings) > MAX_ROWS:
             lines.append(f"\n… and {len(open_findings) - MAX_ROWS} more (see the SARIF or JSON report).")
-    for title, group in (("cannot verify (values unknown until apply)", unverified),
+    for title, group in (("cannot verify (values unknown)", unverified),
                          ("suppressed or baselined", quiet)):
         if group:
             lines += ["", f"<details><summary>{len(group)} {title}</summary>", ""]
