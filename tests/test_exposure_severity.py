@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 import posture
+from posture.graph import INTERNET
 from posture.model import EdgeKind, Severity
 
 REGION = "us-east-1"
@@ -79,6 +80,8 @@ def test_ssh_open_to_the_world_on_a_public_instance_stays_high(scans):
     # the NACL is on the proving path for port 22 (kept high, with the path), not for every port (low)
     assert acl["POSTURE-NET-001"].severity is Severity.HIGH
     assert acl["POSTURE-NET-001"].evidence.details["reachable_through"]
+    path = acl["POSTURE-NET-001"].evidence.path
+    assert path[0] == INTERNET and any(ids["acl"] in hop for hop in path)
     assert acl["POSTURE-NET-003"].severity is Severity.LOW
     assert "POSTURE-NET-002" not in acl
 

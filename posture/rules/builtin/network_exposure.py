@@ -115,16 +115,17 @@ def _reached_through(resource: Resource, ctx: RuleContext) -> tuple[list[Range],
 
 
 def _exposure(resource: Resource, ctx: RuleContext, ranges: list[Range],
-              min_ports: int = 1) -> tuple[Severity | None, dict[str, Any]]:
-    """The severity override and evidence for an internet-open rule on ``ranges``: a subnet filter through which
-    fewer than ``min_ports`` of them reach a resource is defence in depth (low); otherwise the rule's own."""
+              min_ports: int = 1) -> tuple[Severity | None, dict[str, Any], tuple[str, ...]]:
+    """Severity override, evidence details and proving path for an internet-open rule on ``ranges``: a subnet
+    filter through which fewer than ``min_ports`` of them reach a resource is defence in depth (low);
+    otherwise the rule's own severity, with the paths that cross the filter."""
     reached = _reached_through(resource, ctx)
     if reached is None:
-        return None, {}
+        return None, {}, ()
     ports, paths = reached
     if port_count(intersect_ranges(sorted(ports), ranges)) >= min_ports:
-        return None, {"reachable_through": paths}
-    return Severity.LOW, {"exposure": DEFENCE_IN_DEPTH, "reachable_through": paths}
+        return None, {"reachable_through": paths}, tuple(paths[0]) if paths else ()
+    return Severity.LOW, {"exposure": DEFENCE_IN_DEPTH, "reachable_through": paths}, ()
 
 
 def _opens_every_port(rules: Any) -> bool:
@@ -184,14 +185,14 @@ def ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violat
         unknown.update(unknown_ports)
         proof += [r for r in rs if r not in proof]
     if open_by:
-        severity, details = _exposure(resource, ctx, [(p, p) for p in sorted(open_by)])
+        severity, details, path = _exposure(resource, ctx, [(p, p) for p in sorted(open_by)])
         if severity is not None and _opens_every_port(rules):
             return  # an unreached subnet filter open on every port: one low POSTURE-NET-003 finding says it
         listed = ", ".join(f"{p}/{'+'.join(protos)}" for p, protos in sorted(open_by.items()))
         yield Violation(f"{_name(resource)} allows ingress from the internet to {listed}"
                         + (" (defence in depth: nothing behind it is reachable on these ports)" if severity else ""),
                         observed={"open_ports": sorted(open_by), "rules": proof}, expected=ctx.rule.expected,
-                        severity=severity, details=details)
+                        severity=severity, details=details, path=path)
     elif unknown - set(open_by):
         left = sorted(unknown - set(open_by))
         yield Violation(f"cannot verify ports {', '.join(map(str, left))}: rules {unknown_words(resource)}",
@@ -237,12 +238,13 @@ def all_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Vi
     for protocol in ctx.params["protocols"]:
         open_r, unknown_r, proof = internet_open_ranges(rules, str(protocol))
         if port_count(open_r) >= threshold:
-            severity, details = _exposure(resource, ctx, open_r, threshold)
+            severity, details, path = _exposure(resource, ctx, open_r, threshold)
             yield Violation(
                 f"{_name(resource)} allows {protocol} ingress from the internet to {port_count(open_r)} ports"
                 + (" (defence in depth: nothing behind it is reachable on every port)" if severity else ""),
                 observed={"protocol": protocol, "open_ranges": open_r, "rules": proof},
-                expected=ctx.rule.expected, discriminator=str(protocol), severity=severity, details=details)
+                expected=ctx.rule.expected, discriminator=str(protocol), severity=severity, details=details,
+                path=path)
             return
         unknown_any = unknown_any or port_count(open_r) + port_count(unknown_r) >= threshold
     if unknown_any:
