@@ -90,6 +90,7 @@ def test_live_unknowns_are_worded_by_their_source(scans):
     unverified = [f for f in scans[0].findings if f.unverified]
     assert unverified and all("until apply" not in f.message for f in unverified)
     assert all("not returned by the API" in f.message for f in unverified)
+    assert "cannot verify: root_access_keys not returned by the API" in {f.message for f in unverified}
 
 
 def _instance(result) -> str:

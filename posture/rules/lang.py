@@ -286,8 +286,8 @@ def _combine(subs: list[Cond], join: Callable[[list[bool | None]], bool | None],
         for s in subs:
             r, w = s(scope, res, ctx)
             results.append(r)
-            # keep the witnesses that explain the verdict
-            if conj or r:
+            # keep the witnesses that explain the verdict (an unknown branch explains an unknown "any")
+            if conj or r is not False:
                 witnesses.extend(w)
             if not conj and r:
                 break
