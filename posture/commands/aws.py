@@ -37,4 +37,5 @@ def _aws_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                     progress=None if not args.quiet else False, **options)
 
 
-SCAN_SOURCES = {"aws": ScanSource("scan a live AWS account or Organization (boto3)", _aws_args, _aws_run)}
+SCAN_SOURCES = {"aws": ScanSource("scan a live AWS account or Organization (boto3)", _aws_args, _aws_run,
+                                  gaps="warn")}

@@ -37,4 +37,5 @@ def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                       progress=False if args.quiet else None, dask_scheduler=args.dask_scheduler, **options)
 
 
-SCAN_SOURCES = {"azure": ScanSource("scan live Azure subscriptions (Reader role)", _azure_args, _azure_run)}
+SCAN_SOURCES = {"azure": ScanSource("scan live Azure subscriptions (Reader role)", _azure_args, _azure_run,
+                                    gaps="warn")}

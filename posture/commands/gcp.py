@@ -51,4 +51,5 @@ def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                     **options)
 
 
-SCAN_SOURCES = {"gcp": ScanSource("scan live GCP projects (Application Default Credentials)", _gcp_args, _gcp_run)}
+SCAN_SOURCES = {"gcp": ScanSource("scan live GCP projects (Application Default Credentials)", _gcp_args, _gcp_run,
+                                  gaps="warn")}

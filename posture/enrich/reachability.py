@@ -27,7 +27,8 @@ _NETWORK_STORES = frozenset({"database", "db_cluster", "cache", "search", "sql_s
 _ALL_PORTS = [(0, 65535)]
 
 
-def _has_public_address(r: Resource) -> bool | None:
+def has_public_address(r: Resource) -> bool | None:
+    """True/False, or None when the source does not say (a value known only after apply)."""
     if r.kind == "load_balancer":
         scheme = r.get("scheme")
         return None if scheme is UNKNOWN else scheme == "internet-facing"
@@ -140,7 +141,7 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
     """Derived edges INTERNET -> resource with ``ports`` ([[from, to]], TCP) and the proving ``path``."""
     index = _Index(graph)
     for r in graph.by_kind(*_TARGET_KINDS):
-        if _has_public_address(r) is not True:
+        if has_public_address(r) is not True:
             continue
         subnets = _subnets(graph, r)
         route: list[str] | None = None

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from posture.knowledge.audit import required_log_types
 from posture.model import UNKNOWN, Resource
-from posture.rules.base import RuleContext, RuleFixture, Violation, rule
+from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknown_words
 
 REQUIRED_LOG_TYPES = required_log_types()
 
@@ -41,7 +41,7 @@ def audit_log_types(resource: Resource, ctx: RuleContext) -> Iterator[Violation]
     if types is None or not required:
         return
     if types is UNKNOWN:
-        yield Violation("cannot verify: log types unknown until apply", unverified=True)
+        yield Violation(f"cannot verify: log types {unknown_words(resource)}", unverified=True)
         return
     have = {str(t).lower() for t in types}
     missing = [t for t in required if t.lower() not in have]
