@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from posture import __version__
 from posture.errors import InputError, PostureError
-from posture.model import Category, Severity
+from posture.model import Category, GapClass, Severity
 from posture.registry import Registry
 from posture.result import ScanResult
 
@@ -49,6 +49,9 @@ class ScanSource:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, dict[str, Any]], ScanResult]
+    gaps: str = "fail"
+    """Default ``--gaps`` policy: ``fail`` (input not read fails the gate) or ``warn`` (live cloud scans, where
+    partial read permissions are normal)."""
 
 
 def _command_modules() -> list[Any]:
@@ -91,6 +94,9 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
         default="low",
         help="exit 1 when a finding at or above this severity is open (default: low)",
     )
+    p.add_argument("--gaps", choices=["fail", "warn"], default=None,
+                   help="whether coverage gaps where input was not read fail the gate (exit 1): default fail, "
+                   "warn for live cloud scans (docs/ci.md)")
     p.add_argument("--category", action="append", choices=[c.value for c in Category], metavar="CAT",
                    help="only rules of this category (repeatable)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
@@ -177,13 +183,20 @@ def run_scan(args: argparse.Namespace) -> int:
                                "enable": args.enable, "skip": args.skip}
     result: ScanResult = args.scan_source.run(args, options)
     result = _gate(args, result)
+    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
+    result = result.judged(threshold, args.gaps or args.scan_source.gaps)
+    verdict = result.gate_verdict()
+    if verdict.nothing_read:
+        first = next(g for g in result.gaps if g.gap_class is GapClass.INPUT_NOT_READ)
+        more = f" (+{len(result.gaps) - 1} more coverage gap(s))" if len(result.gaps) > 1 else ""
+        raise InputError(f"nothing was read, so nothing was checked: [{first.code or first.source}] "
+                         f"{first.reason}{more}")
     if args.snapshot_out:
         from posture.api import save_snapshot
 
         save_snapshot(result, args.snapshot_out)
     fmt = default_format(args)
-    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
-                                      "quiet": args.quiet}
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "quiet": args.quiet}
     history = args.history or os.environ.get("POSTURE_HISTORY")
     recorded = True
     if history:
@@ -193,18 +206,12 @@ def run_scan(args: argparse.Namespace) -> int:
     emit(render(result, fmt, render_options), args.output)
     for extra_fmt, path in args.report:
         emit(render(result, extra_fmt, {**render_options, "colour": False}), path)
-    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
-    failing = result.failing(threshold)
     if not args.quiet and fmt != "table":
         s = result.summary()
-        print(
-            f"posture: {s['open']} open finding(s), {len(failing)} at or above {args.fail_on}; "
-            f"{s['resources']} resources, {s['gaps']} coverage gap(s)",
-            file=sys.stderr,
-        )
+        print(f"posture: {verdict.line()}; {s['open']} open finding(s), {s['resources']} resources", file=sys.stderr)
     if not recorded:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_OK if verdict.passed else EXIT_FINDINGS
 
 
 def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:

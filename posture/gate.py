@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from posture.addresses import strip_keys
 from posture.errors import InputError
 from posture.model import Finding
 from posture.result import ScanResult
@@ -50,8 +51,6 @@ class Suppression:
     def matches(self, finding: Finding) -> bool:
         rid = finding.resource.id
         if self.by_config:
-            from posture.providers.terraform.locate import strip_keys
-
             rid = strip_keys(rid)
         if not fnmatch.fnmatchcase(finding.rule_id, self.rule):
             return False

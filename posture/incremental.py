@@ -69,7 +69,7 @@ class IncrementalStats:
 
 def rule_key(rule: Rule) -> str:
     """Identity of a rule's behaviour: metadata, parameters, posture version and its defining file."""
-    from posture import __version__
+    from posture.version import __version__
 
     h = hashlib.sha256()
     h.update(repr((__version__, rule.meta, json.dumps(thaw(rule.params), sort_keys=True, default=str))).encode())

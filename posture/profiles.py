@@ -188,7 +188,8 @@ def judge(spec: ProfileSpec, result: ScanResult) -> ProfileReport:
             if gaps:
                 reasons.append(f"{len(gaps)} coverage gap(s): " + "; ".join(g.reason for g in gaps[:3]))
             if unverified:
-                reasons.append(f"{len(unverified)} check(s) could not be decided (values unknown until apply)")
+                reasons.append(f"{len(unverified)} check(s) could not be decided: "
+                               + "; ".join(sorted({f.message.removeprefix("cannot verify: ") for f in unverified})[:3]))
             if checked == 0:
                 reasons.append(f"nothing in the estate that the claim applies to (kinds: {', '.join(sorted(kinds))})")
         else:

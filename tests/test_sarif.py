@@ -110,7 +110,9 @@ def test_junit(result):
     assert key.find("skipped").get("message").startswith("suppressed: rotation handled")
     quiet = next(m.id for m in result.rules if not any(f.rule_id == m.id for f in result.findings))
     assert suites[quiet].find("testcase").get("name") == "no findings"
-    assert suites["coverage"].get("skipped") == "1"
+    assert suites["coverage"].get("errors") == "1"  # unknown_module: input not read
+    assert suites["coverage"].find("testcase/error").get("message").startswith("input not read: ")
+    assert root.get("errors") == "1"
     assert root.get("failures") == "1"
     assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites.values())
 

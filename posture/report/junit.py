@@ -2,7 +2,8 @@
 
 An open finding is a ``<failure>``; suppressed, baselined and "cannot verify" findings are ``<skipped>``
 with the reason; a rule without findings is one passing test case. Coverage gaps are a separate
-``coverage`` suite of skipped cases, so they are visible but never pass silently.
+``coverage`` suite: input that was not read is an ``<error>``, a value that is unknown a ``<skipped>`` case, so
+neither passes silently. The root carries the gate verdict (``verdict="passed|failed|failed_gaps"``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from posture.model import Finding
+from posture.model import Finding, GapClass
 from posture.result import ScanResult
 
 FORMAT = "junit"
@@ -62,17 +63,24 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         total += max(len(findings), 1)
         failures += n_fail
         skipped += n_skip
+    errors = 0
     if result.gaps:
+        unread = sum(1 for g in result.gaps if g.gap_class is GapClass.INPUT_NOT_READ)
         suite = ET.SubElement(root, "testsuite", name="coverage", tests=str(len(result.gaps)), failures="0",
-                              errors="0", skipped=str(len(result.gaps)))
+                              errors=str(unread), skipped=str(len(result.gaps) - unread))
         for g in result.gaps:
             case = ET.SubElement(suite, "testcase", name=g.target or g.source, classname=f"coverage.{g.code or 'gap'}")
-            ET.SubElement(case, "skipped", message=f"not checked: {g.reason}")
+            if g.gap_class is GapClass.INPUT_NOT_READ:  # an input that was never checked is an error, not a skip
+                ET.SubElement(case, "error", message=f"input not read: {g.reason}", type=g.code or g.source)
+            else:
+                ET.SubElement(case, "skipped", message=f"value unknown: {g.reason}")
         total += len(result.gaps)
-        skipped += len(result.gaps)
+        skipped += len(result.gaps) - unread
+        errors += unread
+    root.set("verdict", result.gate_verdict().status)
     root.set("tests", str(total))
     root.set("failures", str(failures))
-    root.set("errors", "0")
+    root.set("errors", str(errors))
     root.set("skipped", str(skipped))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

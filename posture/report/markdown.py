@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from posture.model import Finding, Severity
+from posture.model import Finding, GapClass, Severity
 from posture.result import ScanResult
 
 FORMAT = "markdown"
@@ -30,18 +30,20 @@ def _where(f: Finding) -> str:
 
 
 def render(result: ScanResult, options: Mapping[str, Any]) -> str:
-    args = options.get("args")
-    fail_on = getattr(args, "fail_on", "low") if args is not None else "low"
-    threshold = None if fail_on == "none" else Severity(fail_on)
-    failing = result.failing(threshold)
+    verdict = result.gate_verdict()
     s = result.summary()
     open_findings = [f for f in result.findings if f.status == "open" and not f.unverified]
     unverified = [f for f in result.findings if f.status == "open" and f.unverified]
     quiet = [f for f in result.findings if f.status != "open"]
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
-    verdict = "❌ **posture gate failed**" if failing else "✅ **posture gate passed**"
-    lines = [f"{verdict}: {len(open_findings)} open finding(s){' (' + counts + ')' if counts else ''}, "
-             f"{len(failing)} at or above `{fail_on}`; {s['resources']} resources checked by {s['rules']} rules."]
+    head = {"passed": "✅ **posture gate passed**", "failed": "❌ **posture gate failed**",
+            "failed_gaps": "❌ **posture gate failed: part of the input was not read**"}[verdict.status]
+    if verdict.passed and verdict.unread:
+        head = "⚠️ **posture gate passed on what was read**"
+    note = verdict.gap_note()
+    lines = [f"{head}: {len(open_findings)} open finding(s){' (' + counts + ')' if counts else ''}, "
+             f"{verdict.failing} at or above `{verdict.threshold}`; {s['resources']} resources checked by "
+             f"{s['rules']} rules{'; **' + note + '**' if note else ''}."]
     if open_findings:
         lines += ["", "| | Rule | Resource | Where | Finding |", "|---|---|---|---|---|"]
         for f in open_findings[:MAX_ROWS]:
@@ -49,7 +51,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
                          f"{_where(f)} | {_cell(f.message)} |")
         if len(open_findings) > MAX_ROWS:
             lines.append(f"\n… and {len(open_findings) - MAX_ROWS} more (see the SARIF or JSON report).")
-    for title, group in (("cannot verify (values unknown until apply)", unverified),
+    for title, group in (("cannot verify (values unknown)", unverified),
                          ("suppressed or baselined", quiet)):
         if group:
             lines += ["", f"<details><summary>{len(group)} {title}</summary>", ""]
@@ -61,6 +63,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         lines += ["", f"<details><summary>⚠️ {len(result.gaps)} coverage gap(s): not checked</summary>", ""]
         for g in result.gaps[:MAX_ROWS]:
             target = f" ({_cell(g.target)})" if g.target else ""
-            lines.append(f"- `{g.code or g.source}` {_cell(g.reason)}{target}")
+            kind = "" if g.gap_class is GapClass.INPUT_NOT_READ else " (value unknown)"
+            lines.append(f"- `{g.code or g.source}`{kind} {_cell(g.reason)}{target}")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

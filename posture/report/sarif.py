@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from posture.model import Finding, Severity
+from posture.model import Finding, GapClass, Severity
 from posture.report.jsontext import dumps
 from posture.result import ScanResult
 
@@ -109,15 +109,19 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
             "coverageGaps": [g.to_dict() for g in result.gaps],
         },
     }
-    if result.gaps:
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [
-                {"level": "warning", "message": {"text": f"[{g.code or g.source}] {g.reason}"},
-                 **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": g.target.rsplit(':', 1)[0]}}}]}
-                    if g.target and ".tf" in g.target else {})}
-                for g in result.gaps
-            ],
-        }]
+    verdict = result.gate_verdict()
+    run["properties"]["verdict"] = verdict.to_dict()
+    run["invocations"] = [{
+        # false when part of the input was not read: the results do not cover everything that was asked for
+        "executionSuccessful": not verdict.unread,
+        "toolExecutionNotifications": [
+            {"level": "error" if g.gap_class is GapClass.INPUT_NOT_READ else "warning",
+             "message": {"text": f"[{g.code or g.source}] {g.gap_class.value.replace('_', ' ')}: {g.reason}"},
+             "descriptor": {"id": g.code or g.source},
+             **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": g.target.rsplit(':', 1)[0]}}}]}
+                if g.target and ".tf" in g.target else {})}
+            for g in result.gaps
+        ],
+    }]
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dumps(doc, levels=4)

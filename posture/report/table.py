@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from posture.model import Severity
+from posture.model import GapClass, Severity
 from posture.result import ScanResult
 
 FORMAT = "table"
@@ -52,7 +52,9 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         lines.append(f"{len(result.gaps)} coverage gap(s) — these parts were NOT checked:")
         for g in result.gaps[:20]:
             scope = "/".join(x for x in (g.account, g.region, g.service) if x)
-            lines.append(f"  - [{g.code or g.source}] {scope + ': ' if scope else ''}{g.reason}")
+            kind = "" if g.gap_class is GapClass.INPUT_NOT_READ else " (value unknown)"
+            lines.append(f"  - [{g.code or g.source}]{kind} {scope + ': ' if scope else ''}{g.reason}")
         if len(result.gaps) > 20:
             lines.append(f"  ... and {len(result.gaps) - 20} more (see --format json)")
+    lines.append(result.gate_verdict().line())
     return "\n".join(lines) + "\n"

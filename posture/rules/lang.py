@@ -37,7 +37,7 @@ from posture.contract import Scope, edge_error, kind_error, path_scope, scope_of
 from posture.errors import InputError
 from posture.graph import INTERNET
 from posture.model import UNKNOWN, Category, Resource, Severity, get_path
-from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation
+from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation, unknown_words
 from posture.rules.operators import OPERATORS, tri_all, tri_any
 
 
@@ -326,8 +326,8 @@ def _combine(subs: list[Cond], join: Callable[[list[bool | None]], bool | None],
         for s in subs:
             r, w = s(scope, res, ctx)
             results.append(r)
-            # keep the witnesses that explain the verdict
-            if conj or r:
+            # keep the witnesses that explain the verdict (an unknown branch explains an unknown "any")
+            if conj or r is not False:
                 witnesses.extend(w)
             if not conj and r:
                 break
@@ -559,7 +559,7 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
                 return
             unknown = sorted({w["attr"] for w in witnesses if "attr" in w and w.get("observed") is UNKNOWN})
             yield Violation(
-                f"cannot verify: {', '.join(unknown) or 'a value'} unknown until apply",
+                f"cannot verify: {', '.join(unknown) or 'a value'} {unknown_words(res)}",
                 observed=observed, expected=ctx.rule.expected, discriminator=disc, unverified=True,
             )
             return
