@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.aws.terraform.clusters import _eks
 from posture.providers.aws.terraform.common import Out
 from posture.providers.aws.terraform.compute import (
     _ebs_default,
@@ -48,6 +49,7 @@ from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
+    "aws_eks_cluster": _eks,
     "aws_vpc": _vpc,
     "aws_default_vpc": _vpc,
     "aws_subnet": _subnet,

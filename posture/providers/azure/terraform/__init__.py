@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.azure.terraform.clusters import _aks
 from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
 from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
 from posture.providers.azure.terraform.network import Out, _nic, _nsg, _nsg_rule_resource, _subnet, _vm, _vnet
@@ -24,6 +25,7 @@ from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
+    "azurerm_kubernetes_cluster": _aks,
     "azurerm_virtual_network": _vnet,
     "azurerm_subnet": _subnet,
     "azurerm_network_security_group": _nsg,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from posture.providers.gcp.terraform.audit import _audit_config
+from posture.providers.gcp.terraform.clusters import _gke
 from posture.providers.gcp.terraform.common import Out
 from posture.providers.gcp.terraform.compute import _disk, _instance
 from posture.providers.gcp.terraform.keys import _certificate, _crypto_key, _ssl_policy, _target_proxy
@@ -20,6 +21,7 @@ from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
+    "google_container_cluster": _gke,
     "google_compute_network": _network,
     "google_compute_subnetwork": _subnetwork,
     "google_compute_firewall": _firewall,
