@@ -435,6 +435,7 @@ GAP_CLASSES: Mapping[str, GapClass] = {
     "tf_json_parse_error": GapClass.INPUT_NOT_READ,
     "unreadable_file": GapClass.INPUT_NOT_READ,
     "unknown_module": GapClass.INPUT_NOT_READ,
+    "unknown_module_version": GapClass.INPUT_NOT_READ,
     "module_not_found": GapClass.INPUT_NOT_READ,
     "circular_module": GapClass.INPUT_NOT_READ,
     "normalise_error": GapClass.INPUT_NOT_READ,

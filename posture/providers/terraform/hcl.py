@@ -23,7 +23,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ class HclResult:
     gaps: list[Gap]
     provider_settings: dict[str, dict[str, str]]
     files: list[str]
+    module_knowledge: dict[str, str] = field(default_factory=dict)
+    """Module call address -> the registry-module knowledge (module, version range, source) it was expanded from."""
 
 
 class HclLoader:
@@ -61,6 +63,7 @@ class HclLoader:
         self.ws = Workspace(self.root)
         self.var_values = var_values
         self.gaps: list[Gap] = []
+        self.module_knowledge: dict[str, str] = {}
         self._modules_json: dict[str, str] | None = None
 
     # -- expansion -----------------------------------------------------------------------------------------
@@ -136,11 +139,38 @@ class HclLoader:
 
         known = known_module(source)
         if known is not None:
-            return self.ws.registry_module(known.source, known.hcl)
+            return self._known_version(known, source, call, mi, where)
         self.gaps.append(Gap("terraform", f"module {name!r} ({source}) is not on disk (run terraform init) and not "
                              "in posture's registry module knowledge; its resources are not checked",
                              code="unknown_module", target=where))
         return None
+
+    def _known_version(self, known: Any, source: str, call: Block, mi: ModuleInstance, where: str) -> ModuleDir | None:
+        """The knowledge range for the call's ``version`` (or git ``?ref=``); a version not in the table is a gap."""
+        from posture.providers.terraform.module_versions import ConstraintError
+        from posture.providers.terraform.registry_modules import git_ref_version
+
+        name = call.labels[0]
+        attr = call.body.attrs.get("version")
+        constraint = evaluate(attr.expr, Scope()) if attr else git_ref_version(source)
+        if constraint is not None and not isinstance(constraint, str):
+            constraint = None
+        try:
+            chosen = known.for_constraint(constraint)
+        except ConstraintError as e:
+            self.gaps.append(Gap("terraform", f"module {name!r}: {e}; its resources are not checked",
+                                 code="unknown_module_version", target=where))
+            return None
+        if chosen is None:
+            ranges = "; ".join(v.range for v in known.versions)
+            self.gaps.append(Gap("terraform", f"module {name!r} ({known.source}) version {constraint!r} is not in "
+                                 f"posture's registry module knowledge (known: {ranges}); its resources are not "
+                                 "checked", code="unknown_module_version", target=where))
+            return None
+        how = "no version constraint: the newest known range is assumed" if constraint is None \
+            else f"version {constraint}"
+        self.module_knowledge[f"{mi._p}module.{name}"] = f"{known.source} {chosen.range} ({how}; {chosen.source})"
+        return self.ws.registry_module(f"{known.source}@{chosen.range}", chosen.hcl)
 
     def _checked(self, md: ModuleDir, mi: ModuleInstance, name: str, where: str) -> ModuleDir | None:
         if md.key in mi.chain:
@@ -201,7 +231,7 @@ class HclLoader:
                             vals[name] = v
                 settings.setdefault(key, vals)
         files = sorted({pf.rel for md in self.ws.dirs.values() if not md.synthetic for pf in md.files})
-        return HclResult(raws, locations, suppressions, self.gaps, settings, files)
+        return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge)
 
     def _raw(self, inst: Instance) -> RawResource:
         decl = inst.decl
@@ -348,7 +378,20 @@ def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike
     meta = dict(inv.meta)
     meta.update({"source": "terraform-hcl", "suppressions": loaded.suppressions})
     inv = relocate(inv, loaded.locations, source=f"terraform-hcl:{path}")
-    return Inventory(inv.resources, inv.edges, tuple(loaded.gaps), freeze(meta))
+    resources = tuple(_with_module_knowledge(r, loaded.module_knowledge) for r in inv.resources)
+    return Inventory(resources, inv.edges, tuple(loaded.gaps), freeze(meta))
+
+
+def _with_module_knowledge(r: Any, notes: dict[str, str]) -> Any:
+    """``r`` with the registry-module knowledge it was built from appended to its source (innermost call)."""
+    import dataclasses
+
+    from posture.model import MODULE_KNOWLEDGE
+
+    hits = [(len(call), note) for call, note in notes.items() if r.id.startswith((f"{call}.", f"{call}["))]
+    if not hits:
+        return r
+    return dataclasses.replace(r, source=f"{r.source}{MODULE_KNOWLEDGE}{max(hits)[1]}")
 
 
 __all__ = ["EvalError", "load_hcl", "load_hcl_sources", "parse_hcl"]
