@@ -117,10 +117,21 @@ def _redirects_to_https(actions: Any) -> Any:
     return False
 
 
+def _default_listener_protocol(lb: RawResource) -> Any:
+    """An unset listener protocol: HTTP on an application load balancer (the ELBv2 default; ``load_balancer_type``
+    itself defaults to application), required on network and gateway load balancers (UNKNOWN)."""
+    lb_type = lb.get("load_balancer_type")
+    if lb_type is UNKNOWN and lb.is_configured("load_balancer_type") is not True:
+        lb_type = None
+    return "http" if lb_type in (None, "", "application") else UNKNOWN
+
+
 def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
     protocol = raw.get("protocol")
     proto = UNKNOWN if protocol is UNKNOWN else str(protocol or "").lower() or UNKNOWN
     lb = index.target(raw, "load_balancer_arn", LB_TYPES, ("arn", "id"))
+    if proto is UNKNOWN and raw.is_configured("protocol") is not True and lb:
+        proto = _default_listener_protocol(index.by_address[lb])
     policy = raw.get("ssl_policy")
     if proto in ("https", "tls"):
         if (policy is UNKNOWN and raw.is_configured("ssl_policy") is False) or policy in (None, ""):
