@@ -211,7 +211,12 @@ def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:
     """Suppressions (inline and --suppressions), --baseline, then --write-baseline."""
     from posture import gate
 
-    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path)]
+    known = None
+    if args.suppressions:  # a suppression naming no known rule is a typo that would silently do nothing
+        from posture.rules.catalog import load_rules
+
+        known = [r.id for r in load_rules(args.rules)]
+    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path, known)]
     baseline = gate.read_baseline(args.baseline) if args.baseline else set()
     result, warnings = gate.apply_gate(result, suppressions=suppressions, baseline=baseline)
     for line in warnings:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from posture import inputs
 from posture.discovery.addresses import Resolver, parse_address, resolve_host
 from posture.errors import InputError
-from posture.yamlfile import read_yaml, validation_error
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -235,15 +235,12 @@ def scope_from_dict(data: Any, origin: str = "<scope>") -> Scope:
     """Validate a scope mapping; errors name ``origin`` and the field."""
     if not isinstance(data, dict):
         raise InputError("a scope file must be a YAML mapping", where=origin)
-    try:
-        return Scope(ScopeModel.model_validate(data), origin)
-    except ValidationError as e:
-        raise validation_error(e, origin) from None
+    return Scope(inputs.validate(data, ScopeModel, origin), origin)
 
 
 def load_scope(path: str | os.PathLike[str]) -> Scope:
     """Read and validate a scope YAML file."""
-    return scope_from_dict(read_yaml(path, "scope file"), str(path))
+    return scope_from_dict(inputs.load_yaml(path, "config", "scope file"), str(path))
 
 
 def explicit_scope(hosts: Iterable[str], ports: Iterable[int], resolver: Resolver = resolve_host) -> Scope:
