@@ -365,22 +365,33 @@ def load_yaml(path: str | os.PathLike[str], kind: str = "config", what: str = ""
 
 
 # --------------------------------------------------------------------------- validation with lines
+_MISSING = object()
+
+
+def _child(node: Any, part: Any) -> Any:
+    """``node[part]`` for a mapping key or list index present in the data, else ``_MISSING``."""
+    if isinstance(node, Mapping) and isinstance(part, (str, int)) and part in node:
+        return node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _MISSING
+
+
 def line_of(doc: Any, loc: Sequence[Any]) -> int:
     """The YAML line of the value at ``loc`` (a pydantic error location), or of its nearest known ancestor."""
     line = getattr(doc, "line", 0)
     node = doc
     for part in loc:
-        if isinstance(node, LineDict) and isinstance(part, str) and part in node:
-            line = node.key_lines.get(part, line)
-            node = node[part]
-        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+        child = _child(node, part)
+        if child is _MISSING:
+            continue  # a missing field, or a pydantic-internal step (union member, validator): stay here
+        if isinstance(node, LineDict):
+            line = node.key_lines.get(str(part), line)
+        elif isinstance(node, LineList):
             line = node.item_lines[part]
-            node = node[part]
-        elif (isinstance(node, Mapping) and part in node) or (
-                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
-            node = node[part]
-            line = getattr(node, "line", line)
-        # else: a pydantic-internal step (union member, validator name): stay on this node
+        else:
+            line = getattr(child, "line", line)
+        node = child
     return line
 
 
@@ -435,10 +446,32 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     return ""
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "date", "datetime", "enum",
+                        "literal", "tuple", "set"})
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part.lower() in _TYPE_TAGS or part[:1] == "_"
+                                      or part[:1].isupper())
+
+
+def _clean_loc(doc: Any, loc: Sequence[Any]) -> tuple[Any, ...]:
+    """``loc`` without the steps pydantic adds for union members and validators (``dict[str,X]``, ``int``)."""
+    out = []
+    node = doc
+    for part in loc:
+        child = _child(node, part)
+        if child is _MISSING and _is_tag(part):
+            continue
+        node = None if child is _MISSING else child
+        out.append(part)
+    return tuple(out)
+
+
 def model_error(e: ValidationError, model: type[BaseModel], doc: Any, where: str) -> InputError:
     """The first pydantic error as ``file:line: field: message`` (+ did-you-mean for unknown keys)."""
     err = e.errors()[0]
-    loc = tuple(err["loc"])
+    loc = _clean_loc(doc, err["loc"])
     if err["type"] == "extra_forbidden":
         msg = "unknown field" + did_you_mean(str(loc[-1]), known_fields(model, loc[:-1]))
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from posture.errors import InputError
@@ -39,12 +38,9 @@ def _load_findings(args: argparse.Namespace) -> Any:
             return h.get(scan_id)
     if not args.result:
         raise InputError("give a RESULT.json (posture scan ... --format json) or --from-history URL")
-    try:
-        return json.loads(Path(args.result).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", where=args.result) from None
-    except ValueError as e:
-        raise InputError(f"not JSON: {e}", where=args.result) from None
+    from posture.inputs import load_json
+
+    return load_json(args.result, "result", "scan result")
 
 
 def _sync(args: argparse.Namespace) -> int:
