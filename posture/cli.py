@@ -175,6 +175,10 @@ def run_scan(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
                                "segmentation_policy": args.segmentation_policy,
                                "enable": args.enable, "skip": args.skip}
+    if args.snapshot_out:
+        from posture.inputs import check_output
+
+        check_output(args.snapshot_out, "snapshot")  # before the scan, not after it
     result: ScanResult = args.scan_source.run(args, options)
     result = _gate(args, result)
     if args.snapshot_out:

@@ -117,6 +117,16 @@ def check_file(path: str | os.PathLike[str], what: str = "input") -> os.stat_res
     return st
 
 
+def check_output(path: str | os.PathLike[str], what: str) -> None:
+    """Refuse, before any work is done, an output path that names a directory or sits in a missing one."""
+    p = os.fspath(path)
+    if os.path.isdir(p):
+        raise InputError(f"cannot write {what}: a directory, not a file", where=p)
+    parent = os.path.dirname(p) or "."
+    if not os.path.isdir(parent):
+        raise InputError(f"cannot write {what}: directory {parent} does not exist", where=p)
+
+
 def _too_big(size: int, limit: int, kind: str, what: str, where: str) -> InputError:
     return InputError(f"{what} is larger than the {limit:,}-byte limit for {kind} inputs "
                       f"(raise it with POSTURE_MAX_{kind.upper()}_BYTES)" if size < 0 else

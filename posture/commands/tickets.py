@@ -33,7 +33,7 @@ def _load_findings(args: argparse.Namespace) -> Any:
             raise InputError("give RESULT.json or --from-history, not both")
         from posture.history import open_history
 
-        with open_history(args.from_history) as h:
+        with open_history(args.from_history, readonly=True) as h:
             scan_id = args.scan if args.scan is not None else h.latest(args.source).id
             return h.get(scan_id)
     if not args.result:
