@@ -137,31 +137,26 @@ def test_a_file_growing_past_its_stat_size_is_still_bounded(tmp_path):
         inputs.read_bytes("/proc/self/maps", "config", limits=limits)
 
 
-def test_unknown_keys_name_the_line_and_suggest_the_field(tmp_path):
-    p = tmp_path / "s.yaml"
-    p.write_text("suppressions:\n  - rule: POSTURE-NET-001\n    reason: vpn only\n    resouce: aws_sg.a\n")
+@pytest.mark.parametrize("load, text, expected", [
+    (load_suppressions, "suppressions:\n  - rule: POSTURE-NET-001\n    reason: vpn only\n    resouce: aws_sg.a\n",
+     "4: suppressions[0].resouce: unknown field; did you mean 'resource'?"),
+    (load_suppressions, "suppressions:\n  - rule: POSTURE-NET-001\n    reason: vpn only\n    expiry: 2027-01-01\n",
+     "4: suppressions[0].expiry: unknown field; did you mean 'expires'?"),
+    (load_scope, "allow: {cidrs: [127.0.0.1]}\nlimits:\n  rate: 5\n  concurrncy: 2\n",
+     "4: limits.concurrncy: unknown field; did you mean 'concurrency'?"),
+    (load_config, "to: github\ngithub:\n  repo: o/r\n  label: [x]\n",
+     "4: github.label: unknown field; did you mean 'labels'?"),
+    (load_config, "to: github\nmax_retries: many\n",
+     "2: max_retries: Input should be a valid integer, unable to parse string as an integer"),
+    (load_suppressions, "suppressions:\n  - rule: POSTURE-NET-001\n    reason: [a, b]\n",
+     "3: suppressions[0].reason: Input should be a valid string"),
+])
+def test_unknown_keys_and_wrong_types_name_the_line_and_field(tmp_path, load, text, expected):
+    p = tmp_path / "f.yaml"
+    p.write_text(text)
     with pytest.raises(InputError) as e:
-        load_suppressions(p)
-    assert str(e.value) == f"{p}:4: suppressions[0].resouce: unknown field; did you mean 'resource'?"
-    p.write_text("suppressions:\n  - rule: POSTURE-NET-001\n    reason: vpn only\n    expiry: 2027-01-01\n")
-    with pytest.raises(InputError, match=r":4: suppressions\[0\].expiry: unknown field; did you mean 'expires'\?"):
-        load_suppressions(p)
-    p.write_text("allow: {cidrs: [127.0.0.1]}\nlimits:\n  rate: 5\n  concurrncy: 2\n")
-    with pytest.raises(InputError, match=r"s.yaml:4: limits.concurrncy: unknown field; did you mean 'concurrency'\?"):
-        load_scope(p)
-    p.write_text("to: github\ngithub:\n  repo: o/r\n  label: [x]\n")
-    with pytest.raises(InputError, match=r"s.yaml:4: github.label: unknown field; did you mean 'labels'\?"):
-        load_config(p)
-
-
-def test_wrong_types_name_the_line_and_field(tmp_path):
-    p = tmp_path / "t.yaml"
-    p.write_text("to: github\nmax_retries: many\n")
-    with pytest.raises(InputError, match=r"t.yaml:2: max_retries: Input should be a valid integer"):
-        load_config(p)
-    p.write_text("suppressions:\n  - rule: POSTURE-NET-001\n    reason: [a, b]\n")
-    with pytest.raises(InputError, match=r"t.yaml:3: suppressions\[0\].reason: Input should be a valid string"):
-        load_suppressions(p)
+        load(p)
+    assert str(e.value) == f"{p}:{expected}"
 
 
 def test_suppression_of_an_unknown_rule_is_an_error_with_a_suggestion(tmp_path):
