@@ -204,13 +204,17 @@ def iter_lines(path: str | os.PathLike[str], kind: str, what: str = "",
 
 
 # --------------------------------------------------------------------------- shape bounds
-def check_shape(doc: Any, where: str, limits: Limits | None = None) -> Any:
+def check_shape(doc: Any, where: str, limits: Limits | None = None, *, json_text: str | None = None) -> Any:
     """Refuse documents nested deeper than ``max_depth`` or holding more than ``max_nodes`` values.
 
     Values are counted as often as they are reachable, so a YAML alias bomb is caught here, early, instead
-    of in the code that would expand it.
+    of in the code that would expand it. ``json_text``, the JSON the document was decoded from, lets the walk
+    be skipped when the text is too small to break either bound (JSON has no aliases).
     """
     lim = _limits(limits)
+    if json_text is not None and len(json_text) < lim.max_nodes and (
+            json_text.count("{") + json_text.count("[") <= lim.max_depth):
+        return doc
     budget = lim.max_nodes
     stack: list[tuple[Any, int]] = [(doc, 1)]
     while stack:
@@ -249,12 +253,12 @@ def parse_json(text: str, where: str, limits: Limits | None = None, *, line: int
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg} (column {e.colno})", where=_at(where, line or e.lineno)) from None
     except RecursionError:
-        raise InputError(f"invalid JSON: nested deeper than {_limits(limits).max_depth} levels",
+        raise InputError(f"nested deeper than {_limits(limits).max_depth} levels (POSTURE_MAX_DEPTH)",
                          where=_at(where, line)) from None
     except ValueError:  # Python's integer string conversion limit
         raise InputError("invalid JSON: integer longer than 4,300 digits",
                          where=_at(where, line or _long_int_line(text))) from None
-    return check_shape(doc, _at(where, line), limits)
+    return check_shape(doc, _at(where, line), limits, json_text=text)
 
 
 def load_json(path: str | os.PathLike[str], kind: str = "config", what: str = "",
