@@ -166,7 +166,7 @@ class _BaselineEntry(BaseModel):
 
 class _Baseline(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: Literal[1] = BASELINE_VERSION
+    version: Literal[1] = 1  # BASELINE_VERSION
     fingerprints: dict[str, _BaselineEntry] | list[str]
 
 

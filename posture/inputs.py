@@ -346,7 +346,7 @@ def _yaml_depth_ok(text: str, where: str, max_depth: int) -> None:
             depth += 1
             if depth > max_depth:
                 raise InputError(f"invalid YAML: nested deeper than {max_depth} levels (POSTURE_MAX_DEPTH)",
-                                 where=f"{where}:{event.start_mark.line + 1}")
+                                 where=_at(where, event.start_mark.line + 1 if event.start_mark else 0))
         elif isinstance(event, ends):
             depth -= 1
 
