@@ -72,6 +72,8 @@ def extract(sentences: Sequence[Sentence], catalogue: Catalogue | None = None) -
     comp = cat.compiled
     out: list[Claim] = []
     for s in sentences:
+        if s.text.rstrip().endswith("?"):
+            continue  # a question promises nothing (FAQ pages); its answer is the next sentence
         status_of: dict[str, tuple[str, str]] = {}
         for clause in clauses(s.text):
             status = _status(clause, cat)

@@ -117,7 +117,8 @@ def _evidence(cs: Sequence[ClaimResult], r: StatementReport, number: int) -> str
                          for f in c.findings[:10])
         if len(c.findings) > 10:
             items += f"<li>... and {len(c.findings) - 10} more</li>"
-        params = ", ".join(f"{_e(k)}={_e(v)}" for k, v in c.claim.params.items())
+        params = ", ".join(f"{_e(k)}={_e(', '.join(map(str, v)) if isinstance(v, (list, tuple)) else v)}"
+                           for k, v in c.claim.params.items())
         parts.append(f'<div><span class="badge {css}">{_e(c.verdict)}</span><b>{_e(c.claim.topic)}</b>'
                      f"{' (' + params + ')' if params else ''}<ul>{items}</ul>"
                      f"{'<div>rules: ' + rules + '</div>' if rules else ''}</div>")

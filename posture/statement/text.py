@@ -159,8 +159,16 @@ _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|inc|ltd|co|no|vs|approx|incl|fig|mr|ms
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]\u201d\u2019]*\s+(?=[\"'(\[\u201c\u2018]?[A-Z0-9])")
 
 
+_UNICODE = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2010": "-", "\u2011": "-",
+                          "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of one block: ends at . ! ? before a capital or digit, not after a known abbreviation."""
+    """Sentences of one block: ends at . ! ? before a capital or digit, not after a known abbreviation.
+
+    Non-breaking spaces and hyphens (``AES&#8209;256``, ``TLS&nbsp;1.2``) become plain ones first.
+    """
+    text = text.translate(_UNICODE)
     out: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
