@@ -26,12 +26,15 @@ _LAZY = {
     "scan_aws": "posture.providers.aws",
     "scan_azure": "posture.providers.azure",
     "scan_gcp": "posture.providers.gcp",
+    "verify_statement": "posture.statement",
+    "StatementReport": "posture.statement",
 }
 
 if TYPE_CHECKING:
     from posture.providers.aws import scan_aws
     from posture.providers.azure import scan_azure
     from posture.providers.gcp import scan_gcp
+    from posture.statement import StatementReport, verify_statement
     from posture.tls import probe_tls
 
 
@@ -57,6 +60,7 @@ __all__ = [
     "Location",
     "Resource",
     "Severity",
+    "StatementReport",
     "__version__",
     "evaluate",
     "load_snapshot",
@@ -68,4 +72,5 @@ __all__ = [
     "scan_inventory",
     "scan_snapshot",
     "scan_terraform",
+    "verify_statement",
 ]
