@@ -89,10 +89,13 @@ _RETENTION_CUE = re.compile(r"\b(?:retain\w*|retention|kept|keep|keeps|stored|st
                             re.IGNORECASE)
 
 
+_RETENTION_SPAN = re.compile(_NUM + r"[\s-]*(day|week|month|year)s?[\s-]+(?:of\s+)?"
+                             r"(?:retention|history|point[- ]in[- ]time|backups?|snapshots?)", re.IGNORECASE)
+
+
 def retention_days(text: str) -> int | None:
     """Days kept: the period after a retention cue ("retained for 30 days", "kept seven days", "35-day retention")."""
-    m = re.search(_NUM + r"[\s-]*(day|week|month|year)s?[\s-]+(?:of\s+)?(?:retention|history|point[- ]in[- ]time|backups?|snapshots?)",
-                  text, re.IGNORECASE)
+    m = _RETENTION_SPAN.search(text)
     if m:
         return _num(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
     cue = _RETENTION_CUE.search(text)

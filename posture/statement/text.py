@@ -194,15 +194,27 @@ def is_html(text: str, name: str = "") -> bool:
 def parse(text: str, name: str = "") -> tuple[list[Block], list[Sentence]]:
     """The statement's blocks and its sentences in order, each with its line and the heading of its section."""
     blocks = html_blocks(text) if is_html(text, name) else markdown_blocks(text)
+    source_lines = [" ".join(line.translate(_UNICODE).split()) for line in text.splitlines()]
     out: list[Sentence] = []
     section = ""
     for i, b in enumerate(blocks):
         if b.kind == HEADING:
             section = b.text
             continue
+        line = b.line
         for s in split_sentences(b.text):
-            out.append(Sentence(len(out) + 1, s, b.line, i, section))
+            line = _line_of(s, source_lines, line)
+            out.append(Sentence(len(out) + 1, s, line, i, section))
     return blocks, out
+
+
+def _line_of(sentence: str, lines: list[str], start: int) -> int:
+    """The line (at or after ``start``) where the sentence's first words appear; ``start`` if not found."""
+    head = " ".join(sentence.split()[:3])
+    for n in range(max(start, 1), min(len(lines), start + 200) + 1):
+        if head and head in lines[n - 1]:
+            return n
+    return start
 
 
 def sentences(text: str, name: str = "") -> list[Sentence]:
