@@ -256,3 +256,17 @@ def test_a_statement_with_no_estate_is_never_green():
     assert report.claims[0].reasons == ("no estate given (plan, Terraform directory or snapshot)",)
     assert yaml.safe_load(report.profile.to_yaml())["claims"][1]["params"] == {
         "POSTURE-BAK-002": {"min_days": 30}}
+
+
+def test_mfa_for_all_access_binds_to_console_users_too(tmp_path):
+    from posture.providers.snapshot import read_snapshot, save_snapshot
+
+    estate = Path(__file__).parent / "fixtures/rules/identity/console.jsonl"
+    text = "Two-factor authentication is required for all server access on AWS.\n"
+    claim = posture.verify_statement(text, [estate]).claims[0]
+    assert claim.claim.topic == "mfa" and claim.verdict == FAILS
+    assert [(f.rule_id, f.resource.name) for f in claim.findings] == [("POSTURE-IAM-004", "console-no-mfa")]
+    inv = read_snapshot(estate)
+    clean = Inventory(tuple(r for r in inv.resources if r.name != "console-no-mfa"))
+    twin = save_snapshot(clean, tmp_path / "clean.jsonl")
+    assert posture.verify_statement(text, [twin]).claims[0].verdict == HOLDS
