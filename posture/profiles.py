@@ -137,10 +137,15 @@ def topic_rule_ids(topic_id: str, available: Sequence[Rule], providers: Sequence
     parameters that were not stated; rules of other providers are left out."""
     from posture.statement.catalogue import load_catalogue
 
+    catalogue = load_catalogue()
     try:
-        decide = load_catalogue().topic(topic_id).decide
+        decide = catalogue.topic(topic_id).decide
     except KeyError:
-        raise InputError(f"unknown claim topic {topic_id!r}") from None
+        import difflib
+
+        close = difflib.get_close_matches(topic_id, [t.id for t in catalogue.topics], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown claim topic {topic_id!r}{hint}") from None
     params = params or {}
     gated = {rid for rids in decide.when_params.values() for rid in rids}
     stated = {rid for key, rids in decide.when_params.items() if params.get(key) for rid in rids}
@@ -173,7 +178,11 @@ def plan_claims(spec: ProfileSpec, available: Sequence[Rule]) -> list[ClaimPlan]
                              where=spec.profile)
         ids = list(claim.rules)
         if claim.topic:
-            ids += [rid for rid in topic_rule_ids(claim.topic, available, providers) if rid not in ids]
+            try:
+                derived = topic_rule_ids(claim.topic, available, providers)
+            except InputError as e:
+                raise InputError(f"claim {claim.id!r}: {e}", where=spec.profile) from None
+            ids += [rid for rid in derived if rid not in ids]
             ids += [rid for rid in claim.params if rid not in ids and rid in by_id]
         rules: dict[str, Rule] = {}
         notes: list[str] = []
