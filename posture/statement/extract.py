@@ -76,20 +76,20 @@ def extract(sentences: Sequence[Sentence], catalogue: Catalogue | None = None) -
             continue  # a question promises nothing (FAQ pages); its answer is the next sentence
         status_of: dict[str, tuple[str, str]] = {}
         for clause in clauses(s.text):
-            status = _status(clause, cat)
+            clause_status = _status(clause, cat)
             for topic in bind(clause, cat):
                 # a topic promised in one clause stays promised even if another clause withdraws it
-                if topic not in status_of or status[0] == CHECKABLE:
-                    status_of[topic] = status
+                if topic not in status_of or clause_status[0] == CHECKABLE:
+                    status_of[topic] = clause_status
         for topic, (status, cue) in status_of.items():
             params = read_params(s.text, list(cat.topic(topic).params), cat) if status == CHECKABLE else {}
             out.append(Claim(s, topic, status, params, cue))
         if any(st == CHECKABLE for st, _ in status_of.values()):
             continue
         for u in cat.unobservable:
-            cue = _first(comp[f"unobservable:{u.id}"], s.text)
-            if cue:
-                status, why = _status(s.text, cat)
-                out.append(Claim(s, u.id, UNOBSERVABLE if status == CHECKABLE else status, {}, why or cue))
+            signal = _first(comp[f"unobservable:{u.id}"], s.text)
+            if signal:
+                said, why = _status(s.text, cat)
+                out.append(Claim(s, u.id, UNOBSERVABLE if said == CHECKABLE else said, {}, why or signal))
                 break
     return out

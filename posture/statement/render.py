@@ -102,8 +102,8 @@ def _sentence_verdicts(r: StatementReport) -> tuple[dict[int, list[ClaimResult]]
     for c in r.claims:
         by_sentence[c.claim.sentence.number].append(c)
     colour: dict[int, str] = {n: min((c.verdict for c in cs), key=_RANK.__getitem__) for n, cs in by_sentence.items()}
-    for c in r.no_claims:
-        colour.setdefault(c.sentence.number, NO_CLAIM)
+    for nc in r.no_claims:
+        colour.setdefault(nc.sentence.number, NO_CLAIM)
     return by_sentence, colour
 
 
@@ -122,10 +122,10 @@ def _evidence(cs: Sequence[ClaimResult], r: StatementReport, number: int) -> str
         parts.append(f'<div><span class="badge {css}">{_e(c.verdict)}</span><b>{_e(c.claim.topic)}</b>'
                      f"{' (' + params + ')' if params else ''}<ul>{items}</ul>"
                      f"{'<div>rules: ' + rules + '</div>' if rules else ''}</div>")
-    for c in r.no_claims:
-        if c.sentence.number == number:
-            parts.append(f'<div><span class="badge none">{_e(NO_CLAIM)}</span>{_e(c.topic)}: {_e(c.status)} '
-                         f"(&ldquo;{_e(c.cue)}&rdquo;)</div>")
+    for nc in r.no_claims:
+        if nc.sentence.number == number:
+            parts.append(f'<div><span class="badge none">{_e(NO_CLAIM)}</span>{_e(nc.topic)}: {_e(nc.status)} '
+                         f"(&ldquo;{_e(nc.cue)}&rdquo;)</div>")
     for x in r.lint:
         if x.sentence == number:
             parts.append(f"<div>&#9888; <b>{_e(x.id)}</b>: {_e(x.problem)}<br>recommended: "
