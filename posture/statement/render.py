@@ -89,7 +89,7 @@ mark.unverified{background:#fdf0c4}mark.manual{background:#dde7f7}mark.none{back
 .badge.unverified{background:#a86b00;color:#fff}.badge.manual{background:#3a5ba0;color:#fff}
 .badge.none{background:#777;color:#fff}aside ul{margin:.2rem 0 .6rem 1rem;padding:0}code{font-size:12px}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-.legend span{margin-right:1rem}
+.legend span{margin-right:1rem}sup{color:#777;font-size:10px;margin-left:1px}aside a{color:#777;font-size:11px}
 """
 
 
@@ -119,7 +119,8 @@ def _evidence(cs: Sequence[ClaimResult], r: StatementReport, number: int) -> str
             items += f"<li>... and {len(c.findings) - 10} more</li>"
         params = ", ".join(f"{_e(k)}={_e(', '.join(map(str, v)) if isinstance(v, (list, tuple)) else v)}"
                            for k, v in c.claim.params.items())
-        parts.append(f'<div><span class="badge {css}">{_e(c.verdict)}</span><b>{_e(c.claim.topic)}</b>'
+        parts.append(f'<div><a href="#s{number}">s{number}</a> <span class="badge {css}">{_e(c.verdict)}</span>'
+                     f"<b>{_e(c.claim.topic)}</b>"
                      f"{' (' + params + ')' if params else ''}<ul>{items}</ul>"
                      f"{'<div>rules: ' + rules + '</div>' if rules else ''}</div>")
     for nc in r.no_claims:
@@ -147,7 +148,8 @@ def render_html(r: StatementReport) -> str:
         spans, aside = [], []
         for n in per_block.get(i, []):
             css = CSS_CLASS.get(colour.get(n, ""), "")
-            spans.append(f'<mark class="{css}" id="s{n}">{_e(text_of[n])}</mark>' if css else _e(text_of[n]))
+            spans.append(f'<mark class="{css}" id="s{n}">{_e(text_of[n])}</mark><sup>s{n}</sup>' if css
+                         else _e(text_of[n]))
             aside.append(_evidence(by_sentence.get(n, ()), r, n))
         body = " ".join(spans)
         tag = "li" if b.kind == ITEM else "p"
