@@ -96,3 +96,29 @@ def test_catalogue_loads_and_every_topic_is_known():
     assert [t.id for t in cat.topics] == ["default-deny", "segmentation", "encryption-at-rest",
                                           "encryption-in-transit", "key-strength", "key-rotation", "backups",
                                           "availability", "audit-logging", "mfa", "external-scans", "access-control"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Data in transit uses TLS 1.2 or higher.", "1.2"),
+    ("All connections use TLS 1.2 or TLS 1.3.", "1.2"),
+    ("Traffic is encrypted with TLS; we have disabled TLS 1.0 and 1.1.", "1.2"),
+    ("We do not support TLS versions below 1.2.", "1.2"),
+    ("Our website supports TLS 1.0 or higher.", "1.0"),
+    ("Minimum TLS version 1.2, HSTS enabled.", "1.2"),
+    ("Only TLSv1.3 is offered.", "1.3"),
+])
+def test_tls_minimum(text, expected):
+    from posture.statement.params import tls_min
+
+    assert tls_min(text) == expected
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("Keys are rotated every 12 months.", 365), ("Keys are rotated annually.", 365),
+    ("Keys are rotated every 90 days.", 90), ("at least once every three months", 90),
+    ("once a quarter", 90), ("every six months", 180), ("every week", 7), ("monthly", 30),
+])
+def test_periods_in_days(text, days):
+    from posture.statement.params import period_days
+
+    assert period_days(text) == days

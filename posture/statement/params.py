@@ -29,13 +29,21 @@ def _num(word: str) -> int:
     return int(word) if word.isdigit() else _WORDS[word.lower()]
 
 
+def _days(n: int, unit: str) -> int:
+    """``n`` units in days; whole years of months count as years ("12 months" is 365 days, not 360)."""
+    unit = unit.lower()
+    if unit == "month" and n % 12 == 0:
+        return n // 12 * 365
+    return n * _UNIT_DAYS[unit]
+
+
 def period_days(text: str) -> int | None:
     """The first period stated: "every 90 days", "once a quarter", "annually", "seven days" -> days."""
     candidates: list[tuple[int, int]] = []
     for m in _EVERY.finditer(text):
-        candidates.append((m.start(), (_num(m.group(1)) if m.group(1) else 1) * _UNIT_DAYS[m.group(2).lower()]))
+        candidates.append((m.start(), _days(_num(m.group(1)) if m.group(1) else 1, m.group(2))))
     for m in _PERIOD.finditer(text):
-        candidates.append((m.start(), _num(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]))
+        candidates.append((m.start(), _days(_num(m.group(1)), m.group(2))))
     for m in _ADVERB.finditer(text):
         candidates.append((m.start(), _ADVERB_DAYS[m.group(1).lower()]))
     return min(candidates)[1] if candidates else None
@@ -64,10 +72,31 @@ def _version_key(v: str) -> tuple[int, int]:
     return (1, int(minor)) if major == "1" else (int(major), int(minor))
 
 
+_REFUSED = re.compile(r"\b(?:disabled?|deprecated|not (?:supported|accepted|allowed|offered)|rejected|refused|"
+                      r"turned off|no longer (?:supported|accepted))\b", re.IGNORECASE)
+_BELOW = re.compile(r"\b(?:tls|ssl)\b[^.;]{0,30}?\b(?:below|lower than|older than|prior to|before)\s+"
+                    r"(?:tls\s*)?v?(1\.[0-3])", re.IGNORECASE)
+_NEXT = {"1.0": "1.1", "1.1": "1.2", "1.2": "1.3"}
+
+
 def tls_min(text: str) -> str | None:
-    """The lowest TLS version the sentence accepts ("TLS 1.2 or higher" -> "1.2")."""
-    versions = [v for v in tls_versions(text) if not v.startswith("ssl")]
-    return min(versions, key=_version_key) if versions else None
+    """The lowest TLS version the sentence accepts ("TLS 1.2 or higher" -> "1.2"; "TLS 1.0 and 1.1 are
+    disabled" -> "1.2"; "no TLS below 1.2" -> "1.2")."""
+    below = _BELOW.search(text)
+    if below:
+        return below.group(1)
+    accepted: list[str] = []
+    refused: list[str] = []
+    for m in _TLS.finditer(text):
+        if m.group(0).lower().startswith("ssl"):
+            continue
+        versions = [v if "." in v else f"{v}.0" for v in (_TLS_LIST.findall(m.group(0)) or [m.group(1)])]
+        context = text[max(0, m.start() - 40):m.end() + 40]
+        (refused if _REFUSED.search(context) else accepted).extend(versions)
+    if accepted:
+        return min(accepted, key=_version_key)
+    top = max(refused, key=_version_key) if refused else None
+    return _NEXT.get(top) if top else None
 
 
 _RSA = re.compile(r"\b(1024|2048|3072|4096|8192)[\s-]?bits?\b|\brsa[\s-]?(1024|2048|3072|4096|8192)\b|"
@@ -97,12 +126,12 @@ def retention_days(text: str) -> int | None:
     """Days kept: the period after a retention cue ("retained for 30 days", "kept seven days", "35-day retention")."""
     m = _RETENTION_SPAN.search(text)
     if m:
-        return _num(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
+        return _days(_num(m.group(1)), m.group(2))
     cue = _RETENTION_CUE.search(text)
     while cue:
         m = _PERIOD.search(text, cue.end())
         if m and m.start() - cue.end() <= 40:
-            return _num(m.group(1)) * _UNIT_DAYS[m.group(2).lower()]
+            return _days(_num(m.group(1)), m.group(2))
         cue = _RETENTION_CUE.search(text, cue.end())
     return None
 
