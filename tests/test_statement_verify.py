@@ -270,3 +270,24 @@ def test_mfa_for_all_access_binds_to_console_users_too(tmp_path):
     clean = Inventory(tuple(r for r in inv.resources if r.name != "console-no-mfa"))
     twin = save_snapshot(clean, tmp_path / "clean.jsonl")
     assert posture.verify_statement(text, [twin]).claims[0].verdict == HOLDS
+
+
+def test_an_audit_claim_never_holds_on_a_plan_with_no_trail(tmp_path):
+    """LOG-006 does not judge plans (a plan is part of an estate): it must not count as having checked them."""
+    plan = tmp_path / "main.tf"
+    plan.write_text('resource "aws_ebs_encryption_by_default" "on" {\n  enabled = true\n}\n')
+    report = posture.verify_statement("AWS CloudTrail records all API calls.\n", [plan])
+    claim = report.claims[0]
+    assert claim.claim.topic == "audit-logging" and claim.verdict == UNVERIFIABLE
+    assert "nothing in the estate" in claim.reasons[0]
+
+
+def test_a_claim_naming_one_provider_is_judged_on_it_alone():
+    text = ("We run on AWS and Google Cloud. AWS CloudTrail records all API calls. "
+            "Data at rest is encrypted with AES-256.\n")
+    report = posture.verify_statement(text, [ROOT / "examples/multicloud/plan.json"])
+    assert report.providers == ("aws", "gcp")
+    audit, rest = report.claims
+    assert audit.providers == ("aws",) and "POSTURE-LOG-001@s2-audit-logging" in audit.rules
+    assert all(f.resource.provider == "aws" for f in audit.findings)
+    assert rest.providers == ("aws", "gcp")
