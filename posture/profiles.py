@@ -198,7 +198,9 @@ def plan_claims(spec: ProfileSpec, available: Sequence[Rule]) -> list[ClaimPlan]
             own = bool(claim.params.get(rid)) or (claim.providers is not None
                                                   and tuple(claim.providers) != tuple(spec.providers))
             run_id = f"{rid}@{claim.id}" if own else rid
-            meta = {"providers": scoped} if scoped else {}
+            meta: dict[str, Any] = {"providers": scoped} if scoped else {}
+            if base.meta.on_unknown != "info":
+                meta["on_unknown"] = "info"  # an undecided check makes a claim unverifiable, never silently holding
             try:
                 rules[run_id] = base.instantiate(run_id, claim.params.get(rid), **meta) if (own or meta) else base
             except ValueError as e:

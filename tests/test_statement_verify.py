@@ -291,3 +291,15 @@ def test_a_claim_naming_one_provider_is_judged_on_it_alone():
     assert audit.providers == ("aws",) and "POSTURE-LOG-001@s2-audit-logging" in audit.rules
     assert all(f.resource.provider == "aws" for f in audit.findings)
     assert rest.providers == ("aws", "gcp")
+
+
+def test_a_check_the_plan_cannot_decide_never_lets_a_claim_hold(tmp_path):
+    """IAM-001 skips unknown MFA state in scans; in a statement verdict the same unknown is 'cannot be verified'."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_user" "admin" {\n  name = "admin"\n}\n'
+        'resource "aws_iam_user_policy_attachment" "admin" {\n  user       = aws_iam_user.admin.name\n'
+        '  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"\n}\n')
+    claim = posture.verify_statement("Multi-factor authentication is required for all administrators.\n",
+                                     [tmp_path]).claims[0]
+    assert claim.verdict == UNVERIFIABLE and "could not be decided" in claim.reasons[0]
+    assert [f.rule_id for f in claim.findings] == ["POSTURE-IAM-001"] and claim.findings[0].unverified
