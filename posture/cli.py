@@ -181,6 +181,10 @@ def run_scan(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
                                "segmentation_policy": args.segmentation_policy,
                                "enable": args.enable, "skip": args.skip}
+    if args.snapshot_out:
+        from posture.inputs import check_output
+
+        check_output(args.snapshot_out, "snapshot")  # before the scan, not after it
     result: ScanResult = args.scan_source.run(args, options)
     result = _gate(args, result)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
@@ -218,7 +222,12 @@ def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:
     """Suppressions (inline and --suppressions), --baseline, then --write-baseline."""
     from posture import gate
 
-    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path)]
+    known = None
+    if args.suppressions:  # a suppression naming no known rule is a typo that would silently do nothing
+        from posture.rules.catalog import load_rules
+
+        known = [r.id for r in load_rules(args.rules)]
+    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path, known)]
     baseline = gate.read_baseline(args.baseline) if args.baseline else set()
     result, warnings = gate.apply_gate(result, suppressions=suppressions, baseline=baseline)
     for line in warnings:

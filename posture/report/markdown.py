@@ -1,8 +1,9 @@
 """``--format markdown``: a compact summary fit for a pull-request comment.
 
 A one-line verdict, a table of open findings (at most ``max_rows``, most severe first), then folded
-sections for suppressed/baselined findings and coverage gaps. Resource ids and messages are escaped
-so they cannot break the table.
+sections for suppressed/baselined findings and coverage gaps. Text from the estate goes through
+:mod:`posture.report.sanitize`: ids are code spans, messages and reasons escaped, so nothing can break the
+table or render as HTML or a link.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import Finding, GapClass, Severity
+from posture.report.sanitize import md_code, md_text
 from posture.result import ScanResult
 
 FORMAT = "markdown"
@@ -19,14 +21,18 @@ _ICON = {Severity.CRITICAL: "🟣", Severity.HIGH: "🔴", Severity.MEDIUM: "�
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    return md_text(text, in_table=True)
+
+
+def _code(text: str) -> str:
+    return md_code(text, in_table=True)
 
 
 def _where(f: Finding) -> str:
     loc = f.location
     if loc is None or not loc.file:
         return ""
-    return f"`{_cell(loc.file)}{':' + str(loc.line) if loc.line else ''}`"
+    return _code(f"{loc.file}{':' + str(loc.line) if loc.line else ''}")
 
 
 def render(result: ScanResult, options: Mapping[str, Any]) -> str:
@@ -47,7 +53,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     if open_findings:
         lines += ["", "| | Rule | Resource | Where | Finding |", "|---|---|---|---|---|"]
         for f in open_findings[:MAX_ROWS]:
-            lines.append(f"| {_ICON[f.severity]} {f.severity.value} | `{f.rule_id}` | `{_cell(f.resource.id)}` | "
+            lines.append(f"| {_ICON[f.severity]} {f.severity.value} | {_code(f.rule_id)} | {_code(f.resource.id)} | "
                          f"{_where(f)} | {_cell(f.message)} |")
         if len(open_findings) > MAX_ROWS:
             lines.append(f"\n… and {len(open_findings) - MAX_ROWS} more (see the SARIF or JSON report).")
@@ -56,14 +62,14 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         if group:
             lines += ["", f"<details><summary>{len(group)} {title}</summary>", ""]
             for f in group[:MAX_ROWS]:
-                reason = f" — {f.status}: {_cell(f.status_reason)}" if f.status != "open" else ""
-                lines.append(f"- `{f.rule_id}` `{_cell(f.resource.id)}` {_where(f)}{reason}")
+                reason = f" — {f.status}: {md_text(f.status_reason)}" if f.status != "open" else ""
+                lines.append(f"- {md_code(f.rule_id)} {md_code(f.resource.id)} {_where(f)}{reason}")
             lines += ["", "</details>"]
     if result.gaps:
         lines += ["", f"<details><summary>⚠️ {len(result.gaps)} coverage gap(s): not checked</summary>", ""]
         for g in result.gaps[:MAX_ROWS]:
-            target = f" ({_cell(g.target)})" if g.target else ""
+            target = f" ({md_code(g.target)})" if g.target else ""
             kind = "" if g.gap_class is GapClass.INPUT_NOT_READ else " (value unknown)"
-            lines.append(f"- `{g.code or g.source}`{kind} {_cell(g.reason)}{target}")
+            lines.append(f"- {md_code(g.code or g.source)}{kind} {md_text(g.reason)}{target}")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
