@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from posture.inputs import parse_yaml
 
 CONTRACT_FILE = Path(__file__).with_name("model_contract.yaml")
 
@@ -26,8 +26,7 @@ Scope = tuple["Fields | None", ...]
 @cache
 def contract() -> Mapping[str, Any]:
     """The parsed contract file."""
-    with CONTRACT_FILE.open(encoding="utf-8") as fh:
-        doc: Mapping[str, Any] = yaml.safe_load(fh)
+    doc: Mapping[str, Any] = parse_yaml(CONTRACT_FILE.read_text(encoding="utf-8"), str(CONTRACT_FILE))
     return doc
 
 
