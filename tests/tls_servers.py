@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 LOOPBACK = "127.0.0.1"
 
@@ -61,6 +61,12 @@ def _pem_key(key: object) -> bytes:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+
+@dataclass(frozen=True)
 class Leaf:
     cert: Path
     key: Path
@@ -87,17 +93,41 @@ class CertFactory:
         self.ca_file = directory / "ca.pem"
         self.ca_file.write_bytes(self.ca.public_bytes(serialization.Encoding.PEM))
 
+    def intermediate(self, name: str = "posture test intermediate") -> Issuer:
+        """An intermediate CA signed by the test CA (for chains a server must serve whole)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(self.ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - dt.timedelta(days=10)).not_valid_after(self.now + dt.timedelta(days=300))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()),
+                           critical=False)
+            .sign(self.ca_key, hashes.SHA256())
+        )
+        return Issuer(cert, key)
+
     def leaf(self, name: str, *, sans: tuple[str, ...] = ("localhost", LOOPBACK), key: str = "rsa2048",
-             valid_days: tuple[int, int] = (-1, 20), self_signed: bool = False) -> Leaf:
-        """A server certificate; ``valid_days`` are (not_before, not_after) offsets from now."""
+             valid_days: tuple[int, int] = (-1, 20), self_signed: bool = False, issuer: Issuer | None = None,
+             serve_chain: bool = True, revocation: bool = False) -> Leaf:
+        """A server certificate; ``valid_days`` are (not_before, not_after) offsets from now.
+
+        With ``issuer`` (an intermediate) the PEM holds leaf + intermediate unless ``serve_chain`` is false
+        (the "missing intermediate" misconfiguration). ``revocation`` adds OCSP and CRL URLs.
+        """
         if key.startswith("rsa"):
             private = rsa.generate_private_key(65537, int(key[3:]))
         else:
             private = ec.generate_private_key(ec.SECP256R1())
-        issuer_key, issuer = (private, _name(name)) if self_signed else (self.ca_key, self.ca.subject)
+        signer = issuer or Issuer(self.ca, self.ca_key)
+        issuer_key, issuer_name = (private, _name(name)) if self_signed else (signer.key, signer.cert.subject)
         alt = [x509.IPAddress(ipaddress.ip_address(s)) if s[0].isdigit() else x509.DNSName(s) for s in sans]
         builder = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(issuer)
+            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(issuer_name)
             .public_key(private.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(self.now + dt.timedelta(days=valid_days[0]))
             .not_valid_after(self.now + dt.timedelta(days=valid_days[1]))
@@ -107,12 +137,49 @@ class CertFactory:
         )
         if not self_signed:
             builder = builder.add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False)
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.key.public_key()), critical=False)
+        if revocation:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier("http://ocsp.test.invalid"))]),
+                critical=False).add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                    [x509.UniformResourceIdentifier("http://crl.test.invalid/ca.crl")], None, None, None)]),
+                    critical=False)
         cert = builder.sign(issuer_key, hashes.SHA256())
         leaf = Leaf(self.dir / f"{name}.pem", self.dir / f"{name}.key")
-        leaf.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        if issuer is not None and serve_chain:
+            pem += issuer.cert.public_bytes(serialization.Encoding.PEM)
+        leaf.cert.write_bytes(pem)
         leaf.key.write_bytes(_pem_key(private))
         return leaf
+
+    def sha1_leaf(self, name: str, sans: tuple[str, ...] = ("localhost", LOOPBACK), days: int = 20) -> Leaf:
+        """A leaf signed with SHA-1 by the test CA (``openssl x509 -req -sha1``: cryptography refuses SHA-1)."""
+        private = rsa.generate_private_key(65537, 2048)
+        alt = [x509.IPAddress(ipaddress.ip_address(s)) if s[0].isdigit() else x509.DNSName(s) for s in sans]
+        csr = (x509.CertificateSigningRequestBuilder().subject_name(_name(name))
+               .add_extension(x509.SubjectAlternativeName(alt), critical=False).sign(private, hashes.SHA256()))
+        paths = {k: self.dir / f"{name}.{k}" for k in ("csr", "cakey", "ext")}
+        paths["csr"].write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+        paths["cakey"].write_bytes(_pem_key(self.ca_key))
+        san = ",".join(f"IP:{s}" if s[0].isdigit() else f"DNS:{s}" for s in sans)
+        paths["ext"].write_text(f"basicConstraints=critical,CA:FALSE\nsubjectAltName={san}\n"
+                                "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n")
+        leaf = Leaf(self.dir / f"{name}.pem", self.dir / f"{name}.key")
+        subprocess.run([require_binary("openssl"), "x509", "-req", "-sha1", "-days", str(days), "-in",
+                        str(paths["csr"]), "-CA", str(self.ca_file), "-CAkey", str(paths["cakey"]),
+                        "-set_serial", "4242", "-extfile", str(paths["ext"]), "-out", str(leaf.cert)],
+                       check=True, capture_output=True)
+        leaf.key.write_bytes(_pem_key(private))
+        return leaf
+
+    def dh_params(self, bits: int = 1024) -> Path:
+        """Diffie-Hellman parameters of ``bits`` (``openssl dhparam``), for a weak-DH server."""
+        path = self.dir / f"dh{bits}.pem"
+        if not path.exists():
+            subprocess.run([require_binary("openssl"), "dhparam", "-out", str(path), str(bits)], check=True,
+                           capture_output=True)
+        return path
 
 
 class OpenSSLServer:
@@ -272,3 +339,125 @@ class PythonTLSServer(_ThreadedServer):
             pass
         finally:
             tls.close()
+
+
+class CountingProxy:
+    """A TCP proxy on 127.0.0.1 in front of a real server, counting simultaneous client connections.
+
+    Single-threaded (one selector) on purpose: in each round it reads every client socket before it accepts
+    new ones, so a client that closes one connection and opens the next is never counted twice (loopback
+    delivers the FIN before the next SYN). Several proxies share one :class:`ConnectionCounter` to count the
+    connections of one host address across its ports.
+    """
+
+    def __init__(self, upstream: tuple[str, int], counter: ConnectionCounter) -> None:
+        self.upstream = upstream
+        self.counter = counter
+        self.sock = socket.socket()
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(128)
+        self.sock.setblocking(False)
+        self.port = int(self.sock.getsockname()[1])
+        self._stop = threading.Event()
+
+    @property
+    def target(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def start(self) -> CountingProxy:
+        threading.Thread(target=self._loop, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        import select
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ, None)
+        peers: dict[socket.socket, tuple[socket.socket, bool]] = {}  # socket -> (other end, is client side)
+
+        def drop(s: socket.socket) -> None:
+            other, _client_side = peers.pop(s)
+            peers.pop(other, None)
+            for x in (s, other):
+                try:
+                    sel.unregister(x)
+                except (KeyError, ValueError):
+                    pass
+                x.close()
+            self.counter.closed()
+
+        def pump(s: socket.socket) -> None:
+            """Relay everything ``s`` has buffered; drop the pair at end of stream."""
+            while s in peers:
+                try:
+                    data = s.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    drop(s)
+                    return
+                try:
+                    peers[s][0].sendall(data)
+                except OSError:
+                    drop(s)
+                    return
+                if not select.select([s], [], [], 0)[0]:
+                    return
+
+        while not self._stop.is_set():
+            events = sel.select(0.2)
+            for key, _ in events:
+                if key.fileobj is not self.sock and key.fileobj in peers:
+                    pump(key.fileobj)  # type: ignore[arg-type]
+            if not any(key.fileobj is self.sock for key, _ in events):
+                continue
+            # Every end of stream already delivered is counted before a new connection is.
+            for ready in select.select(list(peers), [], [], 0)[0] if peers else ():
+                if ready in peers:
+                    pump(ready)
+            while True:
+                try:
+                    client, _ = self.sock.accept()
+                except (BlockingIOError, OSError):
+                    break
+                self.counter.opened()
+                try:
+                    server = socket.create_connection(self.upstream, timeout=5)
+                except OSError:
+                    client.close()
+                    self.counter.closed()
+                    continue
+                client.setblocking(True)
+                client.settimeout(5)
+                peers[client], peers[server] = (server, True), (client, False)
+                sel.register(client, selectors.EVENT_READ, None)
+                sel.register(server, selectors.EVENT_READ, None)
+                if select.select([client], [], [], 0)[0]:  # closed while still in the accept queue
+                    pump(client)
+        for s in list(peers):
+            s.close()
+        self.sock.close()
+
+
+class ConnectionCounter:
+    """Simultaneous connections seen by several servers together (the servers of one host address)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.current = 0
+        self.peak = 0
+        self.total = 0
+
+    def opened(self) -> None:
+        with self.lock:
+            self.current += 1
+            self.total += 1
+            self.peak = max(self.peak, self.current)
+
+    def closed(self) -> None:
+        with self.lock:
+            self.current -= 1

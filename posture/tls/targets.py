@@ -127,7 +127,7 @@ def plan(
 TLS_PROTOCOLS = frozenset({"https", "tls", "ssl", "wss", "ldaps", "imaps", "pop3s", "smtps", "ftps"})
 
 
-def _strings(value: object) -> list[str]:
+def strings(value: object) -> list[str]:
     """A string or a list of strings as a list (UNKNOWN and anything else: empty)."""
     if isinstance(value, str):
         return [value] if value else []
@@ -154,12 +154,12 @@ def graph_targets(graph: Graph) -> list[Target]:
             covered.add(h.id)
             if h.get("scheme") == "internal":
                 continue
-            for host in _strings(h.get("public_ips")) + _strings(h.get("dns_name")):
+            for host in strings(h.get("public_ips")) + strings(h.get("dns_name")):
                 out.append(Target(host, port, listener.id))
     for r in graph.by_kind("compute", "load_balancer"):
         if r.id in covered:
             continue
-        for host in _strings(r.get("public_ips")):
+        for host in strings(r.get("public_ips")):
             out.append(Target(host, 443, r.id))
     return out
 
