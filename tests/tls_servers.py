@@ -15,6 +15,7 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 LOOPBACK = "127.0.0.1"
 
-
 def require_binary(name: str) -> str:
     """The path of ``name``; a clear failure (never a skip) when it is missing."""
     path = shutil.which(name)
@@ -33,12 +33,10 @@ def require_binary(name: str) -> str:
         raise RuntimeError(f"the {name!r} binary is required by this test: install it (bash scripts/test.sh does)")
     return path
 
-
 def free_port(host: str = LOOPBACK) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
-
 
 def wait_listening(host: str, port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
@@ -50,27 +48,22 @@ def wait_listening(host: str, port: int, timeout: float = 10.0) -> None:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listening on {host}:{port} after {timeout} s")
 
-
 def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
 
 def _pem_key(key: object) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,  # type: ignore[attr-defined]
                              serialization.NoEncryption())
-
 
 @dataclass(frozen=True)
 class Issuer:
     cert: x509.Certificate
     key: ec.EllipticCurvePrivateKey
 
-
 @dataclass(frozen=True)
 class Leaf:
     cert: Path
     key: Path
-
 
 class CertFactory:
     """A test CA in ``directory`` and leaves signed by it (or self-signed)."""
@@ -181,7 +174,6 @@ class CertFactory:
                            capture_output=True)
         return path
 
-
 class OpenSSLServer:
     """``openssl s_server -www`` on 127.0.0.1 with extra flags (``-tls1_2``, ``-cipher ...``)."""
 
@@ -208,7 +200,6 @@ class OpenSSLServer:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-
 
 class _ThreadedServer:
     """Accept loop on a background thread; subclasses decide what to do with each connection."""
@@ -263,10 +254,8 @@ class _ThreadedServer:
             except OSError:
                 pass
 
-
 class RecordingServer(_ThreadedServer):
     """Counts connections and closes them: proves that an out-of-scope address was never contacted."""
-
 
 class SilentServer(_ThreadedServer):
     """Accepts TCP and never says a word."""
@@ -274,14 +263,12 @@ class SilentServer(_ThreadedServer):
     def handle(self, conn: socket.socket) -> None:
         self._held.append(conn)
 
-
 class ResetServer(_ThreadedServer):
     """Accepts TCP and answers with a reset (SO_LINGER 0)."""
 
     def handle(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()
-
 
 class PlainHTTPServer(_ThreadedServer):
     """Speaks plain HTTP, whatever it receives."""
@@ -294,7 +281,6 @@ class PlainHTTPServer(_ThreadedServer):
             pass
         conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         conn.close()
-
 
 class BannerServer(_ThreadedServer):
     """Sends a fixed banner (e.g. an old SSH version string) and waits."""
@@ -311,7 +297,6 @@ class BannerServer(_ThreadedServer):
         except OSError:
             pass
         conn.close()
-
 
 class PythonTLSServer(_ThreadedServer):
     """A Python ``ssl`` HTTPS server (optionally TLS 1.3 only, optionally sending HSTS)."""
@@ -340,29 +325,29 @@ class PythonTLSServer(_ThreadedServer):
         finally:
             tls.close()
 
-
 class CountingProxy:
-    """A TCP proxy on 127.0.0.1 in front of a real server, counting simultaneous client connections.
+    """TCP proxies on 127.0.0.1 in front of real servers, counting simultaneous client connections across all.
 
-    Single-threaded (one selector) on purpose: in each round it reads every client socket before it accepts
-    new ones, so a client that closes one connection and opens the next is never counted twice (loopback
-    delivers the FIN before the next SYN). Several proxies share one :class:`ConnectionCounter` to count the
-    connections of one host address across its ports.
+    One selector thread serves every port on purpose: in each round it reads every client socket before it
+    accepts new ones, and checks each accepted socket for an end of stream before accepting the next, so a
+    client that closes one connection and opens the next (on any port) is never counted twice — loopback
+    delivers the FIN before the next SYN.
     """
 
-    def __init__(self, upstream: tuple[str, int], counter: ConnectionCounter) -> None:
-        self.upstream = upstream
+    def __init__(self, upstreams: list[tuple[str, int]], counter: ConnectionCounter) -> None:
         self.counter = counter
-        self.sock = socket.socket()
-        self.sock.bind((LOOPBACK, 0))
-        self.sock.listen(128)
-        self.sock.setblocking(False)
-        self.port = int(self.sock.getsockname()[1])
+        self.listeners: dict[socket.socket, tuple[str, int]] = {}
+        for upstream in upstreams:
+            sock = socket.socket()
+            sock.bind((LOOPBACK, 0))
+            sock.listen(128)
+            sock.setblocking(False)
+            self.listeners[sock] = upstream
         self._stop = threading.Event()
 
     @property
-    def target(self) -> str:
-        return f"{LOOPBACK}:{self.port}"
+    def targets(self) -> list[str]:
+        return [f"{LOOPBACK}:{s.getsockname()[1]}" for s in self.listeners]
 
     def start(self) -> CountingProxy:
         threading.Thread(target=self._loop, daemon=True).start()
@@ -376,7 +361,8 @@ class CountingProxy:
         import selectors
 
         sel = selectors.DefaultSelector()
-        sel.register(self.sock, selectors.EVENT_READ, None)
+        for listener in self.listeners:
+            sel.register(listener, selectors.EVENT_READ, None)
         peers: dict[socket.socket, tuple[socket.socket, bool]] = {}  # socket -> (other end, is client side)
 
         def drop(s: socket.socket) -> None:
@@ -411,22 +397,20 @@ class CountingProxy:
         while not self._stop.is_set():
             events = sel.select(0.2)
             for key, _ in events:
-                if key.fileobj is not self.sock and key.fileobj in peers:
+                if key.fileobj not in self.listeners and key.fileobj in peers:
                     pump(key.fileobj)  # type: ignore[arg-type]
-            if not any(key.fileobj is self.sock for key, _ in events):
+            accepting = [key.fileobj for key, _ in events if key.fileobj in self.listeners]
+            if not accepting:
                 continue
             # Every end of stream already delivered is counted before a new connection is.
             for ready in select.select(list(peers), [], [], 0)[0] if peers else ():
                 if ready in peers:
                     pump(ready)
-            while True:
-                try:
-                    client, _ = self.sock.accept()
-                except (BlockingIOError, OSError):
-                    break
+            for listener, client in ((li, c) for li in accepting for c in _accept_all(li)):  # type: ignore[arg-type]
                 self.counter.opened()
+
                 try:
-                    server = socket.create_connection(self.upstream, timeout=5)
+                    server = socket.create_connection(self.listeners[listener], timeout=5)
                 except OSError:
                     client.close()
                     self.counter.closed()
@@ -438,10 +422,17 @@ class CountingProxy:
                 sel.register(server, selectors.EVENT_READ, None)
                 if select.select([client], [], [], 0)[0]:  # closed while still in the accept queue
                     pump(client)
-        for s in list(peers):
+        for s in list(peers) + list(self.listeners):
             s.close()
-        self.sock.close()
 
+def _accept_all(listener: socket.socket) -> Iterator[socket.socket]:
+    """Accept one pending connection at a time (lazily: the caller checks each before the next)."""
+    while True:
+        try:
+            client, _ = listener.accept()
+        except (BlockingIOError, OSError):
+            return
+        yield client
 
 class ConnectionCounter:
     """Simultaneous connections seen by several servers together (the servers of one host address)."""
