@@ -11,6 +11,7 @@ from posture.cli import main
 from posture.discovery.external import external_scan
 from posture.discovery.portscan import _tunnels, port_ranges, top_ports
 from posture.discovery.scope import scope_from_dict
+from posture.errors import InputError
 from posture.model import Edge, Inventory, Resource
 from posture.tls import ProbeOptions, probe_tls
 from tests.tls_servers import BannerServer, CertFactory, OpenSSLServer, RecordingServer, require_binary
@@ -184,3 +185,20 @@ def test_external_scan_with_a_snapshot_reports_drift_on_the_listener(estate, tmp
     assert by_rule["POSTURE-PROBE-009"] == [f"tcp://127.0.0.1:{ssh_port}"]  # the LB's group opens only TLS
     assert not any("cannot verify" in f["message"] for f in doc["findings"])
     assert "POSTURE-PROBE-020" not in by_rule  # the inventory knows the address
+
+
+def test_from_graph_explains_listeners_without_a_public_address(estate):
+    _, servers = estate
+    inv = Inventory(
+        (Resource("aws_lb.web", "load_balancer", "aws_lb", "aws", name="web", attrs={"scheme": "internet-facing"}),
+         Resource("aws_lb_listener.https", "listener", "aws_lb_listener", "aws", name="https",
+                  attrs={"protocol": "https", "port": 443, "load_balancer": "aws_lb.web"})),
+        (Edge("aws_lb_listener.https", "aws_lb.web", "attached_to"),),
+    )
+    scope = scope_from_dict({"allow": {"cidrs": ["127.0.0.1/32"]}, "limits": LIMITS})
+    result = probe_tls([servers["tls"].target], inventory=inv, from_graph=True, scope=scope,
+                       options=ProbeOptions(checks=frozenset({"versions"}), connect_timeout=2))
+    [gap] = [g for g in result.gaps if g.code == "no_public_address"]
+    assert gap.target == "aws_lb_listener.https" and "no public IP address or DNS name" in gap.reason
+    with pytest.raises(InputError, match="aws_lb_listener.https: TLS listener on port 443 not probed"):
+        probe_tls(inventory=inv, from_graph=True, scope=scope)

@@ -230,3 +230,17 @@ def test_cli_probe_tls_json_and_exit_codes(servers, certs, capsys):
     assert "port must be 1-65535" in capsys.readouterr().err
     assert main(["probe", "tls", servers["tls12"].target, "--mozilla-profile", "strict"]) == 2
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])
+def test_grade_and_its_cap_appear_in_every_probe_format(servers, fmt, capsys):
+    """The grade (and why it is capped) is in every human and machine format, and on the endpoint resource."""
+    target = servers["no_fs"].target
+    main(["probe", "tls", target, "--checks", "versions", "--format", fmt, "--quiet", "--fail-on", "none"])
+    out = capsys.readouterr().out
+    assert "no forward-secret key exchange (cap B)" in out
+    if fmt == "json":
+        [row] = json.loads(out)["tls_endpoints"]
+        assert row["grade"] == "B" and row["endpoint"] == f"tls://{target}"
+    else:
+        assert f"tls://{target}" in out

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import Finding, Severity
+from posture.report.probe_section import endpoint_rows, grade_text, mozilla_text, reason_text
 from posture.result import ScanResult
 
 FORMAT = "markdown"
@@ -57,6 +58,11 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
                 reason = f" — {f.status}: {_cell(f.status_reason)}" if f.status != "open" else ""
                 lines.append(f"- `{f.rule_id}` `{_cell(f.resource.id)}` {_where(f)}{reason}")
             lines += ["", "</details>"]
+    rows = endpoint_rows(result)
+    if rows:
+        lines += ["", "| TLS endpoint | Grade | Why | Mozilla profile |", "|---|---|---|---|"]
+        lines.extend(f"| `{_cell(row['endpoint'])}` | {grade_text(row)} | {_cell(reason_text(row))} | "
+                     f"{mozilla_text(row)} |" for row in rows[:MAX_ROWS])
     if result.gaps:
         lines += ["", f"<details><summary>⚠️ {len(result.gaps)} coverage gap(s): not checked</summary>", ""]
         for g in result.gaps[:MAX_ROWS]:

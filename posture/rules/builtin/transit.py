@@ -19,8 +19,8 @@ from posture.rules.base import RuleContext, RuleFixture, Violation, rule
     rationale="NULL, EXPORT, anonymous, RC4, DES/3DES (Sweet32) and MD5 suites can be broken or downgraded to. "
     "Offered suites come from the provider policy's cipher list in the knowledge table (or the live probe) and "
     "are classified by posture/knowledge/ciphers.yaml; one rule judges configured and observed suites alike "
-    "(the probe's own weak-cipher rule was folded into this one). Set strengths to [weak, legacy] to also report CBC and "
-    "non-forward-secret suites (Mozilla 'intermediate').",
+    "(the probe's own weak-cipher rule was folded into this one). Set strengths to [weak, legacy] to also report "
+    "CBC and non-forward-secret suites (Mozilla 'intermediate').",
     remediation="Choose a policy without legacy suites (ELBSecurityPolicy-TLS13-1-2-2021-06, CloudFront "
     "TLSv1.2_2021, a GCP SSL policy with profile MODERN or RESTRICTED, AppGwSslPolicy20220101S).",
     expected="only strong (forward-secret AEAD) cipher suites",
