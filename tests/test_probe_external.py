@@ -200,5 +200,5 @@ def test_from_graph_explains_listeners_without_a_public_address(estate):
                        options=ProbeOptions(checks=frozenset({"versions"}), connect_timeout=2))
     [gap] = [g for g in result.gaps if g.code == "no_public_address"]
     assert gap.target == "aws_lb_listener.https" and "no public IP address or DNS name" in gap.reason
-    with pytest.raises(InputError, match="aws_lb_listener.https: TLS listener on port 443 not probed"):
+    with pytest.raises(InputError, match=r"aws_lb_listener\.https: TLS listener on port 443 not probed"):
         probe_tls(inventory=inv, from_graph=True, scope=scope)
