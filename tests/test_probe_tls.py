@@ -184,15 +184,28 @@ def test_target_timeout_bounds_a_slow_target(servers, certs):
 
 
 def test_version_precheck_finds_what_full_enumeration_finds(servers):
-    """Skipping the versions a server refuses changes nothing in what is reported."""
-    targets = [servers[n].target for n in ("tls10", "tls11_only", "tls13_only", "weak_suites")]
+    """Skipping the versions a server refuses and enumerating by elimination change nothing in what is
+    reported (suites, versions, DH groups) against sslyze's one-connection-per-suite enumeration."""
+    targets = [servers[n].target for n in ("tls10", "tls11_only", "tls13_only", "weak_suites", "weak_dh", "no_fs")]
     runs = {}
     for precheck in (True, False):
-        opts = ProbeOptions(checks=frozenset({"versions"}), version_precheck=precheck, **FAST)
+        opts = ProbeOptions(checks=frozenset({"versions"}), version_precheck=precheck, elimination=precheck,
+                            **FAST)
         result = probe_tls(targets, options=opts)
         runs[precheck] = {r.id: (r.get("tls.versions"), r.get("tls.ciphers_by_version"), r.get("tls.dh_groups"))
                           for r in result.graph.by_kind("endpoint")}
-    assert runs[True] == runs[False] and len(runs[True]) == 4
+    assert runs[True] == runs[False] and len(runs[True]) == 6
+    # ... and the fast path really decided every version itself (sslyze was left nothing to enumerate).
+    from posture.tls.sslyze_probe import CHECKS, _network
+    from posture.tls.targets import Planned, Target
+    from posture.tls.versions import enumerate_versions
+
+    server = servers["tls10"]
+    planned = Planned(Target("127.0.0.1", server.port), "127.0.0.1")
+    decided = enumerate_versions(*_network(planned, ProbeOptions(**FAST)), set(CHECKS["versions"]))
+    assert set(decided) == set(CHECKS["versions"])
+    assert {k for k, v in decided.items() if v.result.accepted_cipher_suites} == {
+        "tls_1_0_cipher_suites", "tls_1_1_cipher_suites", "tls_1_2_cipher_suites", "tls_1_3_cipher_suites"}
 
 
 def test_full_checks_on_one_server_mozilla_and_vulnerabilities(servers, certs):

@@ -23,7 +23,7 @@ from posture.tls.budget import AddressBudget
 from posture.tls.certificate import diagnose
 from posture.tls.grading import grade
 from posture.tls.targets import Planned
-from posture.tls.versions import refused_result, refused_versions
+from posture.tls.versions import enumerate_versions
 
 CHECKS: dict[str, tuple[str, ...]] = {
     "versions": ("ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_cipher_suites",
@@ -59,6 +59,7 @@ class ProbeOptions:
     per_target: int = 5  # connections to one address:port (never more than per_server)
     mozilla_profile: str = "intermediate"
     version_precheck: bool = True  # one handshake per version before enumerating its suites
+    elimination: bool = True  # enumerate accepted suites by elimination (needs version_precheck)
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - set(CHECKS)
@@ -194,20 +195,20 @@ def sniff(address: str, port: int, timeout: float) -> tuple[str, str, str]:
     return "not_tls", f"server answered a ClientHello with non-TLS data: {first[:16]!r}", banner_class(first)
 
 
-def _scan(p: Planned, opts: ProbeOptions, connections: int) -> tuple[Any, set[str]]:
-    """sslyze's result for ``p`` and the version commands skipped because the pre-check saw them refused."""
+def _scan(p: Planned, opts: ProbeOptions, connections: int) -> tuple[Any, dict[str, Any]]:
+    """sslyze's result for ``p`` and the version results decided before it (refused / enumerated by elimination)."""
     from sslyze import Scanner
 
     commands = opts.scan_commands()
-    refused: set[str] = set()
+    decided: dict[str, Any] = {}
     if opts.version_precheck:
         try:
-            refused = refused_versions(*_network(p, opts), commands)
+            decided = enumerate_versions(*_network(p, opts), commands, opts.elimination)
         except Exception:  # connectivity problems are sslyze's to report, below
-            refused = set()
+            decided = {}
     scanner = Scanner(per_server_concurrent_connections_limit=connections, concurrent_server_scans_limit=1)
-    scanner.queue_scans([_request(p, opts, commands - refused)])
-    return next(iter(scanner.get_results())), refused
+    scanner.queue_scans([_request(p, opts, commands - set(decided))])
+    return next(iter(scanner.get_results())), decided
 
 
 _ERROR_CODES = {
@@ -313,7 +314,7 @@ def probe(
 # --------------------------------------------------------------------------- sslyze result -> attributes
 
 
-def _outcome(p: Planned, result: Any, refused: set[str], opts: ProbeOptions, seconds: float) -> Outcome:
+def _outcome(p: Planned, result: Any, decided: dict[str, Any], opts: ProbeOptions, seconds: float) -> Outcome:
     import dataclasses
 
     from sslyze import ScanCommandAttemptStatusEnum, ServerScanStatusEnum
@@ -321,8 +322,8 @@ def _outcome(p: Planned, result: Any, refused: set[str], opts: ProbeOptions, sec
     if result.scan_status != ServerScanStatusEnum.COMPLETED or result.scan_result is None:
         code, message = _connectivity_error(result)
         return Outcome(p, error_code=code, error=message, seconds=seconds)
-    if refused:  # the refused versions read as enumerated-and-empty, for us and for sslyze's Mozilla checker
-        patched = dataclasses.replace(result.scan_result, **{cmd: refused_result(cmd) for cmd in refused})
+    if decided:  # versions decided before sslyze ran read as enumerated, for us and for sslyze's Mozilla checker
+        patched = dataclasses.replace(result.scan_result, **decided)
         result = dataclasses.replace(result, scan_result=patched)
     scan = result.scan_result
     results: dict[str, Any] = {}
@@ -400,10 +401,11 @@ def _versions(results: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str
         if not r.is_tls_version_supported:
             continue
         versions.append(version)
-        names = [a.cipher_suite.name for a in r.accepted_cipher_suites]
+        suites = sorted(r.accepted_cipher_suites, key=lambda a: a.cipher_suite.name)  # deterministic order
+        names = [a.cipher_suite.name for a in suites]
         by_version[version] = names
         ciphers.extend(n for n in names if n not in ciphers)
-        accepted.extend((version, a) for a in r.accepted_cipher_suites)
+        accepted.extend((version, a) for a in suites)
     return {
         "versions": versions,
         "min_version": versions[0] if versions else None,

@@ -45,20 +45,110 @@ def _accepts(info: Any, version: Any, names: list[str], legacy: bool) -> bool:
     return True
 
 
-def refused_versions(location: Any, network: Any, commands: set[str]) -> set[str]:
-    """The version scan commands among ``commands`` whose version the server refuses outright."""
-    from sslyze import ServerConnectivityInfo, TlsVersionEnum
+def _groups(version: Any) -> list[tuple[list[str], bool]]:
+    """The suites sslyze tests for ``version``, split by the OpenSSL build (legacy or modern) that speaks them."""
+    from sslyze import TlsVersionEnum
     from sslyze.plugins.openssl_cipher_suites._tls12_workaround import WorkaroundForTls12ForCipherSuites
     from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
-    from sslyze.server_connectivity import check_connectivity_to_server
 
+    names = sorted(s.openssl_name for s in CipherSuitesRepository.get_all_cipher_suites(version))
+    if version == TlsVersionEnum.TLS_1_3:
+        return [(names, False)]
+    if version == TlsVersionEnum.TLS_1_2:
+        legacy = [n for n in names if WorkaroundForTls12ForCipherSuites.requires_legacy_openssl(n)]
+        return [(legacy, True), ([n for n in names if n not in legacy], False)]
+    return [(names, True)]
+
+
+def _connectivity(location: Any, network: Any) -> Any:
+    from sslyze.server_connectivity import ServerConnectivityInfo, check_connectivity_to_server
+
+    probing = check_connectivity_to_server(location, network)
+    return ServerConnectivityInfo(server_location=location, network_configuration=network, tls_probing_result=probing)
+
+
+def eliminate(info: Any, cmd: str) -> list[Any] | None:
+    """The suites the server accepts for ``cmd``'s version, found by elimination; None when undecidable.
+
+    Offer every suite, record the one the server picks (and its ephemeral key), offer the rest again, until
+    the server refuses: accepted + 1 connections per OpenSSL build instead of one per known suite (what
+    testssl.sh and nmap do). Any surprise (a pick outside the offer, a handshake sslyze's client refuses to
+    finish) returns None, and sslyze enumerates that version one suite at a time instead.
+    """
+    from nassl.ssl_client import ClientCertificateRequested
+    from sslyze.errors import ServerRejectedTlsHandshake, TlsHandshakeTimedOut
+    from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import (
+        CipherSuiteAcceptedByServer,
+        _set_cipher_suite_string,
+    )
+    from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
+
+    version = _enum(cmd)
+    by_name = {s.openssl_name: s for s in CipherSuitesRepository.get_all_cipher_suites(version)}
+    accepted: list[Any] = []
+    for names, legacy in _groups(version):
+        remaining = list(names)
+        while remaining:
+            connection = info.get_preconfigured_tls_connection(override_tls_version=version,
+                                                               should_use_legacy_openssl=legacy)
+            try:
+                _set_cipher_suite_string(version, ":".join(remaining), connection.ssl_client)
+                try:
+                    connection.connect()
+                except ClientCertificateRequested:
+                    pass
+                chosen = connection.ssl_client.get_current_cipher_name()
+                key = connection.ssl_client.get_ephemeral_key()
+            except (ServerRejectedTlsHandshake, TlsHandshakeTimedOut):
+                break
+            except Exception:  # undecidable here: let sslyze enumerate this version
+                return None
+            finally:
+                connection.close()
+            if chosen not in remaining:
+                return None
+            accepted.append(CipherSuiteAcceptedByServer(cipher_suite=by_name[chosen], ephemeral_key=key))
+            remaining.remove(chosen)
+    return accepted
+
+
+def enumerated_result(cmd: str, accepted: list[Any]) -> Any:
+    """A completed sslyze attempt for ``cmd`` with ``accepted`` suites (the rest rejected)."""
+    from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteRejectedByServer
+    from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
+    from sslyze.plugins.openssl_cipher_suites.implementation import CipherSuitesScanResult
+    from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandAttemptStatusEnum
+
+    version = _enum(cmd)
+    taken = {a.cipher_suite.name for a in accepted}
+    rejected = [CipherSuiteRejectedByServer(cipher_suite=s, error_message="not picked (elimination)")
+                for s in CipherSuitesRepository.get_all_cipher_suites(version) if s.name not in taken]
+    result = CipherSuitesScanResult(tls_version_used=version, accepted_cipher_suites=accepted,
+                                    rejected_cipher_suites=rejected)
+    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None, error_trace=None,
+                              result=result)
+
+
+def enumerate_versions(location: Any, network: Any, commands: set[str], elimination: bool = True) -> dict[str, Any]:
+    """Completed sslyze attempts for the version commands decided here (refused, or enumerated by elimination);
+    the version commands left out are for sslyze to run."""
     wanted = [c for c in VERSION_COMMANDS if c in commands]
     if not wanted:
-        return set()
-    probing = check_connectivity_to_server(location, network)
-    info = ServerConnectivityInfo(server_location=location, network_configuration=network,
-                                  tls_probing_result=probing)
-    highest = probing.highest_tls_version_supported
+        return {}
+    info = _connectivity(location, network)
+    refused = _refused(info, wanted)
+    done = {cmd: enumerated_result(cmd, []) for cmd in refused}
+    if elimination:
+        for cmd in wanted:
+            if cmd not in refused:
+                accepted = eliminate(info, cmd)
+                if accepted:
+                    done[cmd] = enumerated_result(cmd, accepted)
+    return done
+
+
+def _refused(info: Any, wanted: list[str]) -> set[str]:
+    highest = info.tls_probing_result.highest_tls_version_supported
     refused: set[str] = set()
     for cmd in wanted:
         version = _enum(cmd)
@@ -67,30 +157,6 @@ def refused_versions(location: Any, network: Any, commands: set[str]) -> set[str
         if version.value > highest.value:
             refused.add(cmd)
             continue
-        names = [s.openssl_name for s in CipherSuitesRepository.get_all_cipher_suites(version)]
-        if version == TlsVersionEnum.TLS_1_3:
-            groups = [(names, False)]
-        elif version == TlsVersionEnum.TLS_1_2:
-            legacy = [n for n in names if WorkaroundForTls12ForCipherSuites.requires_legacy_openssl(n)]
-            groups = [(legacy, True), ([n for n in names if n not in legacy], False)]
-        else:
-            groups = [(names, True)]
-        if not any(_accepts(info, version, g, is_legacy) for g, is_legacy in groups if g):
+        if not any(_accepts(info, version, g, is_legacy) for g, is_legacy in _groups(version) if g):
             refused.add(cmd)
     return refused
-
-
-def refused_result(cmd: str) -> Any:
-    """A completed sslyze attempt for a refused version: no suite accepted (what enumeration finds)."""
-    from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteRejectedByServer
-    from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
-    from sslyze.plugins.openssl_cipher_suites.implementation import CipherSuitesScanResult
-    from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandAttemptStatusEnum
-
-    version = _enum(cmd)
-    rejected = [CipherSuiteRejectedByServer(cipher_suite=s, error_message="version refused (pre-check handshake)")
-                for s in CipherSuitesRepository.get_all_cipher_suites(version)]
-    result = CipherSuitesScanResult(tls_version_used=version, accepted_cipher_suites=[],
-                                    rejected_cipher_suites=rejected)
-    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None, error_trace=None,
-                              result=result)
