@@ -1,11 +1,12 @@
-"""Which protocol versions a server refuses, found with one handshake per version before enumerating suites.
+"""Protocol versions and their accepted suites, decided before sslyze's one-connection-per-suite enumeration.
 
 sslyze enumerates a version's cipher suites one connection per suite (about 80-160 connections for
 TLS 1.0-1.2), whether or not the server speaks that version at all. A single handshake offering every suite
 sslyze would test settles it first: a version the server refuses there is not enumerated, and its result is
 recorded as "no suite accepted" — exactly what the enumeration would have found. Versions above the highest
 one sslyze's connectivity test negotiated are refused by definition. When a pre-check handshake fails for
-any other reason than a refusal, the version is enumerated as usual (never a guess).
+any other reason than a refusal, the version is enumerated as usual (never a guess). The suites of a version
+the server speaks are then found by elimination (:func:`eliminate`).
 """
 
 from __future__ import annotations
