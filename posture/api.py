@@ -88,7 +88,8 @@ def evaluate(
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
                           segmentation_policy=segmentation_policy, enable=enable, skip=skip)
     checked: dict[str, int] = {}
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
+    checked_ids: dict[str, list[str]] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked, checked_ids=checked_ids)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -97,7 +98,17 @@ def evaluate(
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
         checked=freeze(checked),
+        checked_by_control=freeze(_checked_by_control(chosen, checked_ids)),
     )
+
+
+def _checked_by_control(rules: Sequence[Rule], checked_ids: Mapping[str, list[str]]) -> dict[str, int]:
+    """Distinct resources checked per control, over every rule mapped to it."""
+    ids: dict[str, set[str]] = {}
+    for r in rules:
+        for control in r.meta.controls:
+            ids.setdefault(control, set()).update(checked_ids.get(r.id, ()))
+    return {c: len(v) for c, v in sorted(ids.items())}
 
 
 def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:

@@ -26,6 +26,8 @@ class ScanResult:
     source: Mapping[str, Any] = field(default_factory=FrozenDict)
     checked: Mapping[str, int] = field(default_factory=FrozenDict)
     """Per rule id: how many resources the rule applied to (0: nothing to check)."""
+    checked_by_control: Mapping[str, int] = field(default_factory=FrozenDict)
+    """Per control (``SOC2:CC6.6``): how many distinct resources the rules mapped to it checked."""
 
     def failing(self, threshold: Severity | None) -> list[Finding]:
         """Open (not suppressed/baselined), verified findings at or above ``threshold``."""
@@ -63,4 +65,7 @@ class ScanResult:
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary(),
             "gaps": [g.to_dict() for g in self.gaps],
+            "rules": [{"id": m.id, "checked": self.checked.get(m.id), "controls": list(m.controls)}
+                      for m in self.rules],
+            "checked_by_control": dict(self.checked_by_control),
         }

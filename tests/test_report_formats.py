@@ -59,7 +59,8 @@ def test_ocsf_detection_finding(result):
         assert e["remediation"]["desc"] == f.remediation
     crit = next(e for e in events if e["finding_info"]["analytic"]["uid"] == "EXAMPLE-NET-DB")
     assert crit["severity_id"] == 5 and crit["severity"] == "Critical"
-    assert crit["cloud"] == {"provider": "AWS", "account": {"uid": "111122223333"}, "region": "eu-west-1"}
+    assert crit["cloud"] == {"provider": "AWS", "region": "eu-west-1", "account": {
+        "uid": "111122223333", "name": "111122223333", "type_id": 10, "type": "AWS Account"}}
     assert crit["unmapped"]["evidence"]["path"][0] == "internet"
     suppressed = [e for e in events if e["status_id"] == 3]
     assert len(suppressed) == 1 and "accepted until" in suppressed[0]["status_detail"]
