@@ -2,7 +2,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from posture.api import evaluate, load_snapshot, save_snapshot, scan_inventory, scan_snapshot, scan_terraform
 from posture.model import (
     UNKNOWN,
     Category,
@@ -20,8 +19,25 @@ from posture.model import (
 
 __version__ = "0.1.0"
 
-# Live sources and the probe load on first use (PEP 562), so a Terraform scan does not pay for them.
+# Live sources, the probe and the rest of the public surface load on first use (PEP 562), so
+# `import posture` stays light and a Terraform scan does not pay for the cloud SDKs.
 _LAZY = {
+    "evaluate": "posture.api",
+    "load_snapshot": "posture.api",
+    "save_snapshot": "posture.api",
+    "scan_inventory": "posture.api",
+    "scan_snapshot": "posture.api",
+    "scan_terraform": "posture.api",
+    "ScanResult": "posture.result",
+    "Rule": "posture.rules.base",
+    "Violation": "posture.rules.base",
+    "rule": "posture.rules.base",
+    "Suppression": "posture.gate",
+    "apply_gate": "posture.gate",
+    "inline_suppressions": "posture.gate",
+    "load_suppressions": "posture.gate",
+    "read_baseline": "posture.gate",
+    "write_baseline": "posture.gate",
     "probe_tls": "posture.tls",
     "scan_aws": "posture.providers.aws",
     "scan_azure": "posture.providers.azure",
@@ -29,9 +45,20 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from posture.api import evaluate, load_snapshot, save_snapshot, scan_inventory, scan_snapshot, scan_terraform
+    from posture.gate import (
+        Suppression,
+        apply_gate,
+        inline_suppressions,
+        load_suppressions,
+        read_baseline,
+        write_baseline,
+    )
     from posture.providers.aws import scan_aws
     from posture.providers.azure import scan_azure
     from posture.providers.gcp import scan_gcp
+    from posture.result import ScanResult
+    from posture.rules.base import Rule, Violation, rule
     from posture.tls import probe_tls
 
 
@@ -56,11 +83,20 @@ __all__ = [
     "Kind",
     "Location",
     "Resource",
+    "Rule",
+    "ScanResult",
     "Severity",
+    "Suppression",
+    "Violation",
     "__version__",
+    "apply_gate",
     "evaluate",
+    "inline_suppressions",
     "load_snapshot",
+    "load_suppressions",
     "probe_tls",
+    "read_baseline",
+    "rule",
     "save_snapshot",
     "scan_aws",
     "scan_azure",
@@ -68,4 +104,5 @@ __all__ = [
     "scan_inventory",
     "scan_snapshot",
     "scan_terraform",
+    "write_baseline",
 ]

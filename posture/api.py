@@ -117,18 +117,60 @@ def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
     return evaluate(graph, inventory=inventory, **options)
 
 
-def scan_terraform(path: PathLike, *, var_files: Iterable[PathLike] = (), **options: Any) -> ScanResult:
+def scan_terraform(
+    path: PathLike,
+    *,
+    var_files: Iterable[PathLike] = (),
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+    gate: bool = False,
+    suppressions: Iterable[Suppression] | PathLike | None = None,
+    baseline: Iterable[str] | PathLike | None = None,
+) -> ScanResult:
     """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
 
     ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
-    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
-    ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
+    ``*.auto.tfvars``). ``rules`` ... ``now`` select and parameterise the rules as in :func:`evaluate`.
+
+    With ``gate=True`` the result is gated as the CLI gates it: inline ``posture:ignore`` comments,
+    ``suppressions`` (Suppression objects or a suppressions YAML file) and ``baseline`` (fingerprints or a
+    baseline file) mark findings suppressed/baselined, and each expired suppression is reported once as a
+    :class:`UserWarning`. Without it, the inline comments are only returned, in
+    ``result.inventory.meta["suppressions"]``, for :func:`posture.gate.apply_gate`.
     """
     from posture.providers.terraform import load_terraform
 
+    if not gate and (suppressions is not None or baseline is not None):
+        raise TypeError("suppressions and baseline apply only with gate=True")
     inventory = load_terraform(path, var_files)
-    source = {"type": "terraform", "target": str(path)}
-    return scan_inventory(inventory, source=options.pop("source", source), **options)
+    result = scan_inventory(
+        inventory, rules=rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
+        segmentation_policy=segmentation_policy, enable=enable, skip=skip, now=now,
+        source=source if source is not None else {"type": "terraform", "target": str(path)},
+    )
+    return _gated(result, suppressions, baseline) if gate else result
+
+
+def _gated(result: ScanResult, suppressions: Iterable[Suppression] | PathLike | None,
+           baseline: Iterable[str] | PathLike | None) -> ScanResult:
+    """The CLI's gate for Python callers: inline and given suppressions, then the baseline."""
+    import warnings
+
+    if isinstance(suppressions, (str, os.PathLike)):
+        suppressions = load_suppressions(suppressions)
+    if isinstance(baseline, (str, os.PathLike)):
+        baseline = read_baseline(baseline)
+    gated, notes = apply_gate(result, suppressions=suppressions or (), baseline=baseline or ())
+    for line in notes:
+        warnings.warn(line.removeprefix("posture: warning: "), UserWarning, stacklevel=3)
+    return gated
 
 
 def load_snapshot(path: PathLike) -> Graph:
