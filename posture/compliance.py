@@ -30,6 +30,7 @@ STATUSES = ("fail", "unverified", "incomplete", "pass", "no resources", "not cov
 class _FrameworkModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prefix: str
+    provider: str = ""
     title: str
     source: str
     requirements: dict[str, str]
@@ -51,6 +52,8 @@ class Framework:
     title: str
     source: str
     requirements: Mapping[str, str]
+    provider: str = ""
+    """A provider-specific benchmark (CIS) names its provider; empty for provider-neutral frameworks."""
 
 
 @cache
@@ -64,8 +67,16 @@ def frameworks() -> dict[str, Framework]:
         cat = _CatalogueModel.model_validate(raw)
     except ValidationError as e:  # pragma: no cover - an editing mistake in the package
         raise PostureError(f"posture/knowledge/frameworks.yaml: {e}") from None
-    return {name: Framework(name, f.prefix, f.title, f.source, dict(f.requirements))
+    return {name: Framework(name, f.prefix, f.title, f.source, dict(f.requirements), f.provider)
             for name, f in cat.frameworks.items()}
+
+
+def control_applies(control: str, providers: Iterable[str]) -> bool:
+    """Whether ``control`` (``CIS-AZURE:6.1``) concerns an estate of ``providers``: false only for a
+    provider-specific benchmark whose provider is absent (an unknown prefix is kept)."""
+    prefix = control.split(":", 1)[0].upper()
+    owner = next((fw.provider for fw in frameworks().values() if fw.prefix.upper() == prefix), "")
+    return not owner or owner in set(providers)
 
 
 def framework(name: str) -> Framework:
