@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -88,8 +89,8 @@ def evaluate(
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
                           segmentation_policy=segmentation_policy, enable=enable, skip=skip)
     checked: dict[str, int] = {}
-    checked_ids: dict[str, list[str]] = {}
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked, checked_ids=checked_ids)
+    checked_by: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked, checked_by=checked_by)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -98,17 +99,18 @@ def evaluate(
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
         checked=freeze(checked),
-        checked_by_control=freeze(_checked_by_control(chosen, checked_ids)),
+        checked_by_control=freeze(_checked_by_control(chosen, checked_by)),
     )
 
 
-def _checked_by_control(rules: Sequence[Rule], checked_ids: Mapping[str, list[str]]) -> dict[str, int]:
-    """Distinct resources checked per control, over every rule mapped to it."""
-    ids: dict[str, set[str]] = {}
-    for r in rules:
+def _checked_by_control(rules: Sequence[Rule], checked_by: Mapping[str, int]) -> dict[str, int]:
+    """Distinct resources checked per control, over every rule mapped to it (from per-resource rule masks)."""
+    wanted: dict[str, int] = {}
+    for bit, r in enumerate(rules):
         for control in r.meta.controls:
-            ids.setdefault(control, set()).update(checked_ids.get(r.id, ()))
-    return {c: len(v) for c, v in sorted(ids.items())}
+            wanted[control] = wanted.get(control, 0) | (1 << bit)
+    resources_by_mask = Counter(checked_by.values())  # few distinct masks: resources of a kind share one
+    return {c: sum(n for mask, n in resources_by_mask.items() if mask & m) for c, m in sorted(wanted.items())}
 
 
 def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:

@@ -69,6 +69,24 @@ def test_checked_counts_distinct_resources_across_rules(result):
     assert row.checked >= max(result.checked[r] for r in row.rules)
 
 
+def test_checked_counts_equal_the_union_of_what_each_rule_checked(result):
+    from posture.rules.base import RuleContext
+
+    rules = {r.id: r for r in load_rules([])}
+
+    def checked_ids(rule):
+        ctx = RuleContext(result.graph, rule.params, rule.meta)
+        return {res.id for res in result.graph.by_kind(*rule.meta.kinds)
+                if (not rule.meta.providers or res.provider in rule.meta.providers)
+                and (rule.applies is None or rule.applies(res, ctx) is not False)}
+
+    for control in ("SOC2:CC6.6", "SOC2:CC6.1", "CIS-AWS:3.6", "NIST:SC-28", "PCI:1.3.1"):
+        mapped = [rules[m.id] for m in result.rules if control in m.controls]
+        assert len(mapped) >= 1
+        union = set().union(*(checked_ids(r) for r in mapped))
+        assert result.checked_by_control[control] == len(union), control
+
+
 def test_gaps_make_passes_incomplete(result):
     gapped = replace(result, gaps=(Gap("terraform", "a module could not be read", "parse_error"),))
     view = compliance_view(gapped.to_dict(), "cis-aws")
@@ -137,3 +155,16 @@ def test_result_without_rules_section_is_an_error(saved, tmp_path, capsys):
     old.write_text(json.dumps(doc))
     assert main(["compliance", "soc2", str(old)]) == 2
     assert "no 'rules' section" in capsys.readouterr().err
+
+
+def test_scan_ocsf_compliance_include_passed_from_the_cli(tmp_path):
+    out = tmp_path / "c.json"
+    argv = ["scan", "terraform", str(PLAN), "--format", "ocsf-compliance", "-o", str(out), "-q"]
+    assert main(argv) == 1
+    failing = json.loads(out.read_text())
+    assert main([*argv, "--include-passed", "--framework", "cis-aws"]) == 1
+    events = json.loads(out.read_text())
+    passed = events[len(failing):]
+    view = compliance_view(scan_terraform(PLAN).to_dict(), "cis-aws")
+    assert sorted(e["compliance"]["control"] for e in passed) == sorted(
+        f"CIS-AWS:{r.id}" for r in view.rows if r.status == "pass")
