@@ -84,7 +84,8 @@ def html_section(view: ComplianceView) -> str:
 
 _CSS = ("body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#212121}table{border-collapse:collapse}"
         "th,td{border:1px solid #e0e0e0;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f5f5f5}"
-        ".muted{color:#616161}td:nth-child(2){white-space:nowrap}.st-fail td:nth-child(2){color:#c62828;font-weight:600}"
+        ".muted{color:#616161}td:nth-child(2){white-space:nowrap}"
+        ".st-fail td:nth-child(2){color:#c62828;font-weight:600}"
         ".st-pass td:nth-child(2){color:#2e7d32;font-weight:600}.st-not-covered{color:#757575}")
 
 
