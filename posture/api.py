@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
@@ -94,7 +95,8 @@ def evaluate(
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
                           segmentation_policy=segmentation_policy, enable=enable, skip=skip)
     checked: dict[str, int] = {}
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
+    checked_by: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked, checked_by=checked_by)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -103,7 +105,18 @@ def evaluate(
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
         checked=freeze(checked),
+        checked_by_control=freeze(_checked_by_control(chosen, checked_by)),
     )
+
+
+def _checked_by_control(rules: Sequence[Rule], checked_by: Mapping[str, int]) -> dict[str, int]:
+    """Distinct resources checked per control, over every rule mapped to it (from per-resource rule masks)."""
+    wanted: dict[str, int] = {}
+    for bit, r in enumerate(rules):
+        for control in r.meta.controls:
+            wanted[control] = wanted.get(control, 0) | (1 << bit)
+    resources_by_mask = Counter(checked_by.values())  # few distinct masks: resources of a kind share one
+    return {c: sum(n for mask, n in resources_by_mask.items() if mask & m) for c, m in sorted(wanted.items())}
 
 
 def scan_inventory(
@@ -139,21 +152,47 @@ def scan_terraform(
     skip: Iterable[str] = (),
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
+    gate: bool = False,
+    suppressions: Iterable[Suppression] | PathLike | None = None,
+    baseline: Iterable[str] | PathLike | None = None,
 ) -> ScanResult:
     """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
 
     ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
-    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
-    ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
-    The other keywords are those of :func:`evaluate`.
+    ``*.auto.tfvars``). ``rules`` ... ``now`` select and parameterise the rules as in :func:`evaluate`.
+
+    With ``gate=True`` the result is gated as the CLI gates it: inline ``posture:ignore`` comments,
+    ``suppressions`` (Suppression objects or a suppressions YAML file) and ``baseline`` (fingerprints or a
+    baseline file) mark findings suppressed/baselined, and each expired suppression is reported once as a
+    :class:`UserWarning`. Without it, the inline comments are only returned, in
+    ``result.inventory.meta["suppressions"]``, for :func:`posture.gate.apply_gate`.
     """
     from posture.providers.terraform import load_terraform
 
+    if not gate and (suppressions is not None or baseline is not None):
+        raise TypeError("suppressions and baseline apply only with gate=True")
     inventory = load_terraform(path, var_files)
-    source = source if source is not None else {"type": "terraform", "target": str(path)}
-    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
-                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+    result = scan_inventory(
+        inventory, rules=rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
+        segmentation_policy=segmentation_policy, enable=enable, skip=skip, now=now,
+        source=source if source is not None else {"type": "terraform", "target": str(path)},
+    )
+    return _gated(result, suppressions, baseline) if gate else result
+
+
+def _gated(result: ScanResult, suppressions: Iterable[Suppression] | PathLike | None,
+           baseline: Iterable[str] | PathLike | None) -> ScanResult:
+    """The CLI's gate for Python callers: inline and given suppressions, then the baseline."""
+    import warnings
+
+    if isinstance(suppressions, (str, os.PathLike)):
+        suppressions = load_suppressions(suppressions)
+    if isinstance(baseline, (str, os.PathLike)):
+        baseline = read_baseline(baseline)
+    gated, notes = apply_gate(result, suppressions=suppressions or (), baseline=baseline or ())
+    for line in notes:
+        warnings.warn(line.removeprefix("posture: warning: "), UserWarning, stacklevel=3)
+    return gated
 
 
 def load_snapshot(path: PathLike) -> Graph:

@@ -103,6 +103,11 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--enable", action="append", default=[], metavar="RULE_ID",
                    help="run an opt-in rule, e.g. the strict TLS 1.3 check (repeatable)")
     p.add_argument("--skip", action="append", default=[], metavar="RULE_ID", help="do not run this rule (repeatable)")
+    p.add_argument("--framework", action="append", default=[], metavar="NAME",
+                   help="report the per-requirement view of a compliance framework (soc2, iso27001, cis-aws, "
+                   "cis-azure, cis-gcp, pci, nist) in table/markdown/html/json/csv (repeatable)")
+    p.add_argument("--include-passed", action="store_true",
+                   help="ocsf-compliance: also emit a Compliance Finding for every passed requirement")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
     p.add_argument("--baseline", metavar="FILE",
                    help="findings recorded in this baseline stay visible as 'baselined' and do not fail the gate")
@@ -178,6 +183,11 @@ def run_scan(args: argparse.Namespace) -> int:
     """Run a scan source, apply the gate, render, record history; return the exit code."""
     from posture.report import render
 
+    if args.framework:
+        from posture.compliance import framework
+
+        for name in args.framework:
+            framework(name)  # an unknown name fails before the scan runs
     options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
                                "segmentation_policy": args.segmentation_policy,
                                "enable": args.enable, "skip": args.skip}
@@ -200,7 +210,8 @@ def run_scan(args: argparse.Namespace) -> int:
 
         save_snapshot(result, args.snapshot_out)
     fmt = default_format(args)
-    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "quiet": args.quiet}
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "quiet": args.quiet,
+                                      "frameworks": args.framework, "include_passed": args.include_passed}
     history = args.history or os.environ.get("POSTURE_HISTORY")
     recorded = True
     if history:
