@@ -35,19 +35,24 @@ def select_rules(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> list[Rule]:
     """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category.
 
-    ``rule_params`` overrides parameters per rule id; ``segmentation_policy`` (a policy file, see
-    docs/segmentation.md) is the parameter of POSTURE-SEG-100.
+    ``enable`` (opt-in rules to run too), ``skip`` (rules not to run) and ``only`` (an allowlist: nothing else
+    runs) take rule ids and globs (``POSTURE-NET-*``); a pattern that matches no rule is an error. An id named
+    exactly in ``only`` runs even if it is opt-in. ``rule_params`` overrides parameters per rule id;
+    ``segmentation_policy`` (a policy file, see docs/segmentation.md) is the parameter of POSTURE-SEG-100.
     """
     if rules is None:
         available = load_rules(list(rule_dirs))
-        enable, skip = set(enable), set(skip)
-        unknown_ids = (enable | skip) - {r.id for r in available}
-        if unknown_ids:
-            raise InputError(f"unknown rule id(s) {', '.join(sorted(unknown_ids))} (see posture rules list)")
-        chosen = [r for r in available if (r.meta.enabled or r.id in enable) and r.id not in skip]
+        ids = [r.id for r in available]
+        enabled, skipped = match_rule_ids(enable, ids), match_rule_ids(skip, ids)
+        allowed = match_rule_ids(only, ids) if only is not None else None
+        named = set(only or ()) & set(ids)
+        chosen = [r for r in available
+                  if (r.meta.enabled or r.id in enabled or r.id in named) and r.id not in skipped
+                  and (allowed is None or r.id in allowed)]
     else:
         chosen = list(rules)
     overrides = {k: dict(v) for k, v in (rule_params or {}).items()}
@@ -70,6 +75,22 @@ def select_rules(
     return chosen
 
 
+def match_rule_ids(patterns: Iterable[str], ids: Sequence[str]) -> set[str]:
+    """The rule ids matched by ids and globs (``POSTURE-NET-*``); a pattern matching none is an error."""
+    import difflib
+    import fnmatch
+
+    out: set[str] = set()
+    for pattern in patterns:
+        hits = fnmatch.filter(ids, pattern) if any(c in pattern for c in "*?[") else [i for i in ids if i == pattern]
+        if not hits:
+            near = difflib.get_close_matches(pattern, ids, n=1)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise InputError(f"unknown rule id(s) {pattern}: no rule matches{hint} (see posture rules list)")
+        out.update(hits)
+    return out
+
+
 def evaluate(
     graph: Graph,
     rules: Sequence[Rule] | None = None,
@@ -80,13 +101,14 @@ def evaluate(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     inventory: Inventory | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
-                          segmentation_policy=segmentation_policy, enable=enable, skip=skip)
+                          segmentation_policy=segmentation_policy, enable=enable, skip=skip, only=only)
     checked: dict[str, int] = {}
     findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
     return ScanResult(
@@ -106,17 +128,29 @@ def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
     return evaluate(graph, inventory=inventory, **options)
 
 
-def scan_terraform(path: PathLike, *, var_files: Iterable[PathLike] = (), **options: Any) -> ScanResult:
+def scan_terraform(
+    path: PathLike,
+    *,
+    var_files: Iterable[PathLike] = (),
+    repo_root: PathLike | None = None,
+    skip_paths: Iterable[str] = (),
+    **options: Any,
+) -> ScanResult:
     """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
 
     ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
-    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
+    ``*.auto.tfvars``). File locations are relative to ``repo_root`` (default: the working directory), the
+    same for plans and HCL (:mod:`posture.locations`). ``skip_paths`` are globs of files and directories an
+    HCL scan does not read. Inline ``posture:ignore`` comments are returned in
     ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
     """
+    from posture.locations import rebase_inventory, source_root
     from posture.providers.terraform import load_terraform
 
-    inventory = load_terraform(path, var_files)
-    source = {"type": "terraform", "target": str(path)}
+    base = Path(repo_root or Path.cwd()).resolve()
+    inventory = load_terraform(path, var_files)  # TODO skip_paths after the providers merge
+    inventory = rebase_inventory(inventory, source_root(path, inventory), base)
+    source = {"type": "terraform", "target": str(path), "root": base.as_posix()}
     return scan_inventory(inventory, source=options.pop("source", source), **options)
 
 

@@ -46,7 +46,7 @@ def render_markdown(report: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posture.cli import default_format, emit
+    from posture.commands.base import default_format, emit
     from posture.profiles import FAILS, UNVERIFIABLE, verify
 
     report = verify(args.profile, args.paths, rule_dirs=args.rules)
