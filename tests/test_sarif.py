@@ -51,7 +51,8 @@ module "x" { source = "acme/unknown/aws" }
 def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("fmt")
     (root / "main.tf").write_text(MAIN)
-    scanned = scan_terraform(root, repo_root=root, categories=["network.exposure", "encryption.at_rest", "keys.rotation"])
+    scanned = scan_terraform(root, repo_root=root,
+                             categories=["network.exposure", "encryption.at_rest", "keys.rotation"])
     gated, _ = apply_gate(scanned, baseline={next(f.fingerprint for f in scanned.findings
                                                   if f.rule_id == "POSTURE-ENC-001")}, today=dt.date(2026, 1, 1))
     return gated

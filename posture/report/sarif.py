@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from posture.model import Finding, Severity
 from posture.report.jsontext import dumps
