@@ -30,8 +30,11 @@ FAIL_ON = (*(s.value for s in Severity), "none")
 GAPS_DEFAULT = {"scan aws": "warn", "scan azure": "warn", "scan gcp": "warn"}
 """``gaps``: live cloud scans warn (partial read permissions are normal there); every other command fails."""
 
-_PATHS = {"paths": True}  # a field holding file paths: relative to the configuration file's directory
-_IDS = {"csv": True}  # a string is a comma-separated list
+PATH_KEYS = frozenset({"rules", "suppressions", "baseline", "report", "output", "segmentation_policy", "history",
+                       "repo_root", "var_file"})
+"""Fields holding file paths: in a configuration file they are relative to the file's directory."""
+CSV_KEYS = frozenset({"severity", "rule", "enable", "skip", "category", "skip_path", "framework"})
+"""Fields where one string is a comma-separated list (ids, globs, names)."""
 
 
 def _dash(name: str) -> str:
@@ -45,26 +48,24 @@ class ScanConfig(BaseModel):
 
     fail_on: str | None = Field(None, description="exit 1 on an open finding at or above this severity")
     gaps: str | None = Field(None, description="coverage gaps fail or only warn (fail|warn)")
-    severity: list[str] | None = Field(None, description="severities the reports show", json_schema_extra=_IDS)
-    rules: list[str] | None = Field(None, description="extra rule directories", json_schema_extra=_PATHS)
-    rule: list[str] | None = Field(None, description="only these rules (ids, globs)", json_schema_extra=_IDS)
-    enable: list[str] | None = Field(None, description="opt-in rules to run (ids, globs)", json_schema_extra=_IDS)
-    skip: list[str] | None = Field(None, description="rules not to run (ids, globs)", json_schema_extra=_IDS)
-    category: list[str] | None = Field(None, description="only rules of these categories", json_schema_extra=_IDS)
+    severity: list[str] | None = Field(None, description="severities the reports show")
+    rules: list[str] | None = Field(None, description="extra rule directories")
+    rule: list[str] | None = Field(None, description="only these rules (ids, globs)")
+    enable: list[str] | None = Field(None, description="opt-in rules to run (ids, globs)")
+    skip: list[str] | None = Field(None, description="rules not to run (ids, globs)")
+    category: list[str] | None = Field(None, description="only rules of these categories")
     rule_params: dict[str, dict[str, Any]] | None = Field(None, description="parameters per rule id")
-    skip_path: list[str] | None = Field(None, description="files/directories not scanned (globs)",
-                                        json_schema_extra=_IDS)
-    framework: list[str] | None = Field(None, description="compliance frameworks to report", json_schema_extra=_IDS)
-    suppressions: list[str] | None = Field(None, description="suppressions files", json_schema_extra=_PATHS)
-    baseline: str | None = Field(None, description="baseline file", json_schema_extra=_PATHS)
-    report: list[str] | None = Field(None, description="extra reports, FORMAT=FILE", json_schema_extra=_PATHS)
+    skip_path: list[str] | None = Field(None, description="files/directories not scanned (globs)")
+    framework: list[str] | None = Field(None, description="compliance frameworks to report")
+    suppressions: list[str] | None = Field(None, description="suppressions files")
+    baseline: str | None = Field(None, description="baseline file")
+    report: list[str] | None = Field(None, description="extra reports, FORMAT=FILE")
     format: str | None = Field(None, description="main report format")
-    output: str | None = Field(None, description="main report file", json_schema_extra=_PATHS)
-    segmentation_policy: str | None = Field(None, description="segmentation policy file", json_schema_extra=_PATHS)
-    history: str | None = Field(None, description="history database (path or URL)", json_schema_extra=_PATHS)
-    repo_root: str | None = Field(None, description="locations are relative to this directory",
-                                  json_schema_extra=_PATHS)
-    var_file: list[str] | None = Field(None, description=".tfvars files (scan terraform)", json_schema_extra=_PATHS)
+    output: str | None = Field(None, description="main report file")
+    segmentation_policy: str | None = Field(None, description="segmentation policy file")
+    history: str | None = Field(None, description="history database (path or URL)")
+    repo_root: str | None = Field(None, description="locations are relative to this directory")
+    var_file: list[str] | None = Field(None, description=".tfvars files (scan terraform)")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -72,7 +73,7 @@ class ScanConfig(BaseModel):
         """A string where a list is expected: one item, or a comma list for ids and globs."""
         field = cls.model_fields[info.field_name]
         if isinstance(value, str) and "list" in str(field.annotation):
-            if (field.json_schema_extra or {}).get("csv"):
+            if info.field_name in CSV_KEYS:
                 return [v.strip() for v in value.split(",") if v.strip()]
             return [value]
         if info.field_name == "report" and isinstance(value, Mapping):  # {sarif: posture.sarif}
@@ -303,7 +304,7 @@ def resolve(
             value = getattr(model, field)
             if value is None:
                 continue
-            if (ScanConfig.model_fields[field].json_schema_extra or {}).get("paths"):
+            if field in PATH_KEYS:
                 value = _rebase(value, path.resolve().parent, cwd)
             settings[field] = Setting(value, _at(Path(shown), lines.get(_dash(field))))
     settings.update(_from_env(env))
@@ -323,10 +324,23 @@ def apply(args: Any, command: str, *, env: Mapping[str, str] | None = None) -> d
         if value is None and field in LIST_FIELDS:
             value = []
         if field == "report":
-            value = [tuple(v.split("=", 1)) if isinstance(v, str) else v for v in value]
+            value = [tuple(v.split("=", 1)) if isinstance(v, str) else v for v in value or ()]
         setattr(args, field, value)
+    _check_formats(args, settings)
     args.settings = settings
     return settings
+
+
+def _check_formats(args: Any, settings: Mapping[str, Setting]) -> None:
+    """``format`` and ``report`` from a file or the environment name formats that exist."""
+    from posture.report import formats
+
+    known = formats()
+    for field, names in (("format", [args.format] if args.format else []), ("report", [f for f, _ in args.report])):
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise InputError(f"{_dash(field)}: unknown format {bad[0]!r} (choose from {', '.join(known)})",
+                             where=settings[field].origin)
 
 
 LIST_FIELDS = frozenset(f for f, info in ScanConfig.model_fields.items() if "list" in str(info.annotation))

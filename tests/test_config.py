@@ -92,6 +92,7 @@ def test_search_stops_at_the_repository_root(tmp_path):
     ("fail-on: severe\n", ".posture.yaml:1: fail-on: 'severe' is not one of"),
     ("rule-params: [1]\n", ".posture.yaml:1: rule-params: Input should be a valid dictionary"),
     ("report: [sarif]\n", ".posture.yaml:1: report: expected FORMAT=FILE"),
+    ("report: {sarf: x.sarif}\n", ".posture.yaml:1: report: unknown format 'sarf'"),
     ("- fail-on\n", "expected a mapping"),
 ])
 def test_strict_validation_names_file_line_and_key(repo, capsys, text, message):
