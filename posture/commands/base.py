@@ -99,9 +99,9 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
                    help="also run these opt-in rules, e.g. the strict TLS 1.3 check (ids, globs, comma lists)")
     p.add_argument("--skip", action="extend", type=comma_list, metavar="IDS",
                    help="do not run these rules (ids, globs, comma lists; repeatable)")
-    p.add_argument("--skip-path", action="append", metavar="GLOB",
-                   help="do not scan files or directories matching GLOB (HCL scans; repeatable), e.g. "
-                        "--skip-path 'tests/**' --skip-path examples")
+    p.add_argument("--skip-path", action="extend", type=comma_list, metavar="GLOB",
+                   help="do not scan files or directories matching GLOB, relative to the scanned directory (HCL "
+                        "scans; repeatable, comma lists), e.g. --skip-path tests/fixtures,examples")
     p.add_argument("--repo-root", metavar="DIR",
                    help="report file locations relative to DIR (default: the working directory)")
     p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
