@@ -308,8 +308,8 @@ def resolve(
                 value = _rebase(value, path.resolve().parent, cwd)
             settings[field] = Setting(value, _at(Path(shown), lines.get(_dash(field))))
     settings.update(_from_env(env))
-    for field, value in flags.items():
-        if value is not None and field in ScanConfig.model_fields:
+    for field, value in flags.items():  # an empty list is an append flag that was not given
+        if value is not None and value != [] and field in ScanConfig.model_fields:
             settings[field] = Setting(value, f"flag --{_dash(field)}")
     return settings, path
 

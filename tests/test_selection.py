@@ -85,3 +85,52 @@ def test_unknown_severity_is_a_usage_error(tree, capsys):
     with pytest.raises(SystemExit) as e:
         main(["scan", "terraform", ".", "--severity", "hgh"])
     assert e.value.code == 2 and "unknown severity 'hgh'" in capsys.readouterr().err
+
+
+def test_skip_path_globs():
+    from posture.skippaths import SkipPaths
+
+    s = SkipPaths.of(["tests/fixtures", "./examples/", "*.auto.tfvars", "modules/legacy/**", "envs/*/old"])
+    assert s.skips("tests/fixtures/hcl/main.tf") and s.skips("tests/fixtures")
+    assert not s.skips("tests/main.tf") and not s.skips("x/tests/fixtures/main.tf")
+    assert s.skips("examples/main.tf") and s.skips("nested/examples/a.tf")  # a bare name matches anywhere
+    assert s.skips("prod.auto.tfvars") and not s.skips("prod.tfvars")
+    assert s.skips("modules/legacy/x/main.tf") and s.skips("envs/prod/old/main.tf")
+    assert not s.skips("envs/prod/new/main.tf") and not s.skips(".")
+    assert not SkipPaths.of([]) and not SkipPaths.of([]).skips("anything.tf")
+
+
+@pytest.fixture
+def estate(tmp_path, monkeypatch):
+    """A repository with real code, test fixtures and an example below it."""
+    (tmp_path / ".git").mkdir()
+    files = {
+        "infra/main.tf": 'resource "aws_kms_key" "prod" {}\n',
+        "tests/fixtures/bad/main.tf": SG,
+        "examples/demo/main.tf": 'resource "aws_kms_key" "demo" {}\n',
+        "infra/legacy.tf.json": json.dumps({"resource": {"aws_kms_key": {"legacy": {}}}}),
+        "infra/modules/net/main.tf": SG,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _files(capsys, *args: str) -> set[str]:
+    """The files findings point to (every fixture file here yields at least one finding)."""
+    assert main(["scan", "terraform", *args, "-q", "--format", "json", "--fail-on", "none"]) == 0
+    return {f["location"]["file"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+
+def test_skip_path_excludes_files_and_directories_from_hcl_scans(estate, capsys):
+    assert _files(capsys, ".") == {"infra/main.tf", "tests/fixtures/bad/main.tf", "examples/demo/main.tf",
+                                   "infra/legacy.tf.json", "infra/modules/net/main.tf"}
+    kept = _files(capsys, ".", "--skip-path", "tests/fixtures", "--skip-path", "examples,*.tf.json")
+    assert kept == {"infra/main.tf", "infra/modules/net/main.tf"}
+    assert _files(capsys, "infra", "--skip-path", "modules/**") == {"infra/main.tf", "infra/legacy.tf.json"}
+    # the same from the configuration file; a directory named on the command line is always read
+    (estate / ".posture.yaml").write_text("skip-path: [tests/fixtures, examples]\n")
+    assert _files(capsys, ".") == {"infra/main.tf", "infra/legacy.tf.json", "infra/modules/net/main.tf"}
+    assert _files(capsys, "examples/demo") == {"examples/demo/main.tf"}
