@@ -148,7 +148,7 @@ def scan_terraform(
     from posture.providers.terraform import load_terraform
 
     base = Path(repo_root or Path.cwd()).resolve()
-    inventory = load_terraform(path, var_files)  # TODO skip_paths after the providers merge
+    inventory = load_terraform(path, var_files, skip_paths=list(skip_paths))
     inventory = rebase_inventory(inventory, source_root(path, inventory), base)
     source = {"type": "terraform", "target": str(path), "root": base.as_posix()}
     return scan_inventory(inventory, source=options.pop("source", source), **options)
