@@ -15,7 +15,7 @@ import argparse
 import time
 from typing import Any
 
-from posture.providers.azure import scan_azure
+from posture.api import scan_azure
 from posture.providers.azure.replay import ReplayTransport, StaticTokenCredential
 
 

@@ -12,7 +12,7 @@ import time
 from google.auth.credentials import AnonymousCredentials
 
 from posture.api import scan_inventory
-from posture.providers.gcp import collect_gcp
+from posture.providers.gcp import GcpOptions, collect_gcp
 from posture.providers.gcp.collect import RetryPolicy
 from posture.providers.gcp.replay import Replay
 
@@ -66,9 +66,9 @@ def main() -> None:
     projects, firewalls, instances = (int(a) for a in (sys.argv[1:] + ["10", "500", "500"][len(sys.argv) - 1:]))
     replay = Replay(estate(projects, firewalls, instances))
     t0 = time.perf_counter()
-    inv = collect_gcp(AnonymousCredentials(), [f"bench-{p}" for p in range(projects)], replay=replay,
-                      services=["networks", "firewalls", "instances"], retry=RetryPolicy(max_delay=0.0),
-                      progress=False)
+    inv = collect_gcp(GcpOptions(credentials=AnonymousCredentials(), projects=[f"bench-{p}" for p in range(projects)],
+                                 replay=replay, services=["networks", "firewalls", "instances"],
+                                 retry=RetryPolicy(max_delay=0.0), progress=False))
     t1 = time.perf_counter()
     result = scan_inventory(inv)
     t2 = time.perf_counter()

@@ -56,7 +56,7 @@ def _best(path: Path) -> tuple[float, int]:
 
 
 def main(sizes: list[int]) -> None:
-    from posture.providers.terraform.hcl import parse_hcl
+    from posture.providers.terraform.hcl_syntax import parse_hcl
 
     parse_hcl("")  # grammar load is not part of the measurement
     print(f"{'blocks':>7} {'.tf s':>8} {'.tf.json s':>11} {'ratio':>6}")

@@ -2,7 +2,17 @@
 
 from typing import TYPE_CHECKING, Any
 
-from posture.api import evaluate, load_snapshot, save_snapshot, scan_inventory, scan_snapshot, scan_terraform
+from posture.api import (
+    evaluate,
+    load_snapshot,
+    save_snapshot,
+    scan_aws,
+    scan_azure,
+    scan_gcp,
+    scan_inventory,
+    scan_snapshot,
+    scan_terraform,
+)
 from posture.model import (
     UNKNOWN,
     Category,
@@ -11,27 +21,21 @@ from posture.model import (
     Evidence,
     Finding,
     Gap,
+    GapClass,
     Inventory,
     Kind,
     Location,
     Resource,
     Severity,
 )
+from posture.version import __version__
 
-__version__ = "0.1.0"
-
-# Live sources and the probe load on first use (PEP 562), so a Terraform scan does not pay for them.
+# The probe loads on first use (PEP 562); the live scans import their SDKs only when they run.
 _LAZY = {
     "probe_tls": "posture.tls",
-    "scan_aws": "posture.providers.aws",
-    "scan_azure": "posture.providers.azure",
-    "scan_gcp": "posture.providers.gcp",
 }
 
 if TYPE_CHECKING:
-    from posture.providers.aws import scan_aws
-    from posture.providers.azure import scan_azure
-    from posture.providers.gcp import scan_gcp
     from posture.tls import probe_tls
 
 
@@ -52,6 +56,7 @@ __all__ = [
     "Evidence",
     "Finding",
     "Gap",
+    "GapClass",
     "Inventory",
     "Kind",
     "Location",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posture.engine import evaluate_rules, graph_from_inventory
 from posture.errors import InputError
@@ -22,6 +23,11 @@ from posture.model import Category, Inventory, freeze
 from posture.result import ScanResult
 from posture.rules.base import Rule
 from posture.rules.catalog import load_rules
+
+if TYPE_CHECKING:
+    from posture.incremental import EvaluationState
+    from posture.providers.gcp.collect import RetryPolicy
+    from posture.providers.gcp.replay import Replay
 
 PathLike = str | os.PathLike[str]
 
@@ -122,19 +128,43 @@ def evaluate(
     )
 
 
-def scan_inventory(inventory: Inventory, **options: Any) -> ScanResult:
-    """Build the graph for an inventory (from any source) and evaluate it."""
+def scan_inventory(
+    inventory: Inventory,
+    *,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Build the graph for an inventory (from any source) and evaluate it (keywords as in :func:`evaluate`)."""
     graph, _ = graph_from_inventory(inventory)
-    return evaluate(graph, inventory=inventory, **options)
+    return evaluate(graph, inventory=inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
 
 
 def scan_terraform(
     path: PathLike,
     *,
     var_files: Iterable[PathLike] = (),
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
     repo_root: PathLike | None = None,
     skip_paths: Iterable[str] = (),
-    **options: Any,
 ) -> ScanResult:
     """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
 
@@ -143,6 +173,7 @@ def scan_terraform(
     same for plans and HCL (:mod:`posture.locations`). ``skip_paths`` are globs of files and directories an
     HCL scan does not read. Inline ``posture:ignore`` comments are returned in
     ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
+    The other keywords are those of :func:`evaluate`.
     """
     from posture.locations import rebase_inventory, source_root
     from posture.providers.terraform import load_terraform
@@ -150,8 +181,10 @@ def scan_terraform(
     base = Path(repo_root or Path.cwd()).resolve()
     inventory = load_terraform(path, var_files, skip_paths=list(skip_paths))
     inventory = rebase_inventory(inventory, source_root(path, inventory), base)
-    source = {"type": "terraform", "target": str(path), "root": base.as_posix()}
-    return scan_inventory(inventory, source=options.pop("source", source), **options)
+    source = source if source is not None else {"type": "terraform", "target": str(path), "root": base.as_posix()}
+    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
 
 
 def load_snapshot(path: PathLike) -> Graph:
@@ -162,12 +195,203 @@ def load_snapshot(path: PathLike) -> Graph:
     return graph
 
 
-def scan_snapshot(path: PathLike, **options: Any) -> ScanResult:
-    """Evaluate a saved snapshot."""
+def scan_snapshot(
+    path: PathLike,
+    *,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Evaluate a saved snapshot (keywords as in :func:`evaluate`)."""
     from posture.providers.snapshot import read_snapshot
 
     inventory = read_snapshot(path)
-    return scan_inventory(inventory, source={"type": "snapshot", "target": str(Path(path))}, **options)
+    source = source if source is not None else {"type": "snapshot", "target": str(Path(path))}
+    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
+
+
+def scan_aws(
+    session: Any = None,
+    regions: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    external_id: str | None = None,
+    organization: bool = False,
+    org_role_name: str | None = None,
+    services: Iterable[str] | None = None,
+    max_workers: int | None = None,
+    progress: bool | None = False,
+    client: Any = None,
+    dask_scheduler: str | None = None,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Scan live AWS and evaluate the rules.
+
+    The collection keywords are the fields of :class:`posture.providers.aws.AwsOptions` (see
+    :func:`posture.providers.aws.collect_aws`); the rest are those of :func:`evaluate`.
+    """
+    from posture.providers.aws import AwsOptions, collect_aws
+
+    inventory = collect_aws(AwsOptions(
+        session=session, regions=regions, executor=executor, profile=profile, role_arn=role_arn,
+        external_id=external_id, organization=organization, org_role_name=org_role_name, services=services,
+        max_workers=max_workers, progress=progress, client=client, dask_scheduler=dask_scheduler))
+    aws_meta = inventory.meta.get("aws", {})
+    if source is None:
+        source = {"type": "aws", "target": ",".join(aws_meta.get("accounts", ())),
+                  "api_calls": aws_meta.get("api_calls")}
+    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
+
+
+def scan_azure(
+    credential: Any = None,
+    subscriptions: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    services: Iterable[str] | None = None,
+    max_workers: int = 8,
+    client_kwargs: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Scan live Azure subscriptions and evaluate the rules.
+
+    The collection keywords are the fields of :class:`posture.providers.azure.AzureOptions` (see
+    :func:`posture.providers.azure.collect_azure`); the rest are those of :func:`evaluate`.
+    """
+    from posture.providers.azure import AzureOptions, collect_azure
+
+    inventory = collect_azure(AzureOptions(
+        credential=credential, subscriptions=subscriptions, executor=executor, services=services,
+        max_workers=max_workers, client_kwargs=client_kwargs, progress=progress, client=client,
+        dask_scheduler=dask_scheduler))
+    if source is None:
+        source = {"type": "azure", "target": ",".join(inventory.meta.get("subscriptions", ())) or "azure"}
+    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
+
+
+def scan_gcp(
+    credentials: Any = None,
+    projects: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    *,
+    max_workers: int = 8,
+    services: Iterable[str] | None = None,
+    retry: RetryPolicy | None = None,
+    replay: Replay | None = None,
+    progress: bool | None = None,
+    client: Any = None,
+    dask_scheduler: str | None = None,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Scan live GCP projects and evaluate the rules.
+
+    The collection keywords are the fields of :class:`posture.providers.gcp.GcpOptions` (see
+    :func:`posture.providers.gcp.collect_gcp`); the rest are those of :func:`evaluate`.
+    """
+    from posture.providers.gcp import GcpOptions, collect_gcp
+
+    inventory = collect_gcp(GcpOptions(
+        credentials=credentials, projects=projects, executor=executor, max_workers=max_workers, services=services,
+        retry=retry, replay=replay, progress=progress, client=client, dask_scheduler=dask_scheduler))
+    if source is None:
+        source = {"type": "gcp", "target": ",".join(inventory.meta.get("projects") or ())}
+    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                          only=only, now=now)
+
+
+def scan_shards(
+    paths: Iterable[PathLike],
+    executor: Executor | None = None,
+    *,
+    dask_scheduler: str | None = None,
+    client: Any = None,
+    max_workers: int | None = None,
+    previous: Inventory | PathLike | None = None,
+    previous_state: EvaluationState | None = None,
+    state_out: PathLike | None = None,
+    progress: bool | None = False,
+    timeout: float | None = None,
+    now: datetime | None = None,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+) -> ScanResult:
+    """Merge shard files (see :func:`posture.providers.shards.collect_shards`) and evaluate the rules incrementally.
+
+    With ``previous`` as a snapshot path, its evaluation state (``<snapshot>.eval``) is used too, unless
+    ``previous_state`` is given; ``state_out`` saves this run's state. The rule keywords are those of
+    :func:`select_rules`.
+    """
+    from posture.incremental import evaluate_incremental, load_state, save_state, state_path
+    from posture.providers.shards import collect_shards
+
+    got = collect_shards(paths, executor, dask_scheduler=dask_scheduler, client=client, max_workers=max_workers,
+                         previous=previous, progress=progress, timeout=timeout)
+    chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
+                          segmentation_policy=segmentation_policy, enable=enable, skip=skip, only=only)
+    graph, _ = graph_from_inventory(got.inventory)
+    if previous_state is None and previous is not None and not isinstance(previous, Inventory):
+        previous_state = load_state(state_path(previous))
+    findings, rule_gaps, state, stats = evaluate_incremental(graph, chosen, got.inventory, previous_state, now=now)
+    if state_out is not None:
+        save_state(state, state_out)
+    shard_source = {"type": "snapshots", "target": f"{len(got.outputs) + len(got.failed)} shard(s)",
+                    "tasks_reused": len(got.reused), "tasks_failed": len(got.failed),
+                    "rule_task_pairs_reused": stats.reused_pairs}
+    return ScanResult(findings=findings, graph=graph, gaps=tuple(graph.gaps) + tuple(rule_gaps),
+                      rules=tuple(r.meta for r in chosen), inventory=got.inventory, source=freeze(shard_source),
+                      checked=freeze(stats.applied))
 
 
 def save_snapshot(result_or_inventory: ScanResult | Inventory, path: PathLike) -> Path:

@@ -314,10 +314,16 @@ def resolve(
     return settings, path
 
 
-def apply(args: Any, command: str, *, env: Mapping[str, str] | None = None) -> dict[str, Setting]:
-    """Fill an argparse namespace's configurable options from the merged settings (flags stay as given)."""
+def apply(args: Any, command: str, *, env: Mapping[str, str] | None = None,
+          gaps_default: str | None = None) -> dict[str, Setting]:
+    """Fill an argparse namespace's configurable options from the merged settings (flags stay as given).
+
+    ``gaps_default`` is the command's own default (``ScanSource.gaps``), when it declares one.
+    """
     flags = {field: getattr(args, field, None) for field in ScanConfig.model_fields}
     settings, _ = resolve(command, flags, env=env, config_file=getattr(args, "config", None))
+    if gaps_default and settings["gaps"].origin.startswith("default"):
+        settings["gaps"] = Setting(gaps_default, f"default for {command}")
     for field in ScanConfig.model_fields:
         setting = settings.get(field)
         value = setting.value if setting is not None else None

@@ -162,6 +162,8 @@ def run_tasks(
                     task = pending.pop(fut)
                     try:
                         out = fut.result()
+                    except ModuleNotFoundError:
+                        raise  # a missing optional dependency is a usage error (exit 2 with the install hint)
                     except Exception as e:  # a denied account or a lost worker: a gap, the rest still merges
                         gaps.append(_failure_gap(task, e))
                         result.failed.append(task.key)

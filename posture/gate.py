@@ -25,10 +25,13 @@ import datetime as dt
 import fnmatch
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from posture.addresses import strip_keys
 from posture.errors import InputError
 from posture.model import Finding
 from posture.result import ScanResult
@@ -50,8 +53,6 @@ class Suppression:
     def matches(self, finding: Finding) -> bool:
         rid = finding.resource.id
         if self.by_config:
-            from posture.providers.terraform.locate import strip_keys
-
             rid = strip_keys(rid)
         if not fnmatch.fnmatchcase(finding.rule_id, self.rule):
             return False
@@ -63,7 +64,7 @@ class Suppression:
         return self.expires is not None and today >= self.expires
 
 
-def _date(value: Any, where: str) -> dt.date | None:
+def _as_date(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -73,7 +74,14 @@ def _date(value: Any, where: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"expires must be a date YYYY-MM-DD, got {value!r}", where=where) from None
+        raise ValueError(f"expires must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _date(value: Any, where: str) -> dt.date | None:
+    try:
+        return _as_date(value)
+    except ValueError as e:
+        raise InputError(str(e), where=where) from None
 
 
 def inline_suppressions(result: ScanResult) -> list[Suppression]:
@@ -86,55 +94,79 @@ def inline_suppressions(result: ScanResult) -> list[Suppression]:
     return out
 
 
-def load_suppressions(path: str | os.PathLike[str]) -> list[Suppression]:
-    """Read a suppressions YAML file; an entry without a reason is an :class:`InputError` naming file:line."""
-    from posture.rules.lang import _LineLoader
-    from posture.yamlfile import read_yaml
+class _SuppressionEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str = ""
+    resource: str = "*"
+    reason: str = ""
+    expires: dt.date | None = None
 
-    p = Path(path)
-    doc = read_yaml(p, "suppressions file", loader=_LineLoader)
-    entries = doc.get("suppressions") if isinstance(doc, Mapping) else doc
-    if entries is None:
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> dt.date | None:
+        return _as_date(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> _SuppressionEntry:
+        self.rule, self.reason = self.rule.strip(), self.reason.strip()
+        if not self.rule:
+            raise ValueError("suppression without 'rule'")
+        if not self.reason:
+            raise ValueError(f"suppression of {self.rule} has no reason (write why it is accepted)")
+        if not self.resource:
+            raise ValueError("'resource' must be a resource id glob")
+        return self
+
+
+class _SuppressionsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suppressions: list[_SuppressionEntry] = Field(default_factory=list)
+
+
+def load_suppressions(path: str | os.PathLike[str], known_rules: Iterable[str] | None = None) -> list[Suppression]:
+    """Read a suppressions YAML file; any error (an unknown key, an entry without a reason, a ``rule`` that
+    matches none of ``known_rules`` when given) is an :class:`InputError` naming file:line: field."""
+    from posture import inputs
+
+    where = os.fspath(path)
+    doc = inputs.load_yaml(path, "config", "suppressions file")
+    if doc is None:
         return []
-    if not isinstance(entries, list):
-        raise InputError("expected a list under 'suppressions'", where=str(p))
+    if isinstance(doc, list):
+        doc = {"suppressions": doc}
+    spec = inputs.validate(doc, _SuppressionsFile, where)
+    known = sorted(set(known_rules)) if known_rules is not None else None
     out = []
-    for i, e in enumerate(entries):
-        line = _line_of(e)
-        where = f"{p}:{line}" if line else f"{p}: suppressions[{i}]"
-        if not isinstance(e, Mapping):
-            raise InputError("each suppression must be a mapping with rule, resource, reason", where=where)
-        rule_id = e.get("rule")
-        if not isinstance(rule_id, str) or not rule_id.strip():
-            raise InputError("suppression without 'rule'", where=where)
-        reason = e.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            raise InputError(f"suppression of {rule_id} has no reason (write why it is accepted)", where=where)
-        resource = e.get("resource", "*")
-        if not isinstance(resource, str) or not resource:
-            raise InputError("'resource' must be a resource id glob", where=where)
-        out.append(Suppression(rule_id.strip(), resource, reason.strip(), _date(e.get("expires"), where), where))
+    for i, e in enumerate(spec.suppressions):
+        at = f"{where}:{inputs.line_of(doc, ('suppressions', i))}"
+        if known is not None and not any(fnmatch.fnmatchcase(r, e.rule) for r in known):
+            raise InputError(f"suppressions[{i}].rule: no rule matches {e.rule!r}"
+                             + inputs.did_you_mean(e.rule, known), where=at)
+        out.append(Suppression(e.rule, e.resource, e.reason, e.expires, at))
     return out
-
-
-def _line_of(node: Any) -> int | None:
-    line = getattr(node, "line", None)  # set by the rule language's line-tracking YAML loader
-    return line if isinstance(line, int) else None
 
 
 def read_baseline(path: str | os.PathLike[str]) -> set[str]:
     """Fingerprints recorded by :func:`write_baseline`."""
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read baseline: {exc.strerror}", where=str(p)) from None
-    except ValueError as exc:
-        raise InputError(f"baseline is not valid JSON: {exc}", where=str(p)) from None
-    fps = doc.get("fingerprints") if isinstance(doc, dict) else None
-    if not isinstance(fps, (dict, list)):
-        raise InputError("not a posture baseline (no 'fingerprints')", where=str(p))
-    return set(fps)
+    from posture import inputs
+
+    where = os.fspath(path)
+    doc = inputs.load_json(path, "baseline", "baseline")
+    if not isinstance(doc, dict) or "fingerprints" not in doc:
+        raise InputError("not a posture baseline (no 'fingerprints')", where=where)
+    return set(inputs.validate(doc, _Baseline, where).fingerprints)
+
+
+class _BaselineEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule_id: str = ""
+    resource: str = ""
+
+
+class _Baseline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: Literal[1] = 1  # BASELINE_VERSION
+    fingerprints: dict[str, _BaselineEntry] | list[str]
 
 
 def write_baseline(result: ScanResult, path: str | os.PathLike[str]) -> Path:

@@ -69,7 +69,7 @@ class IncrementalStats:
 
 def rule_key(rule: Rule) -> str:
     """Identity of a rule's behaviour: metadata, parameters, posture version and its defining file."""
-    from posture import __version__
+    from posture.version import __version__
 
     h = hashlib.sha256()
     h.update(repr((__version__, rule.meta, json.dumps(thaw(rule.params), sort_keys=True, default=str))).encode())
@@ -185,18 +185,19 @@ def save_state(state: EvaluationState, path: str | os.PathLike[str]) -> Path:
 
 def load_state(path: str | os.PathLike[str]) -> EvaluationState | None:
     """Read a saved state; None when the file is missing or from another format version (nothing reused)."""
+    from posture import inputs
+
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except OSError:
+    if inputs.check_file(p, "evaluation state") is None:
         return None
+    lines = inputs.read_text(p, "snapshot", "evaluation state").splitlines()
     try:
-        header = json.loads(lines[0]) if lines else {}
+        header = inputs.parse_json(lines[0], str(p), line=1) if lines else {}
         if header.get("posture_eval_state") != STATE_VERSION:
             return None
         state = EvaluationState(dict(header["rules"]), dict(header["tasks"]))
-        for line in lines[1:]:
-            row = json.loads(line)
+        for n, line in enumerate(lines[1:], 2):
+            row = inputs.parse_json(line, str(p), line=n)
             state.findings[(row["rule"], row["task"])] = list(row["findings"])
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InputError(f"malformed evaluation state: {e}", where=str(p)) from None

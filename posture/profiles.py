@@ -17,10 +17,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from posture.errors import InputError
+from posture.inputs import did_you_mean, load_model
 from posture.model import Finding, Gap
 from posture.result import ScanResult
 from posture.rules.base import Rule
-from posture.yamlfile import load_model
 
 HOLDS, FAILS, UNVERIFIABLE = "holds", "does not hold", "cannot be verified"
 
@@ -82,7 +82,7 @@ def load_profile(name_or_path: str | os.PathLike[str]) -> ProfileSpec:
         else:
             known = ", ".join(sorted(f.stem for f in profiles_dir().glob("*.yaml"))) or "none"
             raise InputError(f"no such profile (bundled: {known})", where=str(name_or_path))
-    return load_model(p, ProfileSpec, "profile")
+    return load_model(p, ProfileSpec, "config", "profile")
 
 
 def profile_rules(spec: ProfileSpec, available: Sequence[Rule]) -> list[Rule]:
@@ -95,7 +95,8 @@ def profile_rules(spec: ProfileSpec, available: Sequence[Rule]) -> list[Rule]:
     for claim in spec.claims:
         for rid in claim.rules:
             if rid not in by_id:
-                raise InputError(f"claim {claim.id!r} names unknown rule {rid!r}", where=spec.profile)
+                raise InputError(f"claim {claim.id!r} names unknown rule {rid!r}" + did_you_mean(rid, list(by_id)),
+                                 where=spec.profile)
             params = claim.params.get(rid)
             if params:
                 try:
@@ -188,7 +189,8 @@ def judge(spec: ProfileSpec, result: ScanResult) -> ProfileReport:
             if gaps:
                 reasons.append(f"{len(gaps)} coverage gap(s): " + "; ".join(g.reason for g in gaps[:3]))
             if unverified:
-                reasons.append(f"{len(unverified)} check(s) could not be decided (values unknown until apply)")
+                reasons.append(f"{len(unverified)} check(s) could not be decided: "
+                               + "; ".join(sorted({f.message.removeprefix("cannot verify: ") for f in unverified})[:3]))
             if checked == 0:
                 reasons.append(f"nothing in the estate that the claim applies to (kinds: {', '.join(sorted(kinds))})")
         else:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from posture.yamlfile import load_model
+from posture.inputs import load_model
 
 
 class Zone(BaseModel):
@@ -71,4 +71,4 @@ class Policy(BaseModel):
 
 def load_policy(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and validate a policy file; returns plain data usable as a rule parameter."""
-    return load_model(path, Policy, "segmentation policy").model_dump(by_alias=True)
+    return load_model(path, Policy, "config", "segmentation policy").model_dump(by_alias=True)

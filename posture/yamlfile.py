@@ -1,52 +1,32 @@
-"""Reading the YAML inputs users write (policies, profiles, scopes, suppressions, ticket configs).
-
-One place for the safe load and for the one-line errors that name the file, line and field.
-"""
+"""Compatibility names for :mod:`posture.inputs`, the one reader of user files (use that module)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from posture.errors import InputError
+from posture.inputs import M, field_path, load_yaml
+from posture.inputs import load_model as _load_model
 
-M = TypeVar("M", bound=BaseModel)
 
-
-def read_yaml(path: str | os.PathLike[str], what: str, loader: type[Any] = yaml.SafeLoader) -> Any:
-    """Parse a YAML file safely; unreadable files and syntax errors raise InputError naming file:line."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read {what}: {e.strerror}", where=str(p)) from None
-    except UnicodeDecodeError:
-        raise InputError(f"cannot read {what}: not UTF-8 text", where=str(p)) from None
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark else str(p)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}", where=where) from None
+def read_yaml(path: str | os.PathLike[str], what: str, loader: Any = None) -> Any:
+    """Read a YAML user file (``loader`` is ignored: every file is read by :class:`posture.inputs.LineLoader`)."""
+    return load_yaml(path, "config", what)
 
 
 def validation_error(e: ValidationError, where: str) -> InputError:
     """The first pydantic error as a one-line InputError: ``file: field.path: message``."""
     err = e.errors()[0]
-    field = ".".join(str(x) for x in err["loc"]) or "(top level)"
-    msg = str(err["msg"]).removeprefix("Value error, ")
     more = f" (and {e.error_count() - 1} more error(s))" if e.error_count() > 1 else ""
-    return InputError(f"{field}: {msg}{more}", where=where)
+    return InputError(f"{field_path(err['loc'])}: {str(err['msg']).removeprefix('Value error, ')}{more}", where=where)
 
 
 def load_model(path: str | os.PathLike[str], model: type[M], what: str) -> M:
     """Read a YAML file and validate it against a pydantic model."""
-    raw = read_yaml(path, what)
-    try:
-        return model.model_validate(raw)
-    except ValidationError as e:
-        raise validation_error(e, str(path)) from None
+    return _load_model(path, model, "config", what)
+
+
+__all__ = ["BaseModel", "load_model", "read_yaml", "validation_error"]

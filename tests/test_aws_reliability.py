@@ -13,7 +13,7 @@ from moto.core import set_initial_no_auth_action_count
 
 import posture
 from posture.model import UNKNOWN
-from posture.providers.aws import collect_aws, reader
+from posture.providers.aws import AwsOptions, collect_aws, reader
 from posture.providers.aws.collect import _regions, collect
 from posture.providers.aws.session import SessionSpec
 from posture.providers.aws.tasks import run_task
@@ -184,7 +184,7 @@ def test_aws_lists_are_paged_to_the_end():
 def test_aws_not_implemented_call_is_a_gap_and_the_rest_is_kept():
     ec2 = boto3.client("ec2", region_name=REGION)
     ec2.enable_ebs_encryption_by_default()  # moto lacks get_ebs_default_kms_key_id
-    inv = collect_aws(boto3.Session(region_name=REGION), regions=[REGION], services=["ec2"])
+    inv = collect_aws(AwsOptions(session=boto3.Session(region_name=REGION), regions=[REGION], services=["ec2"]))
     assert any(g.code == "not_implemented" and "get_ebs_default_kms_key_id" in g.reason for g in inv.gaps)
     acct = next(r for r in inv.resources if r.kind == "account")
     assert acct.attrs["ebs_default_encryption"] is True
@@ -214,8 +214,8 @@ def test_aws_organization_walk_assumes_a_role_per_member():
     member_session.client("sns").create_topic(Name="member-topic")
     boto3.client("sns", region_name=REGION).create_topic(Name="mgmt-topic")
 
-    inv = collect_aws(boto3.Session(region_name=REGION), regions=[REGION], services=["sns"], organization=True,
-                      org_role_name="Audit")
+    inv = collect_aws(AwsOptions(session=boto3.Session(region_name=REGION), regions=[REGION], services=["sns"],
+                                 organization=True, org_role_name="Audit"))
 
     assert set(inv.meta["aws"]["accounts"]) == {"123456789012", member}
     topics = {r.name: r.account for r in inv.resources if r.kind == "datastore"}
@@ -228,4 +228,4 @@ def test_aws_missing_credentials_is_a_clear_input_error(monkeypatch):
     with mock_aws():
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "")
         with pytest.raises(InputError):
-            collect_aws(profile="no-such-profile-for-posture", regions=[REGION])
+            collect_aws(AwsOptions(profile="no-such-profile-for-posture", regions=[REGION]))

@@ -13,6 +13,7 @@ from moto.core import set_initial_no_auth_action_count
 
 import posture
 from posture.model import UNKNOWN
+from posture.providers.aws import AwsOptions, collect_aws
 from tests.aws_estate import REGION, build_estate
 
 
@@ -122,8 +123,8 @@ def test_aws_rds_public_default_without_internet_gateway():
         rds.create_db_instance(DBInstanceIdentifier="private", DBInstanceClass="db.t3.micro", Engine="postgres",
                                AllocatedStorage=20, DBSubnetGroupName="p", MasterUsername="u",
                                MasterUserPassword="not-a-real-pass")
-        only_rds = posture.providers.aws.collect_aws(s, regions=[REGION], services=["rds"])
-        with_ec2 = posture.providers.aws.collect_aws(s, regions=[REGION], services=["rds", "ec2"])
+        only_rds = collect_aws(AwsOptions(session=s, regions=[REGION], services=["rds"]))
+        with_ec2 = collect_aws(AwsOptions(session=s, regions=[REGION], services=["rds", "ec2"]))
     db = next(r for r in only_rds.resources if r.name == "private")
     assert db.attrs["public"] is UNKNOWN  # gateways not read: never guessed
     db = next(r for r in with_ec2.resources if r.name == "private")

@@ -1,11 +1,11 @@
-"""posture.providers.aws_transport: the TLS-in-transit readings shared by the live and Terraform AWS sources."""
+"""posture.providers.aws.facts.transport: the TLS-in-transit readings shared by the live and Terraform AWS sources."""
 
 from __future__ import annotations
 
 import json
 
 from posture.model import UNKNOWN
-from posture.providers.aws_transport import origin_tls, policies_deny_http, viewer_http_redirect
+from posture.providers.aws.facts.transport import origin_tls, policies_deny_http, viewer_http_redirect
 
 
 def test_origin_tls_match_viewer_follows_the_viewer_side():

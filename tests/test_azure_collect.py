@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.providers.azure import collect_azure
+from posture.providers.azure import AzureOptions, collect_azure
 from posture.providers.azure.collect import scrub
 from posture.providers.azure.replay import ReplayTransport, StaticTokenCredential, request_key
 
@@ -24,8 +24,9 @@ SUB_C = "33333333-3333-3333-3333-333333333333"
 
 def _collect(**kw):
     transport = ReplayTransport.from_directory(ESTATE)
-    inv = collect_azure(StaticTokenCredential(), client_kwargs={"transport": transport, "retry_backoff_factor": 0.0},
-                        progress=False, **kw)
+    inv = collect_azure(AzureOptions(credential=StaticTokenCredential(),
+                                     client_kwargs={"transport": transport, "retry_backoff_factor": 0.0},
+                                     progress=False, **kw))
     return inv, transport
 
 
@@ -151,9 +152,10 @@ def test_azure_unusable_credential_is_a_one_line_input_error():
 
     transport = ReplayTransport.from_directory(ESTATE)
     with pytest.raises(InputError, match="no usable Azure credential: DefaultAzureCredential failed"):
-        collect_azure(NoCredential(), client_kwargs={"transport": transport}, progress=False)
+        collect_azure(AzureOptions(credential=NoCredential(), client_kwargs={"transport": transport}, progress=False))
     with pytest.raises(InputError, match=r"no usable Azure credential: .*DefaultAzureCredential failed"):
-        collect_azure(NoCredential(), [SUB_A], client_kwargs={"transport": transport}, progress=False)
+        collect_azure(AzureOptions(credential=NoCredential(), subscriptions=[SUB_A],
+                                   client_kwargs={"transport": transport}, progress=False))
     assert transport.requests == []  # no token, no request
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.gen_estate import account_estate, combine
-from posture.api import scan_inventory
+from posture.api import scan_inventory, scan_shards
 from posture.fanout import Task, open_executor, run_tasks, task_outputs
 from posture.incremental import state_path
 from posture.model import Inventory, Resource
-from posture.providers.shards import collect_shards, read_shard, scan_shards, shard_tasks
+from posture.providers.shards import collect_shards, read_shard, shard_tasks
 from posture.providers.snapshot import read_snapshot, save_snapshot
 
 ACCOUNTS = 6  # aws, aws, gcp, aws, aws, azure: peering between aws accounts 0-1 and 3-4

@@ -95,10 +95,11 @@ def test_suppressions_file(tmp_path, result):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("suppressions:\n  - rule: X\n    resource: a\n", ":2: suppression of X has no reason"),
-    ("suppressions:\n  - rule: X\n    reason: '  '\n", ":2: suppression of X has no reason"),
-    ("suppressions:\n  - reason: why\n", ":2: suppression without 'rule'"),
-    ("suppressions:\n  - rule: X\n    reason: y\n    expires: soon\n", ":2: expires must be a date"),
+    ("suppressions:\n  - rule: X\n    resource: a\n", r":2: suppressions\[0\]: suppression of X has no reason"),
+    ("suppressions:\n  - rule: X\n    reason: '  '\n", r":2: suppressions\[0\]: suppression of X has no reason"),
+    ("suppressions:\n  - reason: why\n", r":2: suppressions\[0\]: suppression without 'rule'"),
+    ("suppressions:\n  - rule: X\n    reason: y\n    expires: soon\n",
+     r":4: suppressions\[0\].expires: expires must be a date"),
     ("suppressions: [\n", "invalid YAML"),
 ])
 def test_bad_suppression_files(tmp_path, text, message):

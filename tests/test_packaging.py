@@ -63,8 +63,8 @@ def test_the_hint_check_would_catch_the_old_name():
 
 def test_the_version_lives_in_one_place():
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
-    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "posture/__init__.py"
-    assert re.search(rf'^__version__ = "{re.escape(__version__)}"$', (ROOT / "posture/__init__.py").read_text(), re.M)
+    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "posture/version.py"
+    assert re.search(rf'^__version__ = "{re.escape(__version__)}"$', (ROOT / "posture/version.py").read_text(), re.M)
 
 
 def test_pre_commit_hook_covers_every_terraform_file_type():

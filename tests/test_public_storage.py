@@ -13,7 +13,7 @@ from moto import mock_aws
 from posture import knowledge
 from posture.api import scan_terraform
 from posture.model import UNKNOWN
-from posture.providers.s3_public import acl_grant_public, policy_public
+from posture.providers.aws.facts.s3_public import acl_grant_public, policy_public
 
 
 def _doc(*statements):

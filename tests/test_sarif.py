@@ -112,7 +112,9 @@ def test_junit(result):
     assert key.find("skipped").get("message").startswith("suppressed: rotation handled")
     quiet = next(m.id for m in result.rules if not any(f.rule_id == m.id for f in result.findings))
     assert suites[quiet].find("testcase").get("name") == "no findings"
-    assert suites["coverage"].get("skipped") == "1"
+    assert suites["coverage"].get("errors") == "1"  # unknown_module: input not read
+    assert suites["coverage"].find("testcase/error").get("message").startswith("input not read: ")
+    assert root.get("errors") == "1"
     assert root.get("failures") == "1"
     assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites.values())
 
@@ -132,4 +134,4 @@ def test_markdown_escapes_table_cells(result):
 
     f = next(f for f in result.findings if f.resource.id == "aws_security_group.open")
     tricky = replace(result, findings=(replace(f, message="a | b\nc"),))
-    assert "a \\| b c" in render(tricky, "markdown")
+    assert "a \\| b\\\\nc" in render(tricky, "markdown")  # the newline shows as an escape, the pipe is text

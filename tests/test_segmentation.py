@@ -52,7 +52,8 @@ def test_without_policy_the_policy_rule_is_silent():
         ("zones: {prod: {tags: {env: prod}}}\nflows: [{from: dev, to: prod}]\n", "unknown zone 'dev'"),
         ("zones: {prod: {}}\nflows: []\n", "zones.prod"),
         ("zones: {prod: {cidrs: [not-a-cidr]}}\nflows: []\n", "zones.prod.cidrs"),
-        ("zones: {prod: {tags: {env: prod}}}\nflows: [{from: prod, to: prod, alow: true}]\n", "flows.0.alow"),
+        ("zones: {prod: {tags: {env: prod}}}\nflows: [{from: prod, to: prod, alow: true}]\n",
+         "p.yaml:2: flows[0].alow: unknown field; did you mean 'allow'?"),
         ("zones: [\n", "invalid YAML"),
     ],
 )

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from posture.model import UNKNOWN
-from posture.providers.aws_transport import policy_denies_http as _bucket_policy_denies_http
+from posture.providers.aws.facts.transport import policy_denies_http as _bucket_policy_denies_http
 from posture.providers.terraform.hcl_data import iam_policy_document
-from posture.providers.terraform.hcl_eval import JsonDocument, json_text
+from posture.providers.terraform.hcl_values import JsonDocument, json_text
 from posture.providers.terraform.plan import parse_plan
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from posture.model import UNKNOWN
-from posture.providers.terraform.azure_data import _min_tls, ip_range_peers
-from posture.providers.terraform.common import parse_port_spec
+from posture.providers.azure.terraform.data import _min_tls, ip_range_peers
+from posture.providers.kit.ports import parse_port_spec
 from posture.rules.netlogic import _peer_families
 
 

@@ -232,7 +232,7 @@ def test_cloudfront_default_certificate_forces_tlsv1():
 
 
 def test_unknown_policy_name_gives_unknown_versions():
-    from posture.providers.terraform.common import tls_policy
+    from posture.providers.kit.builders import tls_policy
 
     tls = tls_policy("aws", "ELBSecurityPolicy-Made-Up-2099", "elbv2")
     assert tls["policy"] == "ELBSecurityPolicy-Made-Up-2099" and tls["versions"] is UNKNOWN

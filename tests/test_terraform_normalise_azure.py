@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from posture.model import UNKNOWN
+from posture.providers.kit.values import iso_duration_days
 from posture.providers.terraform import load_plan
-from posture.providers.terraform.azure import iso_duration_days
 
 PLAN = Path(__file__).parent / "fixtures" / "plans" / "azure" / "plan.json"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from posture.model import UNKNOWN
+from posture.providers.kit.values import duration_days
 from posture.providers.terraform import load_plan
-from posture.providers.terraform.gcp import duration_days
 
 PLAN = Path(__file__).parent / "fixtures" / "plans" / "gcp" / "plan.json"
 

@@ -144,7 +144,7 @@ def test_after_unknown_becomes_unknown_including_nested():
 
 
 def test_unknown_mask_applies_to_nested_lists_and_absent_keys():
-    from posture.providers.terraform.plan import apply_unknown
+    from posture.providers.terraform.plan_masks import apply_unknown
 
     value = {"a": [{"x": 1}, {"x": 2}], "b": {"c": 1}}
     mask = {"a": [{}, {"y": True}], "b": {"d": True}, "e": True}
@@ -175,7 +175,7 @@ def test_sensitive_nested_key_removed_but_siblings_kept():
 
 
 def test_whole_resource_sensitive_mask():
-    from posture.providers.terraform.plan import strip_sensitive
+    from posture.providers.terraform.plan_masks import strip_sensitive
 
     assert strip_sensitive({"a": [1, 2, 3], "b": {"c": "s"}}, {"a": [False, True], "b": True}) == {"a": [1, 3]}
 
@@ -322,7 +322,7 @@ _mask = st.recursive(st.booleans(),
 @settings(max_examples=400, deadline=None)
 @given(_json, _mask)
 def test_mask_overlays_match_a_full_copy_and_leave_the_input_alone(value, mask):
-    from posture.providers.terraform.plan import _DROP, apply_unknown, strip_sensitive
+    from posture.providers.terraform.plan_masks import _DROP, apply_unknown, strip_sensitive
 
     before = json.dumps(value)
     assert apply_unknown(value, mask) == _naive_unknown(value, mask)

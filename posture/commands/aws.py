@@ -29,7 +29,7 @@ def _aws_args(p: argparse.ArgumentParser) -> None:
 
 
 def _aws_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
-    from posture.providers.aws import scan_aws
+    from posture.api import scan_aws
 
     return scan_aws(regions=args.region, profile=args.profile, role_arn=args.role_arn, external_id=args.external_id,
                     organization=args.organization, org_role_name=args.org_role_name, services=args.service,
@@ -37,4 +37,5 @@ def _aws_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                     progress=None if not args.quiet else False, **options)
 
 
-SCAN_SOURCES = {"aws": ScanSource("scan a live AWS account or Organization (boto3)", _aws_args, _aws_run)}
+SCAN_SOURCES = {"aws": ScanSource("scan a live AWS account or Organization (boto3)", _aws_args, _aws_run,
+                                  gaps="warn")}

@@ -25,8 +25,8 @@ def _azure_args(p: argparse.ArgumentParser) -> None:
 
 
 def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_azure
     from posture.errors import InputError
-    from posture.providers.azure import scan_azure
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")
@@ -37,4 +37,5 @@ def _azure_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                       progress=False if args.quiet else None, dask_scheduler=args.dask_scheduler, **options)
 
 
-SCAN_SOURCES = {"azure": ScanSource("scan live Azure subscriptions (Reader role)", _azure_args, _azure_run)}
+SCAN_SOURCES = {"azure": ScanSource("scan live Azure subscriptions (Reader role)", _azure_args, _azure_run,
+                                    gaps="warn")}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posture.errors import InputError
-from posture.model import Category, Severity
+from posture.model import Category, GapClass, Severity
 from posture.result import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -32,6 +32,9 @@ class ScanSource:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, dict[str, Any]], ScanResult]
+    gaps: str = "fail"
+    """Default ``--gaps`` policy: ``fail`` (input not read fails the gate) or ``warn`` (live cloud scans, where
+    partial read permissions are normal)."""
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
@@ -87,6 +90,9 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
         choices=[s.value for s in Severity] + ["none"],
         help="exit 1 when a finding at or above this severity is open (default: low)",
     )
+    p.add_argument("--gaps", choices=["fail", "warn"],
+                   help="whether coverage gaps where input was not read fail the gate (exit 1): default fail, "
+                   "warn for live cloud scans (docs/ci.md)")
     p.add_argument("--severity", action="extend", type=_severities, metavar="LIST",
                    help="only show findings of these severities in reports, e.g. high,critical (the gate "
                         "still follows --fail-on)")
@@ -129,7 +135,8 @@ def configure(args: argparse.Namespace) -> None:
     """Fill the namespace from flags > environment > configuration file > defaults (posture.config)."""
     from posture.config import apply
 
-    apply(args, command_name(args))
+    source = getattr(args, "scan_source", None)
+    apply(args, command_name(args), gaps_default=getattr(source, "gaps", None))
 
 
 def default_format(args: argparse.Namespace) -> str:
@@ -163,22 +170,31 @@ def run_scan(args: argparse.Namespace) -> int:
 
     if not hasattr(args, "settings"):
         configure(args)
+    if args.snapshot_out:
+        from posture.inputs import check_output
+
+        check_output(args.snapshot_out, "snapshot")  # before the scan, not after it
     result: ScanResult = args.scan_source.run(args, scan_options(args))
     result = _gate(args, result)
+    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
+    result = result.judged(threshold, args.gaps)
+    verdict = result.gate_verdict()
+    if verdict.nothing_read:
+        first = next(g for g in result.gaps if g.gap_class is GapClass.INPUT_NOT_READ)
+        more = f" (+{len(result.gaps) - 1} more coverage gap(s))" if len(result.gaps) > 1 else ""
+        raise InputError(f"nothing was read, so nothing was checked: [{first.code or first.source}] "
+                         f"{first.reason}{more}")
     if args.snapshot_out:
         from posture.api import save_snapshot
 
         save_snapshot(result, args.snapshot_out)
     fmt = default_format(args)
-    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "args": args,
-                                      "quiet": args.quiet}
+    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "quiet": args.quiet}
     recorded = True
     if args.history:
         from posture.history.record import record_scan
 
         recorded = record_scan(args.history, result, render_options)
-    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
-    failing = result.failing(threshold)
     shown = _shown(result, args.severity)
     emit(render(shown, fmt, render_options), args.output)
     for extra_fmt, path in args.report:
@@ -186,15 +202,11 @@ def run_scan(args: argparse.Namespace) -> int:
     if not args.quiet and fmt != "table":
         s = result.summary()
         hidden = len(result.findings) - len(shown.findings)
-        print(
-            f"posture: {s['open']} open finding(s), {len(failing)} at or above {args.fail_on}; "
-            f"{s['resources']} resources, {s['gaps']} coverage gap(s)"
-            + (f"; {hidden} finding(s) outside --severity not shown" if hidden else ""),
-            file=sys.stderr,
-        )
+        print(f"posture: {verdict.line()}; {s['open']} open finding(s), {s['resources']} resources"
+              + (f"; {hidden} finding(s) outside --severity not shown" if hidden else ""), file=sys.stderr)
     if not recorded:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_OK if verdict.passed else EXIT_FINDINGS
 
 
 def _shown(result: ScanResult, severities: list[str] | None) -> ScanResult:
@@ -209,7 +221,12 @@ def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:
     """Suppressions (inline and --suppressions), --baseline, then --write-baseline."""
     from posture import gate
 
-    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path)]
+    known = None
+    if args.suppressions:  # a suppression naming no known rule is a typo that would silently do nothing
+        from posture.rules.catalog import load_rules
+
+        known = [r.id for r in load_rules(args.rules)]
+    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path, known)]
     baseline = gate.read_baseline(args.baseline) if args.baseline else set()
     result, warnings = gate.apply_gate(result, suppressions=suppressions, baseline=baseline)
     for line in warnings:

@@ -25,8 +25,9 @@ def _gcp_args(p: argparse.ArgumentParser) -> None:
 
 
 def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_gcp
     from posture.errors import InputError
-    from posture.providers.gcp import REPLAY_ENV, scan_gcp
+    from posture.providers.gcp import REPLAY_ENV
 
     if args.max_workers < 1:
         raise InputError("must be at least 1", where="--max-workers")
@@ -50,4 +51,5 @@ def _gcp_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
                     **options)
 
 
-SCAN_SOURCES = {"gcp": ScanSource("scan live GCP projects (Application Default Credentials)", _gcp_args, _gcp_run)}
+SCAN_SOURCES = {"gcp": ScanSource("scan live GCP projects (Application Default Credentials)", _gcp_args, _gcp_run,
+                                  gaps="warn")}

@@ -65,7 +65,7 @@ def _emit(args: argparse.Namespace, text: str) -> int:
 def _open(args: argparse.Namespace) -> Any:
     from posture.history import open_history
 
-    return open_history(history_url(args.history))
+    return open_history(history_url(args.history), readonly=True)
 
 
 def _list(args: argparse.Namespace) -> int:

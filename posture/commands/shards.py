@@ -17,9 +17,9 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
+    from posture.api import scan_shards
     from posture.errors import InputError
     from posture.incremental import state_path
-    from posture.providers.shards import scan_shards
 
     if args.workers is not None and args.workers < 1:
         raise InputError("must be at least 1", where="--workers")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from posture.errors import InputError
@@ -34,17 +33,14 @@ def _load_findings(args: argparse.Namespace) -> Any:
             raise InputError("give RESULT.json or --from-history, not both")
         from posture.history import open_history
 
-        with open_history(args.from_history) as h:
+        with open_history(args.from_history, readonly=True) as h:
             scan_id = args.scan if args.scan is not None else h.latest(args.source).id
             return h.get(scan_id)
     if not args.result:
         raise InputError("give a RESULT.json (posture scan ... --format json) or --from-history URL")
-    try:
-        return json.loads(Path(args.result).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", where=args.result) from None
-    except ValueError as e:
-        raise InputError(f"not JSON: {e}", where=args.result) from None
+    from posture.inputs import load_json
+
+    return load_json(args.result, "result", "scan result")
 
 
 def _sync(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from posture.report.sanitize import md_text, plain
+
 _MARK = {"holds": "HOLDS", "does not hold": "FAILS", "cannot be verified": "UNVERIFIED"}
 
 
@@ -25,11 +27,11 @@ def add_commands(sub: Any) -> None:
 def render_table(report: Any) -> str:
     lines = [f"{report.title} ({report.profile})", ""]
     for c in report.claims:
-        lines.append(f"[{_MARK[c.verdict]:<10}] {c.id}: {c.text}")
+        lines.append(plain(f"[{_MARK[c.verdict]:<10}] {c.id}: {c.text}"))
         for r in c.reasons:
-            lines.append(f"{'':13}{r}")
+            lines.append(f"{'':13}{plain(r)}")
         for f in c.findings[:5]:
-            lines.append(f"{'':13}- {f.rule_id} {f.resource.id}: {f.message}")
+            lines.append(f"{'':13}- {plain(f'{f.rule_id} {f.resource.id}: {f.message}')}")
         if len(c.findings) > 5:
             lines.append(f"{'':13}- ... and {len(c.findings) - 5} more")
     n = report.counts()
@@ -40,8 +42,8 @@ def render_table(report: Any) -> str:
 def render_markdown(report: Any) -> str:
     lines = [f"## {report.title}", "", "| claim | verdict | why |", "|---|---|---|"]
     for c in report.claims:
-        why = "; ".join(c.reasons).replace("|", "\\|")
-        lines.append(f"| {c.text.replace('|', '/')} | **{c.verdict}** | {why} |")
+        why = "; ".join(md_text(r, in_table=True) for r in c.reasons)
+        lines.append(f"| {md_text(c.text, in_table=True)} | **{c.verdict}** | {why} |")
     return "\n".join(lines) + "\n"
 
 

@@ -88,7 +88,7 @@ def _expand(entry: str, scope: Scope, resolver: Resolver, refused: list[Refused]
         for ip in hosts:
             d = scope.address_allowed(str(ip))
             if d.allowed:
-                out.append((str(ip), ""))
+                out.append((d.address, ""))  # canonical: nmap is given exactly the address that was checked
             else:
                 outside.append(Refused(str(ip), d.reason))
         if len(outside) > 32:
@@ -107,7 +107,7 @@ def _expand(entry: str, scope: Scope, resolver: Resolver, refused: list[Refused]
     for addr in addresses:
         d = scope.decide(entry, addr)
         if d.allowed:
-            out.append((addr, entry.lower()))
+            out.append((d.address, entry.lower()))
         else:
             refused.append(Refused(f"{entry} ({addr})", d.reason))
     return out

@@ -9,6 +9,7 @@ packet is sent: out-of-scope targets are refused and listed, never contacted.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import os
 from collections.abc import Iterable, Sequence
@@ -16,13 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from posture.discovery.addresses import Resolver, parse_address, resolve_host
+from posture import inputs
+from posture.discovery.addresses import (
+    IPNetwork,
+    Resolver,
+    address_forms,
+    normalise_address,
+    normalise_network,
+    parse_address,
+    resolve_host,
+)
 from posture.errors import InputError
-from posture.yamlfile import read_yaml, validation_error
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class _Strict(BaseModel):
@@ -162,10 +169,14 @@ class ScopeModel(_Strict):
 
 @dataclass(frozen=True)
 class Decision:
-    """The verdict on one address (and port): allowed, or refused with the reason."""
+    """The verdict on one address (and port): allowed, or refused with the reason.
+
+    ``address`` is the canonical form that was checked (``::ffff:10.0.0.1`` -> ``10.0.0.1``): connect to it.
+    """
 
     allowed: bool
     reason: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,8 +190,14 @@ class Scope:
     def limits(self) -> Limits:
         return self.model.limits
 
-    def _nets(self, values: Iterable[str]) -> list[IPNetwork]:
-        return [ipaddress.ip_network(v, strict=False) for v in values]
+    @functools.cached_property
+    def _allowed_nets(self) -> tuple[IPNetwork, ...]:
+        return tuple(normalise_network(ipaddress.ip_network(v, strict=False)) for v in self.model.allow.cidrs)
+
+    @functools.cached_property
+    def _excluded_nets(self) -> tuple[IPNetwork, ...]:
+        nets = [ipaddress.ip_network(v, strict=False) for v in self.model.exclude.cidrs]
+        return tuple(dict.fromkeys([*nets, *(normalise_network(n) for n in nets)]))
 
     def hostname_allowed(self, host: str) -> Decision:
         name = host.lower().rstrip(".")
@@ -191,16 +208,21 @@ class Scope:
         return Decision(True)
 
     def address_allowed(self, address: str, port: int | None = None) -> Decision:
-        ip = parse_address(address)
+        """Allowed when the canonical address is in an allowed CIDR of its own family and no form of it
+        (as written, canonical, or the IPv4 end of a tunnel address) is excluded."""
+        ip = normalise_address(address)
         if ip is None:
             return Decision(False, f"{address} is not an IP address")
-        if any(ip in n for n in self._nets(self.model.exclude.cidrs)):
-            return Decision(False, f"address {ip} is excluded by the scope")
-        if not any(ip in n for n in self._nets(self.model.allow.cidrs)):
-            return Decision(False, f"address {ip} is outside the scope's allowed CIDRs")
+        raw = ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
+        shown = f"{address} ({ip})" if str(raw) != str(ip) else str(ip)
+        forms = address_forms(raw)
+        if any(f.version == n.version and f in n for f in forms for n in self._excluded_nets):
+            return Decision(False, f"address {shown} is excluded by the scope")
+        if not any(ip.version == n.version and ip in n for n in self._allowed_nets):
+            return Decision(False, f"address {shown} is outside the scope's allowed CIDRs")
         if port is not None and port in self.model.exclude.ports:
             return Decision(False, f"port {port} is excluded by the scope")
-        return Decision(True)
+        return Decision(True, address=str(ip))
 
     def decide(self, host: str, address: str, port: int | None = None) -> Decision:
         """May ``address`` (resolved from ``host``, which may be the address itself) be contacted on ``port``?
@@ -235,15 +257,12 @@ def scope_from_dict(data: Any, origin: str = "<scope>") -> Scope:
     """Validate a scope mapping; errors name ``origin`` and the field."""
     if not isinstance(data, dict):
         raise InputError("a scope file must be a YAML mapping", where=origin)
-    try:
-        return Scope(ScopeModel.model_validate(data), origin)
-    except ValidationError as e:
-        raise validation_error(e, origin) from None
+    return Scope(inputs.validate(data, ScopeModel, origin), origin)
 
 
 def load_scope(path: str | os.PathLike[str]) -> Scope:
     """Read and validate a scope YAML file."""
-    return scope_from_dict(read_yaml(path, "scope file"), str(path))
+    return scope_from_dict(inputs.load_yaml(path, "config", "scope file"), str(path))
 
 
 def explicit_scope(hosts: Iterable[str], ports: Iterable[int], resolver: Resolver = resolve_host) -> Scope:

@@ -17,38 +17,9 @@ from typing import Any
 
 from posture.engine import ENRICHERS
 from posture.graph import INTERNET, Graph
+from posture.knowledge.network import reachability_default
 from posture.model import UNKNOWN, Edge, EdgeKind, Resource
 from posture.rules.netlogic import internet_open_ranges, intersect_ranges
-
-PROVIDER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
-    # What applies when the estate does not describe a layer. Each value is documented provider behaviour.
-    "aws": {
-        # Every ENI has a security group; without one named, the VPC's default group applies, which admits
-        # inbound traffic only from its own members.
-        # https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
-        "no_instance_firewall": "deny",
-        # A subnet with no explicit association uses the VPC main route table, which has only the local
-        # route unless changed; default VPCs route 0.0.0.0/0 to their internet gateway.
-        # https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html
-        "route_without_table": "default_network_only",
-    },
-    "azure": {
-        # With no NSG on the subnet or NIC, all traffic to a public IP is allowed.
-        # https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
-        "no_instance_firewall": "allow",
-        # Azure system routes send 0.0.0.0/0 to the Internet next hop by default.
-        # https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#default
-        "route_without_table": "always",
-    },
-    "gcp": {
-        # The implied ingress rule denies everything not allowed by a firewall rule.
-        # https://cloud.google.com/firewall/docs/firewalls#default_firewall_rules
-        "no_instance_firewall": "deny",
-        # A default route to the default internet gateway exists for every VPC network unless deleted.
-        # https://cloud.google.com/vpc/docs/routes#default-route
-        "route_without_table": "always",
-    },
-}
 
 _TARGET_KINDS = ("compute", "datastore", "load_balancer")
 _NETWORK_STORES = frozenset({"database", "db_cluster", "cache", "search", "sql_server"})
@@ -56,7 +27,8 @@ _NETWORK_STORES = frozenset({"database", "db_cluster", "cache", "search", "sql_s
 _ALL_PORTS = [(0, 65535)]
 
 
-def _has_public_address(r: Resource) -> bool | None:
+def has_public_address(r: Resource) -> bool | None:
+    """True/False, or None when the source does not say (a value known only after apply)."""
     if r.kind == "load_balancer":
         scheme = r.get("scheme")
         return None if scheme is UNKNOWN else scheme == "internet-facing"
@@ -93,7 +65,7 @@ def _internet_route(graph: Graph, subnet: Resource, provider: str) -> list[str] 
                 return [gw.id, table.id, subnet.id]
     if tables:
         return None
-    rule = PROVIDER_DEFAULTS.get(provider, {}).get("route_without_table", "always")
+    rule = reachability_default(provider, "route_without_table", "always")
     if rule == "always":
         return [subnet.id]
     net = _network_of(graph, subnet)
@@ -169,7 +141,7 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
     """Derived edges INTERNET -> resource with ``ports`` ([[from, to]], TCP) and the proving ``path``."""
     index = _Index(graph)
     for r in graph.by_kind(*_TARGET_KINDS):
-        if _has_public_address(r) is not True:
+        if has_public_address(r) is not True:
             continue
         subnets = _subnets(graph, r)
         route: list[str] | None = None
@@ -196,7 +168,7 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
             # (learn.microsoft.com/azure/azure-sql/database/firewall-configure), and Cloud SQL public IPs accept
             # only authorised networks (cloud.google.com/sql/docs/mysql/authorize-networks).
             default = ("deny" if r.kind == "datastore"
-                       else PROVIDER_DEFAULTS.get(r.provider, {}).get("no_instance_firewall", "deny"))
+                       else reachability_default(r.provider, "no_instance_firewall", "deny"))
             ports, undecided = (list(_ALL_PORTS) if default == "allow" else []), False
         for fw in subnet_fws:
             if not ports:

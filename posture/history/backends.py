@@ -62,15 +62,23 @@ class Backend:
 
 
 class SQLiteBackend(Backend):
-    """A SQLite file in WAL mode; writers serialise on ``BEGIN IMMEDIATE`` with a busy timeout."""
+    """A SQLite file in WAL mode; writers serialise on ``BEGIN IMMEDIATE`` with a busy timeout.
+
+    ``readonly``: opened with ``mode=ro``, or ``immutable=1`` when its directory cannot be written (read-only
+    media: WAL's ``-shm`` file could not be created, and nobody can be writing).
+    """
 
     name = "sqlite"
     pk = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
-    def __init__(self, url: str, path: Path) -> None:
+    def __init__(self, url: str, path: Path, *, readonly: bool = False) -> None:
+        from posture.inputs import check_file
+
         super().__init__(url)
         self.where = str(path)
         self.path = path
+        self.readonly = readonly
+        exists = check_file(path, "history database") is not None  # a named pipe would block sqlite forever
         try:
             with path.open("rb") as fh:
                 head = fh.read(len(_SQLITE_MAGIC))
@@ -80,8 +88,20 @@ class SQLiteBackend(Backend):
             raise InputError(f"cannot read history database: {e.strerror}", where=str(path)) from None
         if head and head != _SQLITE_MAGIC:
             raise InputError("not a SQLite database (corrupted or another file); left untouched", where=str(path))
-        if not path.parent.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.exists():
             raise InputError("directory does not exist", where=str(path))
+        if readonly and not exists:
+            raise InputError("no such history database", where=str(path))
+        if not exists and not os.access(parent, os.W_OK):
+            raise InputError(f"cannot create the history database: directory {parent} is not writable",
+                             where=str(path))
+        if readonly:
+            mode = "mode=ro" if os.access(parent, os.W_OK) else "immutable=1"
+            uri = f"{path.absolute().as_uri()}?{mode}"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            return
         # isolation_level=None: no implicit transactions, we issue BEGIN/COMMIT ourselves
         self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -169,8 +189,11 @@ class PostgresBackend(Backend):
         return (self._psycopg2.Error,)
 
 
-def connect(url: str | os.PathLike[str]) -> Backend:
-    """Open ``url``: ``postgresql://...``, ``sqlite:///relative.db``, ``sqlite:////abs.db`` or a file path."""
+def connect(url: str | os.PathLike[str], *, readonly: bool = False) -> Backend:
+    """Open ``url``: ``postgresql://...``, ``sqlite:///relative.db``, ``sqlite:////abs.db`` or a file path.
+
+    ``readonly`` opens a SQLite file without ever writing to it or beside it (PostgreSQL is unaffected).
+    """
     text = os.fspath(url)
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresBackend(text)
@@ -178,8 +201,8 @@ def connect(url: str | os.PathLike[str]) -> Backend:
         rest = text[len("sqlite://"):]
         if not rest.startswith("/") or rest == "/":
             raise InputError("expected sqlite:///relative/path or sqlite:////absolute/path", where=text)
-        return SQLiteBackend(text, Path(rest[1:]))
+        return SQLiteBackend(text, Path(rest[1:]), readonly=readonly)
     if "://" in text:
         raise InputError("unsupported history URL (use a file path, sqlite:/// or postgresql://)",
                          where=display_url(text))
-    return SQLiteBackend(text, Path(text).expanduser())
+    return SQLiteBackend(text, Path(text).expanduser(), readonly=readonly)

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from posture.history.records import Diff, ScanRecord, TrendPoint
+from posture.report.sanitize import md_text, plain
 
 FORMATS = ("json", "table", "markdown", "html")
 
@@ -15,17 +16,16 @@ FORMATS = ("json", "table", "markdown", "html")
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: str = "") -> str:
     cells = [[str(c) for c in r] for r in rows]
     if fmt == "markdown":
-        def esc(c: str) -> str:
-            return c.replace("|", "\\|").replace("\n", " ")
         out = [f"### {title}", ""] if title else []
         out.append("| " + " | ".join(headers) + " |")
         out.append("|" + "---|" * len(headers))
-        out.extend("| " + " | ".join(esc(c) for c in r) + " |" for r in cells)
+        out.extend("| " + " | ".join(md_text(c, in_table=True) for c in r) + " |" for r in cells)
         return "\n".join(out) + "\n"
     if fmt == "html":
         head = "".join(f"<th>{escape(h)}</th>" for h in headers)
         body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in cells)
         return (f"<h2>{escape(title)}</h2>" if title else "") + f"<table><tr>{head}</tr>{body}</table>"
+    cells = [[plain(c) for c in r] for r in cells]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = [title] if title else []
     lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())

@@ -54,7 +54,10 @@ class History:
         self.where = backend.where
         try:
             with self._errors():
-                self._migrate()
+                if getattr(backend, "readonly", False):
+                    self._check_readable()
+                else:
+                    self._migrate()
         except BaseException:
             backend.close()
             raise
@@ -77,6 +80,15 @@ class History:
         except self._db.error_types() as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise InputError(f"history database error: {msg}", where=self.where) from None
+
+    def _check_readable(self) -> None:
+        """A history opened read-only is never migrated: it must already be at this posture's schema."""
+        if "schema_version" not in self._db.tables():
+            raise InputError("not a posture history database (no schema_version table)", where=self.where)
+        current = self.schema_version()
+        if current != SCHEMA_VERSION:
+            raise InputError(f"history schema version {current}, this posture reads {SCHEMA_VERSION}; open it once "
+                             "where it can be written (posture scan --history) to migrate it", where=self.where)
 
     def _migrate(self) -> None:
         tables = self._db.tables()
@@ -256,11 +268,14 @@ def _batches(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]
         yield batch
 
 
-def open_history(url: str | os.PathLike[str]) -> History:
+def open_history(url: str | os.PathLike[str], *, readonly: bool = False) -> History:
     """Open (creating and migrating if needed) the history at ``url``.
+
+    ``readonly``: only read (``history list/show/diff/trend``, tickets from history); a SQLite file is then
+    opened read-only, and on read-only media as immutable, so it can be read from a read-only mount.
 
     ``url``: a file path or ``sqlite:///relative.db`` / ``sqlite:////absolute.db`` (SQLite, the
     embedded default), or ``postgresql://user@host:port/db`` (needs psycopg2).
     Raises :class:`~posture.errors.InputError` (one line) for a corrupted or foreign file.
     """
-    return History(connect(url))
+    return History(connect(url, readonly=readonly))

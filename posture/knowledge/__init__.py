@@ -47,7 +47,10 @@ __all__ = [
 TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 """Every normalised protocol version, oldest first (the model's vocabulary)."""
 
-TABLES: tuple[str, ...] = ("tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers")
+TABLES: tuple[str, ...] = (
+    "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
+    "audit_logs",
+)
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
 Strength = Literal["weak", "legacy", "strong"]
@@ -492,6 +495,20 @@ def cipher_strength(name: str) -> Strength:
 _SINCE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def _sources(node: Any, where: str = "") -> list[tuple[str, Any]]:
+    """Every ``source`` or ``*_sources`` value under ``node`` with its dotted place (top-level ``source`` required)."""
+    found: list[tuple[str, Any]] = [] if where else [("source", node.get("source"))]
+    for key, value in node.items():
+        place = f"{where}.{key}" if where else key
+        if key == "source" and where:
+            found.append((place, value))
+        elif key.endswith("sources") and isinstance(value, list):
+            found += [(place, u) for u in value]
+        elif isinstance(value, dict):
+            found += _sources(value, place)
+    return found
+
+
 def validate() -> list[str]:
     """Check every table for the rules in ``docs/knowledge.md``; return the problems found.
 
@@ -581,4 +598,8 @@ def validate() -> list[str]:
         _cipher_rules()
     except (re.error, KeyError, KnowledgeError) as exc:
         problems.append(f"ciphers.yaml: {exc}")
+    for name, section, body in [(n, k, v) for n in ("network_defaults", "audit_logs") for k, v in _table(n).items()]:
+        if isinstance(body, dict):  # every section has a source; nested entries may add their own
+            problems += [f"{name}.yaml: {section}: {where}: sources must be https URLs"
+                         for where, url in _sources(body) if not str(url or "").startswith("https://")]
     return problems

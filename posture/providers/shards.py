@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posture.errors import InputError
 from posture.fanout import FanoutResult, Task
-from posture.model import Inventory, freeze
+from posture.model import Inventory
 
 if TYPE_CHECKING:
-    from posture.incremental import EvaluationState
-    from posture.result import ScanResult
+    pass
 
 
 def read_shard(path: str) -> str:
@@ -89,47 +87,3 @@ def collect_shards(
         return run_tasks(tasks, executor, previous=prev, progress=progress, timeout=timeout)
     with open_executor(dask_scheduler, client=client, max_workers=workers) as pool:
         return run_tasks(tasks, pool, previous=prev, progress=progress, timeout=timeout)
-
-
-def scan_shards(
-    paths: Iterable[str | os.PathLike[str]],
-    executor: Executor | None = None,
-    *,
-    dask_scheduler: str | None = None,
-    client: Any = None,
-    max_workers: int | None = None,
-    previous: Inventory | str | os.PathLike[str] | None = None,
-    previous_state: EvaluationState | None = None,
-    state_out: str | os.PathLike[str] | None = None,
-    progress: bool | None = False,
-    timeout: float | None = None,
-    now: datetime | None = None,
-    **options: Any,
-) -> ScanResult:
-    """Merge shard files (see :func:`collect_shards`) and evaluate the rules incrementally.
-
-    With ``previous`` as a snapshot path, its evaluation state (``<snapshot>.eval``) is used too, unless
-    ``previous_state`` is given; ``state_out`` saves this run's state. ``options`` select the rules as in
-    :func:`posture.api.select_rules` (``rules``, ``rule_dirs``, ``categories``, ``rule_params``,
-    ``segmentation_policy``).
-    """
-    from posture.api import select_rules
-    from posture.engine import graph_from_inventory
-    from posture.incremental import evaluate_incremental, load_state, save_state, state_path
-    from posture.result import ScanResult
-
-    got = collect_shards(paths, executor, dask_scheduler=dask_scheduler, client=client, max_workers=max_workers,
-                         previous=previous, progress=progress, timeout=timeout)
-    rules = select_rules(options.pop("rules", None), **options)
-    graph, _ = graph_from_inventory(got.inventory)
-    if previous_state is None and previous is not None and not isinstance(previous, Inventory):
-        previous_state = load_state(state_path(previous))
-    findings, rule_gaps, state, stats = evaluate_incremental(graph, rules, got.inventory, previous_state, now=now)
-    if state_out is not None:
-        save_state(state, state_out)
-    source = {"type": "snapshots", "target": f"{len(got.outputs) + len(got.failed)} shard(s)",
-              "tasks_reused": len(got.reused), "tasks_failed": len(got.failed),
-              "rule_task_pairs_reused": stats.reused_pairs}
-    return ScanResult(findings=findings, graph=graph, gaps=tuple(graph.gaps) + tuple(rule_gaps),
-                      rules=tuple(r.meta for r in rules), inventory=got.inventory, source=freeze(source),
-                      checked=freeze(stats.applied))

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 def save_snapshot(inventory: Inventory, path: str | os.PathLike[str]) -> Path:
     """Write ``inventory`` to ``path`` atomically (temp file + rename)."""
-    from posture import __version__
+    from posture.version import __version__
 
     p = Path(path)
     tmp = p.with_name(p.name + ".tmp")

@@ -180,7 +180,8 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     body = [
         f"<header><h1>{_e(title)}</h1><p class=\"meta\">"
         + " · ".join(f"{_e(k)}: {_e(v)}" for k, v in source.items())
-        + f"<br>generated {_e(generated)} by posture {_e(__version__)}; {s['rules']} rules</p></header>",
+        + f"<br>generated {_e(generated)} by posture {_e(__version__)}; {s['rules']} rules</p>"
+        f'<p class="verdict">{_e(result.gate_verdict().line())}</p></header>',
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(k)}</div>' for k, n in cards) + "</div>",
     ]
     profile = ProfileView.coerce(options.get("profile") or result.source.get("profile"))
@@ -197,9 +198,11 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     if result.gaps:
         rows = "".join(f"<tr><td>{_e(g.code or g.source)}</td>"
                        f"<td>{_e('/'.join(x for x in (g.account, g.region, g.service) if x))}</td>"
-                       f"<td>{_e(g.target)}</td><td>{_e(g.reason)}</td></tr>" for g in result.gaps)
+                       f"<td>{_e(g.target)}</td><td>{_e(g.gap_class.value.replace('_', ' '))}</td>"
+                       f"<td>{_e(g.reason)}</td></tr>" for g in result.gaps)
         body.append('<h2 id="gaps">Coverage gaps — these parts were NOT checked</h2>'
-                    f"<table><tr><th>code</th><th>scope</th><th>target</th><th>reason</th></tr>{rows}</table>")
+                    "<table><tr><th>code</th><th>scope</th><th>target</th><th>class</th><th>reason</th></tr>"
+                    f"{rows}</table>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "

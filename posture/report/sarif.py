@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from posture.model import Finding, Severity
+from posture.model import Finding, GapClass, Severity
 from posture.report.jsontext import dumps
+from posture.report.sanitize import plain
 from posture.result import ScanResult
 
 FORMAT = "sarif"
@@ -65,8 +66,8 @@ def artifact(file: str) -> dict[str, Any]:
 
 def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     location: dict[str, Any] = {
-        "logicalLocations": [{"fullyQualifiedName": f.resource.id, "kind": "resource",
-                              "name": f.resource.name or f.resource.id}],
+        "logicalLocations": [{"fullyQualifiedName": plain(f.resource.id), "kind": "resource",
+                              "name": plain(f.resource.name or f.resource.id)}],
     }
     if f.location is not None and f.location.file:
         physical: dict[str, Any] = {"artifactLocation": artifact(f.location.file)}
@@ -76,7 +77,7 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": "note" if f.unverified else LEVEL[f.severity],
-        "message": {"text": f.message + (f" — {f.remediation}" if f.remediation and not f.unverified else "")},
+        "message": {"text": plain(f.message + (f" — {f.remediation}" if f.remediation and not f.unverified else ""))},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
@@ -92,7 +93,7 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         out["ruleIndex"] = rule_index[f.rule_id]
     if f.status == "suppressed":
         kind = "inSource" if _INLINE_ORIGIN.search(f.status_reason) else "external"
-        out["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.status_reason}]
+        out["suppressions"] = [{"kind": kind, "status": "accepted", "justification": plain(f.status_reason)}]
     elif f.status == "baselined":
         out["baselineState"] = "unchanged"
     return out
@@ -124,15 +125,19 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     if root:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/",
                                                "description": {"text": "the directory locations are relative to"}}}
-    if result.gaps:
-        run["invocations"] = [{
-            "executionSuccessful": True,
-            "toolExecutionNotifications": [
-                {"level": "warning", "message": {"text": f"[{g.code or g.source}] {g.reason}"},
-                 **({"locations": [{"physicalLocation": {"artifactLocation": artifact(g.target.rsplit(':', 1)[0])}}]}
-                    if g.target and ".tf" in g.target else {})}
-                for g in result.gaps
-            ],
-        }]
+    verdict = result.gate_verdict()
+    run["properties"]["verdict"] = verdict.to_dict()
+    run["invocations"] = [{
+        # false when part of the input was not read: the results do not cover everything that was asked for
+        "executionSuccessful": not verdict.unread,
+        "toolExecutionNotifications": [
+            {"level": "error" if g.gap_class is GapClass.INPUT_NOT_READ else "warning",
+             "message": {"text": plain(f"[{g.code or g.source}] {g.gap_class.value.replace('_', ' ')}: {g.reason}")},
+             "descriptor": {"id": plain(g.code or g.source)},
+             **({"locations": [{"physicalLocation": {"artifactLocation": artifact(g.target.rsplit(":", 1)[0])}}]}
+                if g.target and ".tf" in g.target else {})}
+            for g in result.gaps
+        ],
+    }]
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dumps(doc, levels=4)

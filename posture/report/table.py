@@ -1,4 +1,4 @@
-"""``--format table``: a compact human summary for terminals."""
+"""``--format table``: a compact human summary for terminals (estate text made inert by ``sanitize.plain``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from posture.model import Severity
+from posture.model import GapClass, Severity
+from posture.report.sanitize import plain
 from posture.result import ScanResult
 
 FORMAT = "table"
@@ -36,9 +37,9 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
                 sev = f"{_COLOURS[f.severity]}{sev}{_RESET}"
             mark = "" if f.status == "open" else f" [{f.status}]"
             loc = f.location
-            where = f" ({loc.file}{':' + str(loc.line) if loc and loc.line else ''})" if loc and loc.file else ""
-            lines.append(f"{sev} {f.rule_id.ljust(rule_w)}  {_clip(f.resource.id, 60)}{mark}")
-            lines.append(f"{' ' * 9}{' ' * rule_w}  {f.message}{where}")
+            where = f" ({plain(loc.file)}{':' + str(loc.line) if loc.line else ''})" if loc and loc.file else ""
+            lines.append(f"{sev} {plain(f.rule_id).ljust(rule_w)}  {_clip(plain(f.resource.id), 60)}{mark}")
+            lines.append(f"{' ' * 9}{' ' * rule_w}  {plain(f.message)}{where}")
     s = result.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     lines.append("")
@@ -52,7 +53,9 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         lines.append(f"{len(result.gaps)} coverage gap(s) — these parts were NOT checked:")
         for g in result.gaps[:20]:
             scope = "/".join(x for x in (g.account, g.region, g.service) if x)
-            lines.append(f"  - [{g.code or g.source}] {scope + ': ' if scope else ''}{g.reason}")
+            kind = "" if g.gap_class is GapClass.INPUT_NOT_READ else " (value unknown)"
+            lines.append(plain(f"  - [{g.code or g.source}]{kind} {scope + ': ' if scope else ''}{g.reason}"))
         if len(result.gaps) > 20:
             lines.append(f"  ... and {len(result.gaps) - 20} more (see --format json)")
+    lines.append(result.gate_verdict().line())
     return "\n".join(lines) + "\n"

@@ -77,6 +77,18 @@ class Violation:
     severity: Severity | None = None  # override the rule's severity for this violation
 
 
+def unknown_words(resource: Resource) -> str:
+    """Why a value of ``resource`` is unknown, in the words of its source: a Terraform plan or HCL scan says
+    'known only after apply', a live scan (or its snapshot) 'not returned by the API', a probe 'not observed by
+    the probe'. Live scans never say 'until apply': there is no apply."""
+    source = resource.source or ""
+    if source.startswith("terraform"):
+        return "known only after apply"
+    if source == "probe":
+        return "not observed by the probe"
+    return "not returned by the API"
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What a check may read: the (frozen) graph and the rule's parameters.

@@ -31,12 +31,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from posture.errors import InputError
 from posture.graph import INTERNET
+from posture.inputs import LineDict, parse_yaml, read_text
 from posture.model import UNKNOWN, Category, Resource, Severity, get_path
-from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation
+from posture.rules.base import Rule, RuleContext, RuleFixture, RuleMeta, Violation, unknown_words
 from posture.rules.operators import OPERATORS, tri_all, tri_any
 
 
@@ -45,32 +44,7 @@ class RuleFileError(InputError):
 
 
 # --------------------------------------------------------------------------- loading with lines
-class _LineDict(dict):  # type: ignore[type-arg]
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader that remembers the line of every mapping and key."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    out = _LineDict()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[str(key)] = key_node.start_mark.line + 1
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineDict = LineDict  # mappings read by posture.inputs remember their lines
 
 
 def _line(node: Any, key: str | None = None) -> int:
@@ -286,8 +260,8 @@ def _combine(subs: list[Cond], join: Callable[[list[bool | None]], bool | None],
         for s in subs:
             r, w = s(scope, res, ctx)
             results.append(r)
-            # keep the witnesses that explain the verdict
-            if conj or r:
+            # keep the witnesses that explain the verdict (an unknown branch explains an unknown "any")
+            if conj or r is not False:
                 witnesses.extend(w)
             if not conj and r:
                 break
@@ -514,7 +488,7 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
                 return
             unknown = sorted({w["attr"] for w in witnesses if "attr" in w and w.get("observed") is UNKNOWN})
             yield Violation(
-                f"cannot verify: {', '.join(unknown) or 'a value'} unknown until apply",
+                f"cannot verify: {', '.join(unknown) or 'a value'} {unknown_words(res)}",
                 observed=observed, expected=ctx.rule.expected, discriminator=disc, unverified=True,
             )
             return
@@ -551,16 +525,11 @@ def load_rule_file(path: str | Path, known: Mapping[str, Rule] | None = None) ->
     p = Path(path)
     file = str(p)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise RuleFileError(f"cannot read rule file: {e.strerror}", where=file) from None
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)
-    except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else 0
-        raise RuleFileError(f"invalid YAML: {e.problem}", where=f"{file}:{line}") from None
-    except yaml.YAMLError as e:
-        raise RuleFileError(f"invalid YAML: {e}", where=file) from None
+        doc = parse_yaml(read_text(p, "rules", "rule file"), file)
+    except RuleFileError:
+        raise
+    except InputError as e:  # unreadable, not UTF-8, invalid YAML, too big or too deep: still a rule file error
+        raise RuleFileError(str(e)) from None
     c = _Compiler(file, {})
     if doc is None:
         return []

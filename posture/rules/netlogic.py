@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
+from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN
-from posture.rules.operators import INTERNET_PEERS, parse_ports
+from posture.rules.operators import parse_ports
 
 _ALL_PROTOCOLS = {"all", "*", "-1", "any"}
 _FAMILIES = ("v4", "v6")

@@ -16,13 +16,14 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS
+from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN
 
 Operator = Callable[[Any, Any], "bool | None"]
 
-_TLS_ORDER = {"ssl2": 0, "ssl3": 1, "1.0": 2, "1.1": 3, "1.2": 4, "1.3": 5}
+_TLS_ORDER = {version: rank for rank, version in enumerate(TLS_VERSIONS)}
 
-INTERNET_PEERS = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any"})
 """Peer values that mean "anyone on the internet" after normalisation."""
 
 

@@ -11,13 +11,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from posture import inputs
 from posture.errors import InputError
 from posture.model import Severity
 from posture.tickets.http import HttpClient
 from posture.tickets.model import DEFAULT_PRIORITY, GROUP_BY, TicketSink
-from posture.yamlfile import read_yaml
 
 SINKS = ("jira", "github", "webhook")
 _SECRET_KEYS = {"token", "api_token", "password", "secret", "pat", "private_token"}
@@ -48,43 +50,85 @@ class TicketConfig:
         return self.sinks[name]
 
 
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token_env: str | None = None
+    user_env: str | None = None
+    credentials_file: str | None = None
+    labels: list[str] | None = None
+
+
+class _Jira(_Section):
+    url: str | None = None
+    project: str | None = None
+    api: Literal["cloud", "server"] | None = None
+    issue_type: str | None = None
+    close_transition: str | None = None
+    reopen_transition: str | None = None
+
+
+class _GitHub(_Section):
+    repo: str | None = None
+    api_url: str | None = None
+    priority_labels: bool | None = None
+
+
+class _Webhook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+    secret_env: str | None = None
+    token_env: str | None = None
+    credentials_file: str | None = None
+    state_file: str | None = None
+
+
+class _ConfigFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: Literal["", "jira", "github", "webhook"] = ""
+    group_by: Literal[GROUP_BY] = "fingerprint"  # type: ignore[valid-type]
+    min_severity: Severity = Severity.INFO
+    include_unverified: bool = False
+    priority: dict[Severity, str] = Field(default_factory=dict)
+    scope: str = ""
+    max_retries: int = Field(5, ge=0, le=100)
+    max_retry_wait: float = Field(60.0, ge=0)
+    min_interval: float = Field(0.0, ge=0)
+    timeout: float = Field(30.0, gt=0)
+    jira: _Jira | None = None
+    github: _GitHub | None = None
+    webhook: _Webhook | None = None
+
+
+class _Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = ""
+    secret: str = ""
+    user: str = ""
+    email: str = ""
+
+
 def load_config(path: str | os.PathLike[str]) -> TicketConfig:
-    """Read and validate a ticket config file."""
+    """Read and validate a ticket config file (YAML or JSON); errors name ``file:line: field``."""
     p = Path(path)
-    data = read_yaml(p, "ticket config") or {}
+    data = inputs.load_yaml(p, "config", "ticket config") or {}
     if not isinstance(data, Mapping):
         raise InputError("the ticket config must be a mapping", where=str(p))
-    known = {"to", "group_by", "min_severity", "include_unverified", "priority", "scope", "max_retries",
-             "max_retry_wait", "min_interval", "timeout", *SINKS}
-    for key in data:
-        if key not in known:
-            raise InputError(f"unknown field {key!r}", where=f"{p}: {key}")
-    for name in SINKS:
+    for name in SINKS:  # said before validation: the specific advice beats "unknown field"
         section = data.get(name) or {}
-        if not isinstance(section, Mapping):
-            raise InputError("must be a mapping", where=f"{p}: {name}")
-        leaked = sorted(k for k in section if str(k).lower() in _SECRET_KEYS)
+        leaked = sorted(k for k in section if str(k).lower() in _SECRET_KEYS) if isinstance(section, Mapping) else []
         if leaked:
             raise InputError(f"{name}.{leaked[0]}: never put tokens in the config; name an environment variable "
-                             f"(token_env) or a credentials_file instead", where=str(p))
-    try:
-        group_by = str(data.get("group_by", "fingerprint"))
-        if group_by not in GROUP_BY:
-            raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
-        priority = {**DEFAULT_PRIORITY, **{str(k): str(v) for k, v in (data.get("priority") or {}).items()}}
-        if set(priority) - {s.value for s in Severity}:
-            raise ValueError("priority keys must be severities (critical, high, medium, low, info)")
-        return TicketConfig(
-            path=p, to=str(data.get("to", "")), group_by=group_by,
-            min_severity=Severity(data.get("min_severity", "info")),
-            include_unverified=bool(data.get("include_unverified", False)), priority=priority,
-            scope=str(data.get("scope", "")), max_retries=int(data.get("max_retries", 5)),
-            max_retry_wait=float(data.get("max_retry_wait", 60)), min_interval=float(data.get("min_interval", 0)),
-            timeout=float(data.get("timeout", 30)),
-            sinks={n: dict(data[n]) for n in SINKS if data.get(n)},
-        )
-    except (TypeError, ValueError) as e:
-        raise InputError(str(e), where=str(p)) from None
+                             f"(token_env) or a credentials_file instead",
+                             where=f"{p}:{inputs.line_of(data, (name, leaked[0]))}")
+    spec = inputs.validate(data, _ConfigFile, str(p))
+    return TicketConfig(
+        path=p, to=spec.to, group_by=spec.group_by, min_severity=spec.min_severity,
+        include_unverified=spec.include_unverified,
+        priority={**DEFAULT_PRIORITY, **{k.value: v for k, v in spec.priority.items()}}, scope=spec.scope,
+        max_retries=spec.max_retries, max_retry_wait=spec.max_retry_wait, min_interval=spec.min_interval,
+        timeout=spec.timeout,
+        sinks={n: m.model_dump(exclude_none=True) for n in SINKS if (m := getattr(spec, n)) is not None},
+    )
 
 
 def _credentials(config: TicketConfig, name: str, env: Mapping[str, str]) -> tuple[str, str]:
@@ -97,9 +141,9 @@ def _credentials(config: TicketConfig, name: str, env: Mapping[str, str]) -> tup
     if cred_file:
         cp = Path(os.path.expanduser(str(cred_file)))
         cp = cp if cp.is_absolute() else config.path.parent / cp
-        creds = read_yaml(cp, "credentials file") or {}
-        token = str(creds.get("token") or creds.get("secret") or "")
-        user = str(creds.get("user") or creds.get("email") or "")
+        creds = inputs.validate(inputs.load_yaml(cp, "config", "credentials file") or {}, _Credentials, str(cp))
+        token = creds.token or creds.secret
+        user = creds.user or creds.email
         if not token:
             raise InputError("no token (or secret) in the credentials file", where=str(cp))
         return user, token

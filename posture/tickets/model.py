@@ -54,7 +54,7 @@ class TicketItem:
             if loc.get("file"):
                 out.append(("p", f"Declared at {loc['file']}" + (f":{loc['line']}" if loc.get("line") else "")))
             if f.get("unverified"):
-                out.append(("p", "Unverified: the value could not be decided (unknown until apply)."))
+                out.append(("p", "Unverified: the value could not be decided (" + str(f.get("message", "")) + ")."))
         if len(self.findings) > MAX_FINDINGS_IN_BODY:
             out.append(("p", f"... and {len(self.findings) - MAX_FINDINGS_IN_BODY} more resource(s)."))
         if first.get("remediation"):

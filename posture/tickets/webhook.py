@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from posture import inputs
 from posture.errors import InputError
 from posture.tickets import markup
 from posture.tickets.http import HttpClient
@@ -38,13 +39,13 @@ class WebhookSink:
         self._state = self._load()
 
     def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self.state_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if inputs.check_file(self.state_file, "webhook state") is None:
             return {}
-        except (OSError, ValueError) as e:
-            raise InputError(f"cannot read webhook state: {e}", where=str(self.state_file)) from None
-        return dict(data.get("tickets", {}))
+        data = inputs.load_json(self.state_file, "result", "webhook state")
+        tickets = data.get("tickets", {}) if isinstance(data, dict) else None
+        if not isinstance(tickets, dict):
+            raise InputError("cannot read webhook state: expected {\"tickets\": {...}}", where=str(self.state_file))
+        return dict(tickets)
 
     def _save(self) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.state_file.parent, prefix=".posture-webhook-")

@@ -206,6 +206,9 @@ def probe(
     """
     opts = options or ProbeOptions()
     items = list(planned)
+    # A missing optional dependency is a usage error (the CLI prints the install hint, exit 2), never a
+    # per-target gap: checked before anything is contacted, also when every target was refused.
+    import sslyze  # noqa: F401
     if not items:
         return []
     _quiet_sslyze()

@@ -117,7 +117,7 @@ def plan(
             seen.add(key)
             d = scope.decide(t.host, addr, t.port)
             if d.allowed:
-                planned.append(Planned(t, addr))
+                planned.append(Planned(t, d.address))  # connect to the canonical address that was checked
             else:
                 label = t.label if t.host == addr else f"{t.label} ({addr})"
                 refused.append(Refused(label, d.reason))

@@ -1,6 +1,7 @@
 """Live AWS as a source: collect with boto3 (concurrently, paged, gaps not crashes), normalise purely.
 
-``scan_aws`` is the public entry point; ``collect_aws`` returns the normalised Inventory alone.
+``collect_aws`` returns the normalised Inventory (``posture.api.scan_aws`` evaluates it); its options are
+one :class:`AwsOptions`.
 Modules: ``session`` (picklable session recipe, client cache, retry config), ``reader`` (paging,
 error-to-gap, call counting), ``tasks_*`` (collection tasks per service), ``tasks`` (task table),
 ``collect`` (accounts x regions x services on an executor), ``norm_*`` and ``normalise`` (pure
@@ -11,31 +12,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from posture.model import Inventory
-    from posture.result import ScanResult
 
-__all__ = ["collect_aws", "scan_aws"]
+__all__ = ["AwsOptions", "collect_aws"]
 
 
-def collect_aws(
-    session: Any = None,
-    regions: Iterable[str] | None = None,
-    executor: Executor | None = None,
-    *,
-    profile: str | None = None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    organization: bool = False,
-    org_role_name: str | None = None,
-    services: Iterable[str] | None = None,
-    max_workers: int | None = None,
-    progress: bool | None = False,
-    client: Any = None,
-    dask_scheduler: str | None = None,
-) -> Inventory:
+@dataclass(frozen=True)
+class AwsOptions:
+    """How to read AWS: credentials, scope and concurrency (see :func:`collect_aws`)."""
+
+    session: Any = None
+    regions: Iterable[str] | None = None
+    executor: Executor | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    organization: bool = False
+    org_role_name: str | None = None
+    services: Iterable[str] | None = None
+    max_workers: int | None = None
+    progress: bool | None = False
+    client: Any = None
+    dask_scheduler: str | None = None
+
+
+def collect_aws(options: AwsOptions | None = None) -> Inventory:
     """Read an AWS account (or every account of an Organization) into a normalised Inventory.
 
     ``session`` is a boto3 Session to use (default: the standard credential chain, or
@@ -54,52 +59,24 @@ def collect_aws(
     from posture.providers.aws.normalise import normalise
     from posture.providers.aws.session import SessionSpec, release
 
+    o = options or AwsOptions()
+    session, regions, executor, client, dask_scheduler = o.session, o.regions, o.executor, o.client, o.dask_scheduler
     dask = client is not None or bool(dask_scheduler)
     if dask and session is not None:
         from posture.errors import InputError
 
         raise InputError("a live boto3.Session cannot be sent to remote Dask workers; pass profile= or role_arn=, "
                          "or give the workers credentials in their environment", where="aws session")
-    base = SessionSpec(profile=profile, session=session)
-    spec = base.assume(role_arn, external_id) if role_arn else base
+    base = SessionSpec(profile=o.profile, session=session)
+    spec = base.assume(o.role_arn, o.external_id) if o.role_arn else base
     running = open_executor(dask_scheduler, client=client) if dask else nullcontext(executor)
     try:
         with running as pool:
-            got = collect(spec, regions=regions, services=services, organization=organization,
-                          org_role_name=org_role_name or DEFAULT_ORG_ROLE, executor=pool,
-                          max_workers=max_workers or MAX_WORKERS, progress=progress)
+            got = collect(spec, regions=regions, services=o.services, organization=o.organization,
+                          org_role_name=o.org_role_name or DEFAULT_ORG_ROLE, executor=pool,
+                          max_workers=o.max_workers or MAX_WORKERS, progress=o.progress)
     finally:
         release(spec.scan_id)
     meta = {"aws": {"accounts": got.accounts, "regions": got.regions, "api_calls": got.calls,
                     "collect_seconds": round(got.seconds, 3), "tasks": len(got.batches)}}
     return normalise(got.batches, got.gaps, meta)
-
-
-def scan_aws(
-    session: Any = None,
-    regions: Iterable[str] | None = None,
-    executor: Executor | None = None,
-    *,
-    profile: str | None = None,
-    role_arn: str | None = None,
-    external_id: str | None = None,
-    organization: bool = False,
-    org_role_name: str | None = None,
-    services: Iterable[str] | None = None,
-    max_workers: int | None = None,
-    progress: bool | None = False,
-    client: Any = None,
-    dask_scheduler: str | None = None,
-    **options: Any,
-) -> ScanResult:
-    """Scan live AWS and evaluate the rules; ``options`` go to :func:`posture.api.evaluate`
-    (``rules``, ``rule_dirs``, ``categories``, ``now``). See :func:`collect_aws` for the rest."""
-    from posture.api import scan_inventory
-
-    inventory = collect_aws(session, regions, executor, profile=profile, role_arn=role_arn, external_id=external_id,
-                            organization=organization, org_role_name=org_role_name, services=services,
-                            max_workers=max_workers, progress=progress, client=client,
-                            dask_scheduler=dask_scheduler)
-    aws_meta = inventory.meta.get("aws", {})
-    source = {"type": "aws", "target": ",".join(aws_meta.get("accounts", ())), "api_calls": aws_meta.get("api_calls")}
-    return scan_inventory(inventory, source=options.pop("source", source), **options)

@@ -11,13 +11,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from posture import knowledge
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
+from posture.providers.kit.ports import ALL_PORTS
 
 SOURCE = "aws"
 
-_PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "tcp": "tcp", "udp": "udp",
-              "icmp": "icmp", "icmpv6": "icmpv6", "all": "all"}
-ALL_PORTS = [[0, 65535]]
 
 
 class Index:
@@ -130,7 +129,7 @@ def name_tag(rec: Mapping[str, Any], fallback: str) -> str:
 
 
 def protocol(value: Any) -> str:
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
+    return protocol_name(str(value).lower())
 
 
 def ports(proto: str, lo: Any, hi: Any) -> list[list[int]]:
@@ -142,12 +141,6 @@ def ports(proto: str, lo: Any, hi: Any) -> list[list[int]]:
     if lo is None or lo == -1 or hi is None:
         return ALL_PORTS
     return [[int(lo), int(hi)]]
-
-
-def fw_rule(direction: str, action: str, proto: str, port_ranges: list[list[int]], peers: list[str],
-            priority: int | None = None, description: str | None = None, implied: bool = False) -> dict[str, Any]:
-    return {"direction": direction, "action": action, "protocol": proto, "ports": port_ranges, "peers": peers,
-            "priority": priority, "description": description or None, "implied": implied}
 
 
 # -- encryption ----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.facts.s3_public import acl_grant_public, policy_public
+from posture.providers.aws.facts.transport import policy_denies_http, rds_tls_parameter, rds_tls_required
 from posture.providers.aws.norm_common import (
     Index,
     Out,
@@ -18,10 +20,8 @@ from posture.providers.aws.norm_common import (
     unread_encryption,
 )
 from posture.providers.aws.tasks_data import cluster_group, instance_groups
-from posture.providers.aws_transport import policy_denies_http, rds_tls_parameter, rds_tls_required
-from posture.providers.s3_public import acl_grant_public, policy_public
-from posture.providers.terraform.common import public_read
-from posture.providers.values import all_of, any_of, json_document, unless
+from posture.providers.kit.builders import public_read
+from posture.providers.kit.values import all_of, any_of, json_document, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PAB_ATTRS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
@@ -48,7 +48,7 @@ def _acl_grants(b: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def _public(b: dict[str, Any], pabs: list[Any]) -> dict[str, Any]:
     """``public``/``public_via`` from the bucket ACL and policy, read with the shared S3 rules
-    (posture.providers.s3_public); a public access block (bucket or account) overrides the mechanism it
+    (posture.providers.aws.facts.s3_public); a public access block (bucket or account) overrides the mechanism it
     covers, and BucketOwnerEnforced object ownership disables ACLs."""
     def off(keys: tuple[str, ...]) -> Any:
         return any_of(UNKNOWN if p is UNKNOWN else p[k] for p in pabs if p is not None for k in keys)
@@ -174,7 +174,7 @@ def _default_public(idx: Index, db: dict[str, Any]) -> Any:
 def _rds_tls(groups: dict[tuple[str, str, str, bool], dict[str, Any]], db: dict[str, Any],
              cluster: bool) -> Any:
     """``transport.tls_required`` from the DB's parameter group, else the engine default (the reading the
-    Terraform source uses, posture.providers.aws_transport); None when not judged (no such parameter, a
+    Terraform source uses, posture.providers.aws.facts.transport); None when not judged (no such parameter, a
     replica, an Aurora member instance), UNKNOWN when the group could not be read."""
     names = ([g] if (g := cluster_group(db)) else []) if cluster else instance_groups(db)
     if not names:

@@ -6,7 +6,7 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
-from posture.providers import aws_transport
+from posture.providers.aws.facts import transport as aws_transport
 from posture.providers.aws.norm_common import Index, Out, arn, ec2_arn, tls_from_knowledge, tls_from_live
 
 TLS_PROTOCOLS = ("https", "tls", "ssl")

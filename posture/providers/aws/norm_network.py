@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.facts.nacl import FINAL_RULE_NUMBER, nacl_final_rules
 from posture.providers.aws.norm_common import (
     Index,
     Out,
     arn,
     ec2_arn,
     ec2_ref,
-    fw_rule,
     kms_encryption,
     name_tag,
     not_encrypted,
@@ -19,6 +19,7 @@ from posture.providers.aws.norm_common import (
     protocol,
     tags_of,
 )
+from posture.providers.kit.builders import rule
 
 _ROUTE_TARGETS = (  # (field, id prefix or "", ARN resource kind or None, target_kind)
     ("GatewayId", "igw-", "internet-gateway", "internet_gateway"),
@@ -129,7 +130,7 @@ def _rule_from_api(rec: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
     peers = [p for p in (r.get("CidrIpv4"), r.get("CidrIpv6"), r.get("PrefixListId")) if p]
     if ref.get("GroupId"):
         peers.append(_sg_peer(rec, ref["GroupId"], ref.get("UserId")))
-    return fw_rule("egress" if r.get("IsEgress") else "ingress", "allow", proto,
+    return rule("egress" if r.get("IsEgress") else "ingress", "allow", proto,
                    ports(proto, r.get("FromPort"), r.get("ToPort")), peers, description=r.get("Description"))
 
 
@@ -141,7 +142,7 @@ def _rules_from_permissions(rec: dict[str, Any], perms: list[dict[str, Any]], di
         peers = [x["CidrIp"] for x in p.get("IpRanges", [])] + [x["CidrIpv6"] for x in p.get("Ipv6Ranges", [])]
         peers += [x["PrefixListId"] for x in p.get("PrefixListIds", [])]
         peers += [_sg_peer(rec, g["GroupId"], g.get("UserId")) for g in p.get("UserIdGroupPairs", [])]
-        rules.append(fw_rule(direction, "allow", proto, ports(proto, p.get("FromPort"), p.get("ToPort")), peers))
+        rules.append(rule(direction, "allow", proto, ports(proto, p.get("FromPort"), p.get("ToPort")), peers))
     return rules
 
 
@@ -166,14 +167,13 @@ def firewalls(idx: Index, out: Out) -> None:
         for e in acl.get("Entries", []):
             proto = protocol(e.get("Protocol", "-1"))
             port_range = e.get("PortRange") or {}
-            rules.append(fw_rule("egress" if e.get("Egress") else "ingress", e.get("RuleAction", "deny"), proto,
+            rules.append(rule("egress" if e.get("Egress") else "ingress", e.get("RuleAction", "deny"), proto,
                                  ports(proto, port_range.get("From"), port_range.get("To")),
                                  [p for p in (e.get("CidrBlock"), e.get("Ipv6CidrBlock")) if p],
-                                 priority=e.get("RuleNumber"), implied=e.get("RuleNumber") == 32767))
-        for direction in ("ingress", "egress"):  # the final "*" deny, when the API did not list it
-            if not any(r["implied"] and r["direction"] == direction for r in rules):
-                rules.append(fw_rule(direction, "deny", "all", [[0, 65535]], ["0.0.0.0/0", "::/0"], priority=32767,
-                                     description="implied final deny (*)", implied=True))
+                                 priority=e.get("RuleNumber"), implied=e.get("RuleNumber") == FINAL_RULE_NUMBER))
+        for final in nacl_final_rules():  # the final "*" deny, when the API did not list it
+            if not any(r["implied"] and r["direction"] == final["direction"] for r in rules):
+                rules.append(final)
         attrs = {"layer": "subnet", "stateful": False, "is_default": bool(acl.get("IsDefault")),
                  "network": ec2_ref(acl, "vpc", acl.get("VpcId")), "rules": rules}
         out.add(acl, rid, Kind.FIREWALL, "ec2.network_acl", attrs, name=name_tag(acl, acl["NetworkAclId"]),

@@ -1,7 +1,7 @@
 """OpenSearch domains, MSK clusters and Redshift clusters -> datastore resources.
 
 In-transit readings (TLS policy -> minimum version, client-broker mode, require_ssl) come from
-posture.providers.aws_transport, shared with the Terraform source.
+posture.providers.aws.facts.transport, shared with the Terraform source.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.facts.transport import msk_client_tls, redshift_tls_required, search_min_tls
 from posture.providers.aws.norm_common import (
     Index,
     Out,
@@ -22,8 +23,7 @@ from posture.providers.aws.norm_common import (
     tags_of,
 )
 from posture.providers.aws.tasks_stores import redshift_groups
-from posture.providers.aws_transport import msk_client_tls, redshift_tls_required, search_min_tls
-from posture.providers.values import tri
+from posture.providers.kit.values import tri
 
 
 def _placed(out: Out, rec: Mapping[str, Any], rid: str, sgs: Iterable[str], subnets: Iterable[str]) -> list[str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.providers.aws.facts.s3_public import acl_grant_public
+from posture.providers.aws.facts.transport import rds_tls_parameter
 from posture.providers.aws.reader import Missing, Reader
 from posture.providers.aws.session import SessionSpec
-from posture.providers.aws_transport import rds_tls_parameter
-from posture.providers.s3_public import acl_grant_public
 
 CHUNK = 25
 
@@ -159,7 +159,7 @@ def cluster_group(db: dict[str, Any]) -> str | None:
 
 def rds_parameters(spec: SessionSpec, account: str, region: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
     """The user-set parameters of each group (``Source=user``: usually one page; what a group does not set
-    is the engine default, which the normaliser takes from posture.providers.aws_transport)."""
+    is the engine default, which the normaliser takes from posture.providers.aws.facts.transport)."""
     r = Reader(spec, account, region, "rds", "rds_parameters")
     out = []
     for g in groups:

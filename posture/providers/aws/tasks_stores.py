@@ -54,7 +54,7 @@ def redshift(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
 
 def redshift_groups(cluster: dict[str, Any]) -> list[str]:
     """The cluster's parameter groups worth reading: not the default.* groups, whose require_ssl is not
-    judged (see posture.providers.aws_transport.redshift_tls_required)."""
+    judged (see posture.providers.aws.facts.transport.redshift_tls_required)."""
     return [name for g in cluster.get("ClusterParameterGroups", [])
             if (name := g.get("ParameterGroupName")) and not name.startswith("default.")]
 

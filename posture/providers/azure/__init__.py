@@ -2,7 +2,7 @@
 
 ``collect_azure`` runs one task per subscription x service (see :mod:`.collect`) on a bounded
 thread pool (or an executor passed in) and normalises the raw records (:mod:`.normalise`, pure);
-``scan_azure`` evaluates the rules on the result. The Azure SDK is imported only when a scan runs.
+``posture.api.scan_azure`` evaluates the rules on the result. The Azure SDK is imported only when a scan runs.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Any
 
 from posture.errors import InputError
 from posture.model import Gap, Inventory, freeze
-from posture.result import ScanResult
 
 SERVICES = ("network", "compute", "storage", "keyvault", "sql", "web")
 """Every Azure service a scan reads (``services=`` selects a subset)."""
@@ -46,18 +46,22 @@ def _session(credential: Any, client_kwargs: Mapping[str, Any] | None) -> Any:
     return AzureSession(credential, kwargs)
 
 
-def collect_azure(
-    credential: Any = None,
-    subscriptions: Iterable[str] | None = None,
-    executor: Executor | None = None,
-    *,
-    services: Iterable[str] | None = None,
-    max_workers: int = 8,
-    client_kwargs: Mapping[str, Any] | None = None,
-    progress: bool | None = None,
-    client: Any = None,
-    dask_scheduler: str | None = None,
-) -> Inventory:
+@dataclass(frozen=True)
+class AzureOptions:
+    """How to read Azure: credential, scope and concurrency (see :func:`collect_azure`)."""
+
+    credential: Any = None
+    subscriptions: Iterable[str] | None = None
+    executor: Executor | None = None
+    services: Iterable[str] | None = None
+    max_workers: int = 8
+    client_kwargs: Mapping[str, Any] | None = None
+    progress: bool | None = None
+    client: Any = None
+    dask_scheduler: str | None = None
+
+
+def collect_azure(options: AzureOptions | None = None) -> Inventory:
     """Read Azure subscriptions into a normalised :class:`~posture.model.Inventory`.
 
     ``credential`` is any azure-core ``TokenCredential`` (default ``DefaultAzureCredential``);
@@ -86,6 +90,10 @@ def collect_azure(
     )
     from posture.providers.azure.normalise import normalise
 
+    o = options or AzureOptions()
+    credential, subscriptions, executor, services = o.credential, o.subscriptions, o.executor, o.services
+    max_workers, client_kwargs, progress, client, dask_scheduler = (o.max_workers, o.client_kwargs, o.progress,
+                                                                    o.client, o.dask_scheduler)
     chosen = list(dict.fromkeys(services or SERVICES))
     unknown = [s for s in chosen if s not in COLLECTORS]
     if unknown:
@@ -144,30 +152,4 @@ def collect_azure(
     return Inventory(inventory.resources, inventory.edges, tuple(gaps) + inventory.gaps, freeze(meta))
 
 
-def scan_azure(
-    credential: Any = None,
-    subscriptions: Iterable[str] | None = None,
-    executor: Executor | None = None,
-    *,
-    services: Iterable[str] | None = None,
-    max_workers: int = 8,
-    client_kwargs: Mapping[str, Any] | None = None,
-    progress: bool | None = None,
-    client: Any = None,
-    dask_scheduler: str | None = None,
-    **options: Any,
-) -> ScanResult:
-    """Scan live Azure subscriptions: :func:`collect_azure`, then evaluate the rules.
-
-    ``options`` are those of :func:`posture.api.evaluate` (``rules``, ``rule_dirs``, ``categories``, ``now``).
-    """
-    from posture.api import scan_inventory
-
-    inventory = collect_azure(credential, subscriptions, executor, services=services, max_workers=max_workers,
-                              client_kwargs=client_kwargs, progress=progress, client=client,
-                              dask_scheduler=dask_scheduler)
-    source = {"type": "azure", "target": ",".join(inventory.meta.get("subscriptions", ())) or "azure"}
-    return scan_inventory(inventory, source=options.pop("source", source), **options)
-
-
-__all__ = ["REPLAY_ENV", "SERVICES", "collect_azure", "scan_azure"]
+__all__ = ["REPLAY_ENV", "SERVICES", "AzureOptions", "collect_azure"]

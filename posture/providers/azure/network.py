@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posture.knowledge.network import INTERNET_PEERS
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
-from posture.providers.azure.normalise import Index, Produced, props, resource, rid
-from posture.providers.azure.nsg_defaults import DEFAULT_SECURITY_RULES
+from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
+from posture.providers.azure.records import Index, Produced, props, resource, rid
+from posture.providers.kit.ports import port_span
 
-_INTERNET_PREFIXES = {"*", "internet", "0.0.0.0/0", "any"}
 _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}
 
 
@@ -26,7 +27,7 @@ _PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "es
 def peer(prefix: str) -> str:
     """An NSG address prefix as a model peer."""
     p = prefix.strip()
-    if p.lower() in _INTERNET_PREFIXES:
+    if p.lower() in INTERNET_PEERS:
         return "0.0.0.0/0"
     if p[:1].isdigit() or ":" in p:
         return p  # an IP address or CIDR
@@ -41,8 +42,7 @@ def port_ranges(single: Any, many: Sequence[Any] | None) -> list[list[int]]:
         text = str(v).strip()
         if text == "*":
             return [[0, 65535]]
-        lo, _, hi = text.partition("-")
-        out.append([int(lo), int(hi or lo)])
+        out.append(port_span(text))
     return out
 
 
@@ -84,7 +84,7 @@ def nsg_rules(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _app_gateway_tls(ssl_policy: Mapping[str, Any] | None) -> dict[str, Any]:
     """``tls`` of an HTTPS listener from the gateway's (or its SSL profile's) ``sslPolicy``."""
     from posture.knowledge import TLS_VERSIONS, normalise_tls_version, tls_version_key
-    from posture.providers.terraform.common import default_tls_policy, tls_policy
+    from posture.providers.kit.builders import default_tls_policy, tls_policy
 
     sp = ssl_policy or {}
     ptype = str(sp.get("policyType", "")).lower()

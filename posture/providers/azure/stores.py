@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
-from posture.providers.azure.normalise import (
+from posture.providers.azure.records import (
     Index,
     Produced,
     epoch_to_iso,
@@ -24,8 +24,8 @@ from posture.providers.azure.normalise import (
     rid,
     tls_from_setting,
 )
-from posture.providers.terraform.azure import iso_duration_days
-from posture.providers.terraform.common import customer_key, encryption, provider_default
+from posture.providers.kit.builders import customer_key, encryption, provider_default
+from posture.providers.kit.values import iso_duration_days
 
 _CUSTOMER_KEY_SOURCES = {"microsoft.keyvault"}
 _DISK_CUSTOMER_TYPES = {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}

@@ -17,22 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from posture import knowledge
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Gap, Kind, Resource
+from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
+from posture.providers.kit.ports import port_span
 
 Record = Mapping[str, Any]
 
-# https://cloud.google.com/firewall/docs/firewalls#default_firewall_rules — every VPC network has an implied
-# deny-all ingress and allow-all egress rule at the lowest priority; neither can be removed.
-IMPLIED_FIREWALL_RULES: tuple[dict[str, Any], ...] = (
-    {"direction": "ingress", "action": "deny", "protocol": "all", "ports": [[0, 65535]],
-     "peers": ["0.0.0.0/0", "::/0"], "priority": 65535, "description": "implied deny ingress", "implied": True},
-    {"direction": "egress", "action": "allow", "protocol": "all", "ports": [[0, 65535]],
-     "peers": ["0.0.0.0/0", "::/0"], "priority": 65535, "description": "implied allow egress", "implied": True},
-)
-# https://cloud.google.com/compute/docs/reference/rest/v1/firewalls — priority defaults to 1000; an ingress rule
-# without sources and an egress rule without destinations apply to 0.0.0.0/0.
-DEFAULT_FIREWALL_PRIORITY = 1000
-_PROTOCOL_NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "58": "icmpv6", "132": "sctp", "ipv6-icmp": "icmpv6"}
 _PORTED = {"tcp", "udp", "sctp", "all"}
 
 # https://cloud.google.com/kms/docs/key-rotation#automatic_rotation — only symmetric encryption keys rotate
@@ -141,14 +132,13 @@ def _resource(kind: Kind, rid: str, native: str, project: str, data: Mapping[str
 
 def _protocol(value: Any) -> str:
     p = str(value or "all").lower()
-    return _PROTOCOL_NUMBERS.get(p, p)
+    return protocol_name(p)
 
 
 def _ports(protocol: str, ports: Iterable[str] | None) -> list[list[int]]:
     out: list[list[int]] = []
     for spec in ports or ():
-        lo, _, hi = str(spec).partition("-")
-        out.append([int(lo), int(hi or lo)])
+        out.append(port_span(spec))
     if not out and protocol in _PORTED:
         out = [[0, 65535]]
     return out
@@ -305,7 +295,7 @@ def firewall(rec: Record, ix: _Index) -> Out:
     network_data = ix.networks.get(net) or {}
     attrs = {"layer": "instance", "stateful": True, "is_default": network_data.get("name") == "default"
              if network_data else _last(data.get("network")) == "default",
-             "network": net, "rules": cancelling + own + [dict(r) for r in IMPLIED_FIREWALL_RULES],
+             "network": net, "rules": cancelling + own + implied_firewall_rules(),
              "targets": targets, "disabled": bool(data.get("disabled")), "direction": direction.lower(),
              "priority": priority, "logging": bool((data.get("logConfig") or {}).get("enable"))}
     return [_resource(Kind.FIREWALL, rid, "compute.v1.firewall", project, data, attrs)], []

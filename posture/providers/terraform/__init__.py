@@ -8,7 +8,7 @@ from pathlib import Path
 
 from posture.errors import InputError
 from posture.model import Inventory
-from posture.providers.terraform.locate import CONFIG_SUFFIXES, plan_config, relocate
+from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
 from posture.providers.terraform.plan import load_plan, parse_plan
 
 __all__ = ["load_hcl", "load_plan", "load_terraform", "parse_plan"]
@@ -30,6 +30,10 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
 
         return load_hcl(p, var_files, skip_paths)
     inv = load_plan(p)
+    if not config_files(p.resolve().parent):
+        return inv
+    from posture.providers.terraform.hcl import plan_config  # lark loads only when .tf files sit beside the plan
+
     found = plan_config(p)
     if found is None:
         return inv

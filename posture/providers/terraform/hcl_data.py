@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.providers.terraform.hcl_eval import json_text
+from posture.providers.terraform.hcl_values import json_text
 
 _MERGED = ("source_policy_documents", "override_policy_documents", "source_json", "override_json")
 

@@ -12,8 +12,6 @@ an expression refers to (through variables, locals, module outputs and iterators
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,63 +19,19 @@ from typing import Any
 from lark import Token, Tree
 
 from posture.model import UNKNOWN
-
-_SKIP_TOKENS = {"LPAR", "RPAR", "NL_OR_COMMENT", "LSQB", "RSQB", "LBRACE", "RBRACE", "COMMA", "EQ", "COLON",
-                "DBLQUOTE", "QMARK", "INTERP_START", "FOR_OBJECT_ARROW", "DOT", "FOR", "IN", "IF"}
-
-
-class EvalError(Exception):
-    """A type or lookup error while evaluating (caught by ``try``/``can``; UNKNOWN elsewhere)."""
-
-
-def kids(node: Tree) -> list[Any]:
-    """Children of a parse-tree node that carry meaning (no punctuation tokens, no newline/comment trees)."""
-    out = []
-    for c in node.children:
-        if isinstance(c, Token):
-            if c.type in _SKIP_TOKENS:
-                continue
-        elif isinstance(c, Tree) and c.data == "new_line_or_comment":
-            continue
-        out.append(c)
-    return out
-
-
-def unwrap(node: Any) -> Any:
-    """The expression inside (possibly nested) ``expr_term`` wrappers."""
-    while isinstance(node, Tree) and node.data == "expr_term":
-        ks = kids(node)
-        if len(ks) != 1:
-            break
-        node = ks[0]
-    return node
-
-
-def has_unknown(value: Any) -> bool:
-    """True when ``value`` is or contains UNKNOWN."""
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_unknown(v) for v in value)
-    return False
-
-
-class JsonDocument(dict):  # type: ignore[type-arg]
-    """The JSON text of an object some of whose leaves are UNKNOWN until apply (``jsonencode`` of a policy
-    naming ``aws_s3_bucket.b.arn``). Terraform would make the whole string unknown; a normaliser that can
-    decide from the known parts (an S3 policy's Deny statements) reads the object, every other consumer
-    sees something that is not a string. Functions and templates treat it as UNKNOWN."""
-
-
-def json_text(value: Any) -> Any:
-    """``jsonencode``: the JSON text; a :class:`JsonDocument` for an object with unknown leaves."""
-    if value is UNKNOWN:
-        return UNKNOWN
-    if has_unknown(value):
-        return JsonDocument(value) if isinstance(value, dict) else UNKNOWN
-    return json.dumps(value, separators=(",", ":"))
+from posture.providers.terraform.hcl_functions import _UNKNOWN_TOLERANT, FUNCTIONS
+from posture.providers.terraform.hcl_values import (
+    EvalError,
+    JsonDocument,
+    _clean_num,
+    _norm_eq,
+    _num,
+    _to_str,
+    _truthy,
+    has_unknown,
+    kids,
+    unwrap,
+)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -226,18 +180,6 @@ def _string(node: Tree, scope: Scope) -> Any:
     return "".join(parts)
 
 
-def _to_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    if value is None:
-        raise EvalError("null in a string template")
-    raise EvalError(f"cannot use a {type(value).__name__} in a string template")
-
-
 def _heredoc(node: Tree, scope: Scope) -> Any:
     raw = str(node.children[0])
     first, _, rest = raw.partition("\n")
@@ -284,16 +226,6 @@ def _conditional(node: Tree, scope: Scope) -> Any:
     return _ev(a, scope) if _truthy(c) else _ev(b, scope)
 
 
-def _truthy(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    raise EvalError("condition is not a bool")
-
-
 def _binary_op(node: Tree, scope: Scope) -> Any:
     left_node, term = kids(node)
     op_node, right_node = kids(term)
@@ -335,27 +267,6 @@ def _binary_op(node: Tree, scope: Scope) -> Any:
     if op == ">=":
         return a >= b
     raise EvalError(f"operator {op}")
-
-
-def _norm_eq(v: Any) -> Any:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-
-
-def _num(v: Any) -> float | int:
-    if isinstance(v, bool):
-        raise EvalError("bool is not a number")
-    if isinstance(v, (int, float)):
-        return v
-    if isinstance(v, str):
-        try:
-            return int(v)
-        except ValueError:
-            return float(v)
-    raise EvalError("not a number")
-
-
-def _clean_num(v: float | int) -> float | int:
-    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _unary_op(node: Tree, scope: Scope) -> Any:
@@ -554,212 +465,6 @@ def _function_call(node: Tree, scope: Scope) -> Any:
     if any(isinstance(a, JsonDocument) for a in args):
         return dict(args[0]) if name == "jsondecode" else UNKNOWN
     return fn(*args)
-
-
-def _flatten(v: Any) -> list[Any]:
-    out: list[Any] = []
-    for x in v:
-        if isinstance(x, list):
-            out.extend(_flatten(x))
-        else:
-            out.append(x)
-    return out
-
-
-def _merge(*maps: Any) -> Any:
-    out: dict[str, Any] = {}
-    for m in maps:
-        if m is None:
-            continue
-        if not isinstance(m, dict):
-            raise EvalError("merge of a non-map")
-        out.update(m)
-    return out
-
-
-def _lookup(m: Any, key: Any, *default: Any) -> Any:
-    if not isinstance(m, dict):
-        raise EvalError("lookup on a non-map")
-    if key in m:
-        return m[key]
-    if default:
-        return default[0]
-    raise EvalError(f"no key {key!r}")
-
-
-def _coalesce(*args: Any) -> Any:
-    for a in args:
-        if a is UNKNOWN:
-            return UNKNOWN
-        if a is not None and a != "":
-            return a
-    raise EvalError("coalesce: no non-null argument")
-
-
-def _element(lst: Any, i: Any) -> Any:
-    if not lst:
-        raise EvalError("element of an empty list")
-    return lst[int(i) % len(lst)]
-
-
-def _distinct(lst: Any) -> list[Any]:
-    out: list[Any] = []
-    for x in lst:
-        if x not in out:
-            out.append(x)
-    return out
-
-
-def _toset(v: Any) -> Any:
-    if has_unknown(v):
-        return UNKNOWN
-    return sorted(_distinct(v), key=lambda x: json.dumps(x, sort_keys=True)) if isinstance(v, list) else v
-
-
-def _format(fmt: str, *args: Any) -> str:
-    out, ai, i = [], 0, 0
-    while i < len(fmt):
-        c = fmt[i]
-        if c == "%" and i + 1 < len(fmt):
-            j = i + 1
-            while j < len(fmt) and fmt[j] in "0123456789.+-# ":
-                j += 1
-            verb = fmt[j] if j < len(fmt) else ""
-            if verb == "%":
-                out.append("%")
-            elif verb in "sdvtfgqx":
-                arg = args[ai]
-                ai += 1
-                if verb == "d":
-                    out.append(str(int(_num(arg))))
-                elif verb == "q":
-                    out.append(json.dumps(arg))
-                elif verb in "fg":
-                    out.append(f"%{fmt[i + 1 : j]}{verb}" % float(_num(arg)))
-                elif verb == "x":
-                    out.append(f"{int(_num(arg)):x}")
-                else:
-                    out.append(_to_str(arg) if not isinstance(arg, (list, dict)) else json.dumps(arg))
-            else:
-                raise EvalError(f"format verb {verb!r}")
-            i = j + 1
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def _cidrsubnet(prefix: str, newbits: Any, netnum: Any) -> str:
-    net = ipaddress.ip_network(prefix, strict=False)
-    sub = net.prefixlen + int(newbits)
-    size = net.max_prefixlen
-    base = int(net.network_address) + (int(netnum) << (size - sub))
-    return str(ipaddress.ip_network((base, sub)))
-
-
-def _cidrhost(prefix: str, host: Any) -> str:
-    net = ipaddress.ip_network(prefix, strict=False)
-    h = int(host)
-    return str(net.network_address + h if h >= 0 else net.broadcast_address + h + 1)
-
-
-def _range(*a: Any) -> list[int]:
-    n = [int(_num(x)) for x in a]
-    return list(range(*n))
-
-
-def _tobool(v: Any) -> Any:
-    if isinstance(v, bool) or v is None:
-        return v
-    if v in ("true", "false"):
-        return v == "true"
-    raise EvalError("not a bool")
-
-
-def _tonumber(v: Any) -> Any:
-    return None if v is None else _clean_num(_num(v))
-
-
-def _tostring(v: Any) -> Any:
-    return None if v is None else _to_str(v)
-
-
-def _one(v: Any) -> Any:
-    if not v:
-        return None
-    if len(v) == 1:
-        return v[0]
-    raise EvalError("one() of several elements")
-
-
-def _replace(s: str, old: str, new: str) -> str:
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        raise EvalError("regex replace")
-    return s.replace(old, new)
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": lambda x: abs(_num(x)),
-    "alltrue": lambda v: all(_truthy(x) for x in v),
-    "anytrue": lambda v: any(_truthy(x) for x in v),
-    "base64encode": lambda s: __import__("base64").b64encode(s.encode()).decode(),
-    "ceil": lambda x: math.ceil(_num(x)),
-    "chomp": lambda s: s.rstrip("\r\n"),
-    "cidrhost": _cidrhost,
-    "cidrsubnet": _cidrsubnet,
-    "coalesce": _coalesce,
-    "coalescelist": lambda *ls: next((x for x in ls if x), []),
-    "compact": lambda v: [x for x in v if x not in (None, "")],
-    "concat": lambda *ls: [x for lst in ls for x in (lst or [])],
-    "contains": lambda v, x: x in v,
-    "distinct": _distinct,
-    "element": _element,
-    "endswith": lambda s, x: s.endswith(x),
-    "flatten": _flatten,
-    "floor": lambda x: math.floor(_num(x)),
-    "format": _format,
-    "formatlist": lambda f, *a: [_format(f, *xs)
-                                 for xs in zip(*[x if isinstance(x, list) else [x] for x in a], strict=False)],
-    "index": lambda v, x: v.index(x),
-    "join": lambda sep, *ls: sep.join(_to_str(x) for lst in ls for x in lst),
-    "jsondecode": lambda s: json.loads(s),
-    "jsonencode": json_text,
-    "keys": lambda m: sorted(m.keys()),
-    "length": lambda v: len(v),
-    "lookup": _lookup,
-    "lower": lambda s: s.lower(),
-    "max": lambda *a: _clean_num(max(_num(x) for x in a)),
-    "merge": _merge,
-    "min": lambda *a: _clean_num(min(_num(x) for x in a)),
-    "one": _one,
-    "range": _range,
-    "replace": _replace,
-    "reverse": lambda v: list(reversed(v)),
-    "setintersection": lambda a, *o: [x for x in _distinct(a) if all(x in b for b in o)],
-    "setunion": lambda *ls: _toset([x for lst in ls for x in lst]),
-    "slice": lambda v, a, b: v[int(a):int(b)],
-    "sort": lambda v: sorted(v),
-    "split": lambda sep, s: s.split(sep),
-    "startswith": lambda s, x: s.startswith(x),
-    "substr": lambda s, o, n: s[int(o):] if int(n) < 0 else s[int(o):int(o) + int(n)],
-    "sum": lambda v: _clean_num(sum(_num(x) for x in v)),
-    "title": lambda s: s.title(),
-    "tobool": _tobool,
-    "tolist": lambda v: list(v),
-    "tomap": lambda v: dict(v),
-    "tonumber": _tonumber,
-    "toset": _toset,
-    "tostring": _tostring,
-    "transpose": lambda m: {v: sorted(k for k, vs in m.items() if v in vs) for vs in m.values() for v in vs},
-    "trimspace": lambda s: s.strip(),
-    "trimprefix": lambda s, p: s[len(p):] if s.startswith(p) else s,
-    "trimsuffix": lambda s, p: s[: -len(p)] if p and s.endswith(p) else s,
-    "upper": lambda s: s.upper(),
-    "values": lambda m: [m[k] for k in sorted(m)],
-    "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=False)),
-}
-_UNKNOWN_TOLERANT = {"coalesce", "concat", "compact", "merge", "length", "flatten", "tolist", "jsonencode",
-                     "distinct", "toset", "lookup", "element", "keys", "values"}
 
 
 _NODES: dict[str, Callable[[Tree, Scope], Any]] = {

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from posture.providers.terraform.hcl import _META_BLOCKS, Attr, Block, Body, parse_hcl
-from posture.providers.terraform.hcl_eval import kids
+from posture.providers.terraform.hcl_syntax import _META_BLOCKS, Attr, Block, Body, parse_hcl
+from posture.providers.terraform.hcl_values import kids
 
 # Block types and how many labels they take; other top-level keys are not read.
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,

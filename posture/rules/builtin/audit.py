@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from posture.knowledge.audit import required_log_types
 from posture.model import UNKNOWN, Resource
-from posture.rules.base import RuleContext, RuleFixture, Violation, rule
+from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknown_words
 
-REQUIRED_LOG_TYPES = {
-    # GCP Data Access audit logs are off by default; CIS GCP 2.1 wants all three types for allServices.
-    "gcp": ["ADMIN_READ", "DATA_READ", "DATA_WRITE"],
-    # Azure activity log categories CIS Azure 5.1.2 asks a diagnostic setting to export.
-    "azure": ["Administrative", "Security", "Alert", "Policy"],
-}
+REQUIRED_LOG_TYPES = required_log_types()
 
 
 @rule(
@@ -45,7 +41,7 @@ def audit_log_types(resource: Resource, ctx: RuleContext) -> Iterator[Violation]
     if types is None or not required:
         return
     if types is UNKNOWN:
-        yield Violation("cannot verify: log types unknown until apply", unverified=True)
+        yield Violation(f"cannot verify: log types {unknown_words(resource)}", unverified=True)
         return
     have = {str(t).lower() for t in types}
     missing = [t for t in required if t.lower() not in have]

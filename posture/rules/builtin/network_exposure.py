@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from posture.model import UNKNOWN, Resource
-from posture.rules.base import RuleContext, RuleFixture, Violation, rule
-from posture.rules.netlogic import broad_public_peers, internet_ingress, internet_open_ranges, port_count
+from posture.model import UNKNOWN, EdgeKind, Resource, Severity
+from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknown_words
+from posture.rules.netlogic import (
+    Range,
+    broad_public_peers,
+    internet_ingress,
+    internet_open_ranges,
+    intersect_ranges,
+    port_count,
+)
 
 # Remote administration: SSH, Telnet, Windows RPC/NetBIOS/SMB, RDP, VNC, WinRM, Docker daemon, kubelet.
 ADMIN_PORTS = [22, 23, 135, 139, 445, 2375, 2376, 3389, 5900, 5985, 5986, 10250]
@@ -71,6 +78,60 @@ def _firewalls_of_network(ctx: RuleContext, provider: str, network: Any) -> list
         return [f for f in ctx.graph.by_kind("firewall") if f.provider == provider and f.get("network") == network]
 
 
+DEFENCE_IN_DEPTH = ("defence in depth: no resource behind this subnet filter is reachable from the internet "
+                    "through it on these ports (the instance firewalls deny, or nothing behind it has a public "
+                    "address)")
+
+
+def _behind(ctx: RuleContext, subnet_filter: Resource) -> list[Resource]:
+    """The resources in the subnets a subnet-level filter (NACL, subnet NSG) protects."""
+    graph, out = ctx.graph, []
+    for subnet in graph.neighbours(subnet_filter.id, EdgeKind.PROTECTED_BY, "in"):
+        for r in graph.neighbours(subnet.id, EdgeKind.CONTAINS):
+            out += graph.neighbours(r.id, EdgeKind.ATTACHED_TO) if r.kind == "interface" else [r]
+    return out
+
+
+def _reached_through(resource: Resource, ctx: RuleContext) -> tuple[list[Range], list[list[str]]] | None:
+    """For a subnet-level filter: the TCP ranges on which some resource is reachable from the internet through
+    it, and the proving paths (from the ``reachable_from_internet`` edges the enricher derived). None for an
+    instance firewall, or when a resource behind the filter has a public address the source does not state."""
+    if resource.get("layer") != "subnet":
+        return None
+    from posture.enrich.reachability import has_public_address
+
+    by_hop: dict[str, list[Any]] | None = ctx.memo.get("reachable_by_hop")
+    if by_hop is None:
+        by_hop = ctx.memo["reachable_by_hop"] = {}
+        for e in ctx.graph.edges(EdgeKind.REACHABLE_FROM_INTERNET):
+            for hop in e.attrs.get("path") or ():
+                by_hop.setdefault(hop, []).append(e)
+    if any(r.kind in ("compute", "datastore", "load_balancer") and has_public_address(r) is None
+           for r in _behind(ctx, resource)):
+        return None
+    edges = by_hop.get(resource.id, [])
+    return ([(int(a), int(b)) for e in edges for a, b in e.attrs.get("ports") or ()],
+            [list(e.attrs.get("path") or ()) for e in edges])
+
+
+def _exposure(resource: Resource, ctx: RuleContext, ranges: list[Range],
+              min_ports: int = 1) -> tuple[Severity | None, dict[str, Any], tuple[str, ...]]:
+    """Severity override, evidence details and proving path for an internet-open rule on ``ranges``: a subnet
+    filter through which fewer than ``min_ports`` of them reach a resource is defence in depth (low);
+    otherwise the rule's own severity, with the paths that cross the filter."""
+    reached = _reached_through(resource, ctx)
+    if reached is None:
+        return None, {}, ()
+    ports, paths = reached
+    if port_count(intersect_ranges(sorted(ports), ranges)) >= min_ports:
+        return None, {"reachable_through": paths}, tuple(paths[0]) if paths else ()
+    return Severity.LOW, {"exposure": DEFENCE_IN_DEPTH, "reachable_through": paths}, ()
+
+
+def _opens_every_port(rules: Any) -> bool:
+    return port_count(internet_open_ranges(rules, "tcp")[0]) >= 65535
+
+
 def _name(resource: Resource) -> str:
     return resource.name or resource.id
 
@@ -124,12 +185,17 @@ def ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Violat
         unknown.update(unknown_ports)
         proof += [r for r in rs if r not in proof]
     if open_by:
+        severity, details, path = _exposure(resource, ctx, [(p, p) for p in sorted(open_by)])
+        if severity is not None and _opens_every_port(rules):
+            return  # an unreached subnet filter open on every port: one low POSTURE-NET-003 finding says it
         listed = ", ".join(f"{p}/{'+'.join(protos)}" for p, protos in sorted(open_by.items()))
-        yield Violation(f"{_name(resource)} allows ingress from the internet to {listed}",
-                        observed={"open_ports": sorted(open_by), "rules": proof}, expected=ctx.rule.expected)
+        yield Violation(f"{_name(resource)} allows ingress from the internet to {listed}"
+                        + (" (defence in depth: nothing behind it is reachable on these ports)" if severity else ""),
+                        observed={"open_ports": sorted(open_by), "rules": proof}, expected=ctx.rule.expected,
+                        severity=severity, details=details, path=path)
     elif unknown - set(open_by):
         left = sorted(unknown - set(open_by))
-        yield Violation(f"cannot verify ports {', '.join(map(str, left))}: rules unknown until apply",
+        yield Violation(f"cannot verify ports {', '.join(map(str, left))}: rules {unknown_words(resource)}",
                         observed={"unknown_ports": left}, unverified=True)
 
 
@@ -172,15 +238,17 @@ def all_ports_from_internet(resource: Resource, ctx: RuleContext) -> Iterator[Vi
     for protocol in ctx.params["protocols"]:
         open_r, unknown_r, proof = internet_open_ranges(rules, str(protocol))
         if port_count(open_r) >= threshold:
+            severity, details, path = _exposure(resource, ctx, open_r, threshold)
             yield Violation(
-                f"{_name(resource)} allows {protocol} ingress from the internet to "
-                f"{port_count(open_r)} ports", observed={"protocol": protocol, "open_ranges": open_r,
-                                                         "rules": proof},
-                expected=ctx.rule.expected, discriminator=str(protocol))
+                f"{_name(resource)} allows {protocol} ingress from the internet to {port_count(open_r)} ports"
+                + (" (defence in depth: nothing behind it is reachable on every port)" if severity else ""),
+                observed={"protocol": protocol, "open_ranges": open_r, "rules": proof},
+                expected=ctx.rule.expected, discriminator=str(protocol), severity=severity, details=details,
+                path=path)
             return
         unknown_any = unknown_any or port_count(open_r) + port_count(unknown_r) >= threshold
     if unknown_any:
-        yield Violation("cannot verify: rules unknown until apply", unverified=True)
+        yield Violation(f"cannot verify: rules {unknown_words(resource)}", unverified=True)
 
 
 @rule(

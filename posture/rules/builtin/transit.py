@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from posture.model import UNKNOWN, Resource
-from posture.rules.base import RuleContext, RuleFixture, Violation, rule
+from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknown_words
 
 
 @rule(
@@ -38,7 +38,7 @@ def weak_ciphers(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
 
     tls = resource.get("tls") if resource.kind != "tls_policy" else resource.attrs
     if tls is UNKNOWN:
-        yield Violation("cannot verify: TLS settings unknown until apply", unverified=True)
+        yield Violation(f"cannot verify: TLS settings {unknown_words(resource)}", unverified=True)
         return
     if not tls:
         return

@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from posture.model import UNKNOWN
-from posture.providers.values import all_of, any_of, not_
+from posture.providers.kit.values import all_of, any_of, not_
 
 # Actions that read data: a statement allowing any of them (directly or through a wildcard) exposes objects.
 READ_ACTIONS = ("s3:getobject", "s3:getobjectversion", "s3:listbucket", "s3:listbucketversions")

@@ -7,6 +7,7 @@ with Kleene logic, so one reading serves a plan and a live account alike.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -80,3 +81,27 @@ def unless(grant: Any, blocked: Any) -> Any:
     if grant is True and blocked in (False, None):
         return True
     return UNKNOWN
+
+
+# -- durations -----------------------------------------------------------------------------------------------
+def iso_duration_days(value: Any) -> Any:
+    """ISO 8601 duration (``P90D``, ``P1Y``, ``P2M``, ``P1Y6M``) -> whole days; UNKNOWN passes; None if unparsable."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, str):
+        return None
+    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", value.strip().upper())
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, d = (int(g) if g else 0 for g in m.groups())
+    return y * 365 + mo * 30 + w * 7 + d
+
+
+def duration_days(value: Any) -> Any:
+    """GCP duration ``"7776000s"`` -> 90 (days); UNKNOWN passes; None when absent or unparsable."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, str):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)s", value.strip())
+    return int(float(m.group(1)) // 86400) if m else None

@@ -1,4 +1,4 @@
-"""Helpers shared by the azurerm normalisers (:mod:`.azure`, :mod:`.azure_data`)."""
+"""Helpers shared by the azurerm normalisers of this package (network, stores, web, data)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from posture.model import UNKNOWN, Kind, Resource
-from posture.providers.terraform.common import blocks, resource
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.kit.builders import blocks
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
+from posture.providers.terraform.resource import resource
 
 
 def subscription(value: Any) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN
-from posture.providers.s3_public import statements
-from posture.providers.values import all_of, any_of, as_int, json_document, tri
+from posture.providers.aws.facts.s3_public import statements
+from posture.providers.kit.values import all_of, any_of, as_int, json_document, tri
 
 # Engine families -> (parameter that makes the server refuse non-TLS connections, values that turn it on,
 # default of the engine's default parameter group: a bool, or {minimum major version: True}).

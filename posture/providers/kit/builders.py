@@ -1,16 +1,13 @@
-"""Small helpers shared by the per-provider plan normalisers (pure functions, no plan I/O)."""
+"""Builders of the model vocabulary every source speaks: encryption, keys, TLS policies, ports, firewall rules."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.plan import PlanIndex, RawResource, location_for
-from posture.providers.values import as_int, json_document, tri, unless  # noqa: F401  (re-exported)
-
-ALL_PORTS = [[0, 65535]]
+from posture import knowledge
+from posture.knowledge import TLS_VERSIONS
+from posture.model import UNKNOWN, Edge, EdgeKind
 
 
 def known(value: Any) -> bool:
@@ -21,24 +18,6 @@ def known(value: Any) -> bool:
 def is_true(value: Any) -> bool:
     """True only for a known ``True`` (UNKNOWN and None are not true)."""
     return value is not UNKNOWN and value is True
-
-
-def block(raw_or_values: RawResource | Mapping[str, Any] | Any, name: str) -> Any:
-    """The first element of a nested block (plan JSON renders blocks as lists); {} when absent.
-
-    UNKNOWN when the block itself is unknown at plan time.
-    """
-    values = raw_or_values.values if isinstance(raw_or_values, RawResource) else raw_or_values
-    if values is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(values, Mapping):
-        return {}
-    value = values.get(name)
-    if value is UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, list):
-        return value[0] if value else {}
-    return value if isinstance(value, Mapping) else {}
 
 
 def blocks(values: Any, name: str) -> Any:
@@ -102,35 +81,6 @@ def parse_arn(value: Any) -> tuple[str, str]:
     return "", ""
 
 
-def resource(
-    raw: RawResource,
-    index: PlanIndex,
-    kind: Kind | str,
-    attrs: Mapping[str, Any],
-    *,
-    name: Any = None,
-    region: str | None = None,
-    account: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    rid: str | None = None,
-    native_type: str | None = None,
-) -> Resource:
-    """Build a plan resource with the common fields (id = address, source, location) filled in."""
-    return Resource(
-        id=rid or raw.address,
-        kind=kind,
-        native_type=native_type or raw.type,
-        provider=raw.provider,
-        name=name if isinstance(name, str) and name else raw.name,
-        account=account or "",
-        region=region or "",
-        tags=tags if tags is not None else tags_of(raw.values),
-        attrs=attrs,
-        source=f"terraform-plan:{index.origin}",
-        location=location_for(index),
-    )
-
-
 def edge(src: str, dst: str, kind: EdgeKind | str, **attrs: Any) -> Edge:
     """An id-based edge."""
     return Edge(src, dst, kind, attrs)
@@ -177,34 +127,24 @@ def provider_key(algorithm: Any = "AES-256", key_id: Any = None) -> dict[str, An
     return encryption(True, algorithm=algorithm, key_id=key_id, key_manager="provider", basis="explicit")
 
 
-def _knowledge() -> Any:
-    try:
-        from posture import knowledge
-    except ImportError:  # the knowledge module is optional until it lands
-        return None
-    return knowledge
-
-
 def provider_default(*ids: str) -> dict[str, Any]:
     """Encryption by provider default, from the knowledge table (first of ``ids`` that is known).
 
     When the knowledge table has no entry the state is UNKNOWN (never guessed).
     """
-    kb = _knowledge()
-    if kb is not None:
-        for ident in ids:
-            entry = kb.encryption_default(ident)
-            if entry:
-                at_rest = entry.get("at_rest", UNKNOWN)
-                if at_rest is False:
-                    return encryption(False, basis="provider_default", default_source=entry.get("id"))
-                return encryption(
-                    at_rest,
-                    algorithm=entry.get("algorithm"),
-                    key_manager=entry.get("key_manager") or "provider",
-                    basis="provider_default",
-                    default_source=entry.get("id"),
-                )
+    for ident in ids:
+        entry = knowledge.encryption_default(ident)
+        if entry:
+            at_rest = entry.get("at_rest", UNKNOWN)
+            if at_rest is False:
+                return encryption(False, basis="provider_default", default_source=entry.get("id"))
+            return encryption(
+                at_rest,
+                algorithm=entry.get("algorithm"),
+                key_manager=entry.get("key_manager") or "provider",
+                basis="provider_default",
+                default_source=entry.get("id"),
+            )
     return unknown_encryption()
 
 
@@ -223,8 +163,7 @@ def public_read(grants: Iterable[tuple[str, Any]], native_type: str) -> dict[str
     if any(granted is UNKNOWN for _, granted in grants):
         return {"public": UNKNOWN, "public_via": []}
     out: dict[str, Any] = {"public": False, "public_via": []}
-    kb = _knowledge()
-    entry = kb.public_access_default(native_type) if kb is not None and not grants else None
+    entry = knowledge.public_access_default(native_type) if not grants else None
     if entry and entry.get("public") is False:
         out["public_default_source"] = entry["id"]
     return out
@@ -235,15 +174,13 @@ def tls_policy(provider: str, policy: Any, family: str | None = None) -> dict[st
     """``tls`` for a listener using named ``policy`` (versions UNKNOWN when the name is not in the table)."""
     if policy is UNKNOWN:
         return {"policy": UNKNOWN, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
-    kb = _knowledge()
-    entry = kb.tls_policy(provider, policy, family) if kb is not None and isinstance(policy, str) else None
+    entry = knowledge.tls_policy(provider, policy, family) if isinstance(policy, str) else None
     return _tls_from_entry(policy if isinstance(policy, str) else None, entry)
 
 
 def default_tls_policy(provider: str, family: str) -> dict[str, Any]:
     """``tls`` for a listener with no policy set: the provider default for ``family``."""
-    kb = _knowledge()
-    entry = kb.default_tls_policy(provider, family) if kb is not None else None
+    entry = knowledge.default_tls_policy(provider, family)
     name = entry.get("name") if isinstance(entry, Mapping) else None
     return _tls_from_entry(name, entry)
 
@@ -252,9 +189,8 @@ def gcp_ssl_policy(profile: Any, min_tls_version: Any, custom_features: Any = No
     """``tls`` for a GCP SSL policy given its profile and minimum version."""
     if profile is UNKNOWN or min_tls_version is UNKNOWN:
         return {"policy": None, "min_version": UNKNOWN, "versions": UNKNOWN, "ciphers": UNKNOWN}
-    kb = _knowledge()
     features = list(custom_features) if isinstance(custom_features, (list, tuple)) else None
-    entry = kb.gcp_ssl_policy(profile, min_tls_version, features) if kb is not None else None
+    entry = knowledge.gcp_ssl_policy(profile, min_tls_version, features)
     return _tls_from_entry(None, entry)
 
 
@@ -271,102 +207,37 @@ def _tls_from_entry(policy: str | None, entry: Mapping[str, Any] | None) -> dict
     }
 
 
-_VERSION_ORDER = ["ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"]
-
-
 def _version_rank(v: str) -> int:
-    return _VERSION_ORDER.index(v) if v in _VERSION_ORDER else 99
+    return TLS_VERSIONS.index(v) if v in TLS_VERSIONS else 99
 
 
 def normalise_tls_version(value: Any) -> Any:
     """``TLS1_2`` / ``TLSv1.2_2021`` / ``TLS_1_2`` / ``1.2`` -> ``"1.2"``; UNKNOWN/None pass through."""
     if value is UNKNOWN or value is None:
         return value
-    kb = _knowledge()
-    if kb is not None:
-        out = kb.normalise_tls_version(value)
-        if out:
-            return out
+    out = knowledge.normalise_tls_version(value)
+    if out:
+        return out
     s = str(value).upper().replace("TLSV", "").replace("TLS", "").strip("_ .v")
     s = s.split("_20")[0].replace("_", ".")
-    return s if s in _VERSION_ORDER else UNKNOWN
+    return s if s in TLS_VERSIONS else UNKNOWN
 
 
 def versions_from(min_version: Any) -> Any:
     """Versions a listener accepts given only its minimum (e.g. "1.2" -> ["1.2", "1.3"])."""
-    if min_version not in _VERSION_ORDER:
+    if min_version not in TLS_VERSIONS:
         return UNKNOWN
-    return _VERSION_ORDER[_VERSION_ORDER.index(min_version) :]
+    return list(TLS_VERSIONS[TLS_VERSIONS.index(min_version) :])
 
 
 def key_spec(provider: str, spec: Any) -> dict[str, Any]:
     """``{algorithm, bits}`` for a key spec name, from the knowledge table when present."""
     if spec is UNKNOWN:
         return {"algorithm": UNKNOWN, "bits": UNKNOWN}
-    kb = _knowledge()
-    entry = kb.key_spec(provider, spec) if kb is not None and isinstance(spec, str) else None
+    entry = knowledge.key_spec(provider, spec) if isinstance(spec, str) else None
     if entry:
         return {"algorithm": entry.get("algorithm"), "bits": entry.get("bits")}
     return {"algorithm": UNKNOWN, "bits": UNKNOWN}
-
-
-# -- network -------------------------------------------------------------------------------------------------
-def port_range(from_port: Any, to_port: Any) -> Any:
-    """[[from, to]] from a pair of port values (UNKNOWN if either is unknown)."""
-    f, t = as_int(from_port), as_int(to_port)
-    if f is UNKNOWN or t is UNKNOWN:
-        return UNKNOWN
-    if f is None and t is None:
-        return ALL_PORTS
-    f = 0 if f is None else f
-    t = 65535 if t is None else t
-    return [[f, t]]
-
-
-def parse_port_spec(spec: Any) -> Any:
-    """ "22" / "1000-2000" / "*" / 22 / "80, 443-445" -> [[from, to], ...]; UNKNOWN passes; unparsable -> UNKNOWN.
-
-    Comma-separated lists are accepted because configurations (and the public test suites) write them in
-    single-port fields; each element is parsed on its own.
-    """
-    if spec is UNKNOWN:
-        return UNKNOWN
-    if spec is None:
-        return []
-    s = str(spec).strip()
-    if s in ("*", "", "0-65535"):
-        return ALL_PORTS
-    if "," in s:
-        return merge_port_specs(part for part in s.split(",") if part.strip())
-    try:
-        if "-" in s:
-            a, b = s.split("-", 1)
-            return [[int(a), int(b)]]
-        return [[int(s), int(s)]]
-    except ValueError:
-        return UNKNOWN
-
-
-def merge_port_specs(specs: Iterable[Any]) -> Any:
-    """Concatenate several port specs; any UNKNOWN makes the whole UNKNOWN."""
-    out: list[list[int]] = []
-    for s in specs:
-        p = parse_port_spec(s)
-        if p is UNKNOWN:
-            return UNKNOWN
-        out.extend(p)
-    return out
-
-
-def is_cidr(value: Any) -> bool:
-    """True for a literal IPv4/IPv6 network or address."""
-    if not isinstance(value, str):
-        return False
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False
-    return True
 
 
 def rule(
@@ -394,3 +265,14 @@ def rule(
     }
     out.update(extra)
     return out
+
+
+def implied_rules(section: str) -> list[dict[str, Any]]:
+    """The rules a provider applies without their being written (a table of ``knowledge/network_defaults.yaml``)."""
+    from posture.knowledge.network import rules
+
+    return [
+        rule(r["direction"], r["action"], r["protocol"], r["ports"], r["peers"], priority=r["priority"],
+             description=r["description"], implied=True)
+        for r in rules(section)
+    ]

@@ -1,7 +1,7 @@
 """Azure database servers (PostgreSQL, MySQL, MariaDB), Redis caches, their IP firewall rules and the
 subscription activity-log export (diagnostic settings) of a Terraform plan -> normalised resources.
 
-Merged into :data:`posture.providers.terraform.azure.NORMALISERS`. A server-level IP firewall rule
+Merged into :data:`posture.providers.azure.terraform.NORMALISERS`. A server-level IP firewall rule
 (``start_ip_address``..``end_ip_address``) becomes a ``firewall`` admitting the server's port from that
 range, so the exposure rules judge it like any other firewall (0.0.0.0-255.255.255.255 is the internet;
 0.0.0.0-0.0.0.0 is Azure's "allow Azure services" switch, not the internet).
@@ -15,20 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
+from posture.knowledge.audit import AZURE_ACTIVITY_LOG_CATEGORIES
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
-from posture.providers.terraform.azure_common import diagnostic_logs, names, res
-from posture.providers.terraform.common import (
-    as_int,
-    block,
-    customer_key,
-    edge,
-    listed,
-    normalise_tls_version,
-    provider_default,
-    rule,
-    tri,
-)
-from posture.providers.terraform.plan import PlanIndex, RawResource
+from posture.providers.azure.terraform.common import diagnostic_logs, names, res
+from posture.providers.kit.builders import customer_key, edge, listed, normalise_tls_version, provider_default, rule
+from posture.providers.kit.values import as_int, tri
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
+from posture.providers.terraform.resource import block
 
 Out = list[Resource | Edge]
 
@@ -57,9 +50,6 @@ _IP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "azurerm_redis_firewall_rule": ("redis_cache_name", ("azurerm_redis_cache",)),
 }
 
-# Activity log categories a subscription diagnostic setting can export (the "allLogs" group is all of them).
-ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy",
-                           "Autoscale", "ResourceHealth")
 
 
 def ip_range_peers(start: Any, end: Any) -> list[Any]:
@@ -247,7 +237,7 @@ def _activity_log_export(raw: RawResource, index: PlanIndex) -> Out:
             types = UNKNOWN
             break
         if isinstance(group, str) and group.lower() == "alllogs":
-            types.extend(ACTIVITY_LOG_CATEGORIES)
+            types.extend(AZURE_ACTIVITY_LOG_CATEGORIES)
         elif isinstance(category, str):
             types.append(category)
     attrs = {

@@ -1,0 +1,1 @@
+"""Azure facts both sources read (plan and live)."""

@@ -1,0 +1,1 @@
+"""GCP facts both sources read (plan and live)."""

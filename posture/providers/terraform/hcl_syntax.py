@@ -1,0 +1,169 @@
+"""Parsed ``.tf`` files: blocks and attributes of python-hcl2's parse tree, and ``posture:ignore`` comments."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lark import Token, Tree
+
+from posture.errors import InputError
+from posture.providers.terraform.hcl_values import kids, unwrap
+
+_META_ATTRS = {"count", "for_each", "provider", "depends_on"}
+_META_BLOCKS = {"lifecycle", "provisioner", "connection", "precondition", "postcondition"}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# parsed files
+# ----------------------------------------------------------------------------------------------------------
+@dataclass
+class Attr:
+    name: str
+    expr: Any
+    line: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: list[str]
+    body: Body
+    file: str  # path relative to the scanned root (or a registry pseudo-path)
+    line: int
+
+
+@dataclass
+class Body:
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _name_of(node: Any) -> str:
+    node = unwrap(node)
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "string":
+        return "".join(str(p.children[0]) for p in node.children if isinstance(p, Tree) and p.children
+                       and isinstance(p.children[0], Token))
+    return str(node.children[0])
+
+
+def _body(tree: Tree, file: str) -> Body:
+    out = Body()
+    for node in tree.children:
+        if not isinstance(node, Tree):
+            continue
+        if node.data == "attribute":
+            ks = kids(node)
+            name = _name_of(ks[0])
+            out.attrs[name] = Attr(name, ks[-1], _line(node))
+        elif node.data == "block":
+            names: list[str] = []
+            inner = None
+            for c in node.children:
+                if isinstance(c, Tree) and c.data == "body":
+                    inner = c
+                    break
+                if isinstance(c, Tree) and c.data in ("identifier", "keyword", "literal_value", "string"):
+                    names.append(_name_of(c))
+            out.blocks.append(Block(names[0], names[1:], _body(inner, file) if inner is not None else Body(),
+                                    file, _line(node)))
+    return out
+
+
+_PARSER: list[Any] = []
+
+
+def _parser_cache() -> str | bool:
+    """A private file for Lark's parse-table cache: under the user's cache directory (mode 0700), never the
+    shared temporary directory (Lark unpickles its cache), and apart from python-hcl2's own cache, which is
+    keyed on different options. False (build the tables each run) when no such directory can be made."""
+    import lark
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "posture"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if base.stat().st_uid != os.getuid() or not os.access(base, os.W_OK):
+            return False
+    except (OSError, RuntimeError, AttributeError):
+        return False
+    return str(base / f"hcl2-{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+
+
+def parse_hcl(text: str) -> Tree:
+    """Parse HCL text into python-hcl2's Lark tree (the grammar is loaded once per process).
+
+    python-hcl2's grammar and post-lexer, without ``propagate_positions``: copying positions into every tree
+    node cost ~40% of parse time, and the only lines posture needs (blocks, attributes) are read from the
+    tokens (:func:`_line`).
+    """
+    if not _PARSER:
+        import hcl2.parser
+        from hcl2.postlexer import PostLexer
+        from lark import Lark
+
+        _PARSER.append(Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, parser="lalr", postlex=PostLexer(),
+                                 propagate_positions=False, cache=_parser_cache()))
+    return _PARSER[0].parse(text + "\n")
+
+
+def _line(node: Tree) -> int:
+    """The line a subtree starts on: that of its first token."""
+    while isinstance(node, Tree):
+        if not node.children:
+            return 0
+        node = node.children[0]
+    return int(getattr(node, "line", 0) or 0)
+
+
+_IGNORE_RE = re.compile(r"(?:#|//)\s*posture:ignore\b(.*)$")
+_UNTIL_RE = re.compile(r"\[?\s*until:\s*(\S+?)\s*\]?\s*$")
+
+
+@dataclass
+class ParsedFile:
+    rel: str
+    body: Body
+    ignores: dict[int, list[dict[str, Any]]]  # line -> suppressions written on that line
+    comment_lines: frozenset[int]
+
+
+def _ignores(text: str, rel: str) -> tuple[dict[int, list[dict[str, Any]]], frozenset[int]]:
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    comments = set()
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(("#", "//", "/*", "*")):
+            comments.add(n)
+        item = _ignore(line, rel, n)
+        if item:
+            found[n].append(item)
+    return dict(found), frozenset(comments)
+
+
+def _ignore(comment: str, rel: str, n: int) -> dict[str, Any] | None:
+    """The suppression a ``posture:ignore RULE reason [until: YYYY-MM-DD]`` comment at ``rel:n`` writes."""
+    m = _IGNORE_RE.search(comment)
+    if not m:
+        return None
+    words = m.group(1).strip()
+    until = None
+    um = _UNTIL_RE.search(words)
+    if um:
+        until = um.group(1)
+        words = words[: um.start()].strip()
+    rule_id, _, reason = words.partition(" ")
+    reason = reason.strip().lstrip("-—:").strip()
+    if not rule_id:
+        raise InputError("posture:ignore needs a rule id and a reason", where=f"{rel}:{n}")
+    if not reason:
+        raise InputError(f"posture:ignore {rule_id} has no reason (write why it is accepted)", where=f"{rel}:{n}")
+    if until is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", until):
+        raise InputError(f"posture:ignore {rule_id}: until must be YYYY-MM-DD, got {until!r}", where=f"{rel}:{n}")
+    return {"rule": rule_id, "reason": reason, "expires": until, "file": rel, "line": n}

@@ -1,0 +1,148 @@
+"""Module directories of a Terraform workspace: the files, variables, locals and module calls of each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posture.errors import InputError
+from posture.model import Gap
+from posture.providers.terraform.hcl_syntax import Attr, Block, ParsedFile, _body, _ignore, _ignores, parse_hcl
+from posture.providers.terraform.locate import config_files
+
+
+# ----------------------------------------------------------------------------------------------------------
+# module directories
+# ----------------------------------------------------------------------------------------------------------
+@dataclass
+class ModuleDir:
+    """The declarations of one module (all ``.tf`` files of a directory, or a registry module's text)."""
+
+    key: str  # absolute directory, or "registry:<source>"
+    dir: Path | None
+    files: list[ParsedFile]
+    gaps: list[Gap]
+    synthetic: bool = False
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attr] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    resources: list[Block] = field(default_factory=list)
+    calls: list[Block] = field(default_factory=list)
+    providers: list[Block] = field(default_factory=list)
+    ignores: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    comment_lines: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def index(self) -> None:
+        for pf in self.files:
+            self.comment_lines[pf.rel] = pf.comment_lines
+            for line, items in pf.ignores.items():
+                self.ignores[(pf.rel, line)] = items
+            for b in pf.body.blocks:
+                if b.type == "variable" and b.labels:
+                    self.variables[b.labels[0]] = b
+                elif b.type == "locals":
+                    self.locals.update(b.body.attrs)
+                elif b.type == "output" and b.labels:
+                    self.outputs[b.labels[0]] = b
+                elif b.type in ("resource", "data") and len(b.labels) >= 2:
+                    self.resources.append(b)
+                elif b.type == "module" and b.labels:
+                    self.calls.append(b)
+                elif b.type == "provider" and b.labels:
+                    self.providers.append(b)
+
+    def suppressions_for(self, block: Block) -> list[dict[str, Any]]:
+        """``posture:ignore`` comments on the block's first line or in the comment lines right above it."""
+        out = list(self.ignores.get((block.file, block.line), ()))
+        comments = self.comment_lines.get(block.file, frozenset())
+        line = block.line - 1
+        while line in comments:
+            out.extend(self.ignores.get((block.file, line), ()))
+            line -= 1
+        return out
+
+
+def _skip_file(msg: str, where: str, code: str, gaps: list[Gap], strict: bool) -> None:
+    """A file that does not parse: an InputError when ``strict``, else a gap and the file is skipped."""
+    if strict:
+        raise InputError(msg, where=where) from None  # called while handling the parse error
+    gaps.append(Gap("terraform", f"{where}: {msg}; file skipped", code=code, target=where))
+
+
+class Workspace:
+    """Parses files once and caches module directories by path."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.dirs: dict[str, ModuleDir] = {}
+
+    def rel(self, p: Path) -> str:
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def parse_file(self, path: Path, gaps: list[Gap], strict: bool = False) -> ParsedFile | None:
+        rel = self.rel(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            if strict:
+                raise InputError(f"cannot read: {reason}", where=rel) from None
+            gaps.append(Gap("terraform", f"cannot read {rel}: {reason}", code="unreadable_file", target=rel))
+            return None
+        if path.name.endswith(".tf.json"):
+            return self._parse_json(text, rel, gaps, strict)
+        try:
+            tree = parse_hcl(text)
+        except Exception as exc:  # lark raises several exception types for bad input
+            line = getattr(exc, "line", None)
+            col = getattr(exc, "column", None)
+            msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
+            return None
+        ignores, comments = _ignores(text, rel)
+        return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
+
+    @staticmethod
+    def _parse_json(text: str, rel: str, gaps: list[Gap], strict: bool) -> ParsedFile | None:
+        from posture.providers.terraform.hcl_json import JsonConfigError, parse_tf_json
+
+        try:
+            body, comments = parse_tf_json(text, rel)
+        except (JsonConfigError, RecursionError) as exc:
+            line = getattr(exc, "line", 0)
+            msg = str(exc) if isinstance(exc, JsonConfigError) else "JSON nests too deeply"
+            _skip_file(msg, f"{rel}:{line}" if line else rel, "tf_json_parse_error", gaps, strict)
+            return None
+        ignores: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for line, comment in comments:
+            item = _ignore(f"// {comment}", rel, line)
+            if item:
+                ignores[line].append(item)
+        return ParsedFile(rel, body, dict(ignores), frozenset())
+
+    def module_dir(self, directory: Path, only: Sequence[Path] | None = None, strict: bool = False) -> ModuleDir:
+        key = str(directory.resolve()) + ("|" + "|".join(map(str, only)) if only else "")
+        if key in self.dirs:
+            return self.dirs[key]
+        gaps: list[Gap] = []
+        files = list(only) if only else config_files(directory)
+        parsed = [pf for f in files if (pf := self.parse_file(f, gaps, strict)) is not None]
+        md = ModuleDir(key, directory.resolve(), parsed, gaps)
+        md.index()
+        self.dirs[key] = md
+        return md
+
+    def registry_module(self, source: str, text: str) -> ModuleDir:
+        key = f"registry:{source}"
+        if key not in self.dirs:
+            pf = ParsedFile(key, _body(parse_hcl(text).children[0], key), {}, frozenset())
+            md = ModuleDir(key, None, [pf], [], synthetic=True)
+            md.index()
+            self.dirs[key] = md
+        return self.dirs[key]

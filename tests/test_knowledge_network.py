@@ -1,0 +1,57 @@
+"""knowledge/network_defaults.yaml and audit_logs.yaml: one copy of each network fact, read alike by the plan
+and live sources of a cloud."""
+
+from __future__ import annotations
+
+import pytest
+
+from posture.knowledge import network
+from posture.knowledge.audit import AZURE_ACTIVITY_LOG_CATEGORIES, required_log_types
+from posture.providers.aws.facts.nacl import FINAL_RULE_NUMBER, nacl_final_rules
+from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
+from posture.providers.azure.network import nsg_rule
+from posture.providers.azure.terraform.network import _default_rules
+from posture.providers.gcp.facts.firewall import implied_firewall_rules
+
+
+def _essence(rules):
+    return sorted((r["direction"], r["action"], r["priority"], tuple(r["peers"])) for r in rules)
+
+
+def test_azure_default_nsg_rules_read_alike_from_a_plan_and_from_arm():
+    live = [nsg_rule(r, implied=True) for r in DEFAULT_SECURITY_RULES]
+    plan = _default_rules()
+    assert _essence(live) == _essence(plan)
+    assert len(plan) == 6 and all(r["implied"] for r in plan + live)
+    assert {r["name"] for r in live} == {r["name"] for r in plan}
+
+
+def test_implied_rules_come_fresh_from_the_table():
+    first = implied_firewall_rules()
+    first[0]["peers"].append("10.0.0.0/8")
+    assert implied_firewall_rules()[0]["peers"] == ["0.0.0.0/0", "::/0"]
+    assert [r["direction"] for r in nacl_final_rules()] == ["ingress", "egress"]
+    assert {r["priority"] for r in nacl_final_rules()} == {FINAL_RULE_NUMBER} == {32767}
+    with pytest.raises(KeyError):
+        network.rules("no_such_rules")
+
+
+@pytest.mark.parametrize(("spelling", "name"), [("6", "tcp"), ("17", "udp"), ("58", "icmpv6"), ("132", "sctp"),
+                                                ("-1", "all"), ("ipv6-icmp", "icmpv6"), ("tcp", "tcp"), ("47", "47")])
+def test_protocol_numbers_and_aliases(spelling, name):
+    assert network.protocol_name(spelling) == name
+
+
+def test_provider_prefixes_internet_peers_and_reachability_defaults():
+    assert network.terraform_provider("azurerm_subnet") == "azure"
+    assert network.terraform_provider("google_compute_network") == "gcp"
+    assert network.terraform_provider("kubernetes_pod") is None
+    assert {"0.0.0.0/0", "::/0", "*", "internet", "any"} == network.INTERNET_PEERS
+    assert network.reachability_default("azure", "no_instance_firewall", "deny") == "allow"
+    assert network.reachability_default("aws", "route_without_table", "always") == "default_network_only"
+    assert network.reachability_default("oci", "route_without_table", "always") == "always"
+
+
+def test_audit_log_types():
+    assert required_log_types()["gcp"] == ["ADMIN_READ", "DATA_READ", "DATA_WRITE"]
+    assert set(required_log_types()["azure"]) <= set(AZURE_ACTIVITY_LOG_CATEGORIES)
