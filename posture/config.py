@@ -151,12 +151,9 @@ def find_config(start: Path) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read configuration: {e.strerror}", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("cannot read configuration: not UTF-8 text", where=str(path)) from None
+    from posture.inputs import read_text
+
+    return read_text(path, "config", "configuration")
 
 
 def read_config(path: Path) -> tuple[ScanConfig, dict[str, int]]:
@@ -193,20 +190,10 @@ def _at(path: Path, line: int | None) -> str:
 
 
 def _yaml_doc(path: Path, text: str) -> tuple[Any, dict[str, int]]:
-    import yaml
+    from posture.inputs import parse_yaml
 
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(e, 'problem', e)}",
-                         where=_at(path, mark.line + 1 if mark else None)) from None
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for k, _ in node.value:
-            lines[str(k.value)] = k.start_mark.line + 1
-    return raw, lines
+    raw = parse_yaml(text, str(path))  # the one strict reader of user files (posture/inputs.py)
+    return raw, dict(getattr(raw, "key_lines", None) or {})
 
 
 def _toml_table(path: Path, text: str) -> tuple[Any, dict[str, int]]:
