@@ -33,9 +33,12 @@ from posture.version import __version__
 # The probe loads on first use (PEP 562); the live scans import their SDKs only when they run.
 _LAZY = {
     "probe_tls": "posture.tls",
+    "verify_statement": "posture.statement",
+    "StatementReport": "posture.statement",
 }
 
 if TYPE_CHECKING:
+    from posture.statement import StatementReport, verify_statement
     from posture.tls import probe_tls
 
 
@@ -62,6 +65,7 @@ __all__ = [
     "Location",
     "Resource",
     "Severity",
+    "StatementReport",
     "__version__",
     "evaluate",
     "load_snapshot",
@@ -73,4 +77,5 @@ __all__ = [
     "scan_inventory",
     "scan_snapshot",
     "scan_terraform",
+    "verify_statement",
 ]

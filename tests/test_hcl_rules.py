@@ -27,7 +27,7 @@ CASES = {
     "seg1": "POSTURE-SEG-001", "seg2": "POSTURE-SEG-002", "seg3": "POSTURE-SEG-003", "seg4": "POSTURE-SEG-004",
     "seg5": "POSTURE-SEG-005",
 }
-# Rules Terraform cannot exercise: account/identity state that only live sources see (IAM-001..003,
+# Rules Terraform cannot exercise: account/identity state that only live sources see (IAM-001..004,
 # KEY-003, KEY-005/006, LOG-006), a policy file (SEG-100),
 # GCP/Azure audit configuration (LOG-005) and ENC-002 (no Terraform-configurable non-AES-256 store).
 ONLY_BAD = {"enc4"}  # an account-wide setting: one per configuration

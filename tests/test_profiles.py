@@ -95,3 +95,14 @@ def test_every_collector_service_maps_to_the_kinds_it_describes():
 
     services = set(AWS) | set(AZURE) | {service for service, _ in GCP.values()}
     assert services <= set(SERVICE_KINDS), services - set(SERVICE_KINDS)
+
+
+def test_a_claim_with_an_unknown_topic_is_an_input_error(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("profile: x\ntitle: t\nclaims:\n  - id: a\n    text: t\n    topic: encryption-at-rets\n")
+    with pytest.raises(InputError, match=r"claim 'a': unknown claim topic 'encryption-at-rets' \(did you mean "
+                                         r"'encryption-at-rest'"):
+        verify(bad, [ESTATE])
+    bad.write_text("profile: x\ntitle: t\nclaims:\n  - id: a\n    text: t\n")
+    with pytest.raises(InputError, match="needs rules, a topic"):
+        load_profile(bad)

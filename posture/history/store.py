@@ -34,12 +34,14 @@ def rules_version(result: ScanResult) -> str:
 
 
 def _scope(result: ScanResult) -> dict[str, Any]:
-    if "scope" in result.source:
-        return dict(result.source["scope"])
+    scope = result.source.get("scope")
+    if isinstance(scope, Mapping):
+        return dict(scope)
     res = list(result.graph.resources())
     return {"providers": sorted({r.provider for r in res if r.provider}),
             "accounts": sorted({r.account for r in res if r.account}),
-            "regions": sorted({r.region for r in res if r.region})}
+            "regions": sorted({r.region for r in res if r.region}),
+            **({"name": scope} if isinstance(scope, str) and scope else {})}
 
 
 def _dumps(value: Any) -> str:

@@ -5,10 +5,16 @@ The HTML report renders it when given as ``options["profile"]`` or carried by th
 ``result.source["profile"]``, either as the ``ProfileReport`` itself or as its ``to_dict()``::
 
     {"profile": "acme", "title": "Acme security statement", "statement": "The text as published.",
+     "providers": ["aws"], "targets": ["plan.json"], "verdict": "does not hold",
      "claims": [{"id": "tls-in-transit", "text": "Data in transit uses TLS 1.2 or higher.",
+                 "topic": "encryption-in-transit",
                  "verdict": "does not hold",   # holds | does not hold | cannot be verified
                  "reasons": ["2 listener(s) accept TLS 1.0"],
+                 "rules": ["POSTURE-TLS-001@tls-in-transit", "POSTURE-TLS-003"],
                  "findings": [{"rule_id": "POSTURE-TLS-001", "fingerprint": "...", ...}]}]}
+
+A statement read from its own words (``posture verify --statement``) has its own auditor page
+(:mod:`posture.statement.render`), which shows the statement itself with each claim highlighted.
 """
 
 from __future__ import annotations

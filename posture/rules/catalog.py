@@ -37,13 +37,13 @@ def _python_rules() -> Iterable[tuple[Rule, str]]:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """YAML rule files under ``directory`` (recursively), excluding statement profiles."""
+    """YAML rule files under ``directory`` (recursively), excluding statement profiles and claim catalogues."""
     if not directory.is_dir():
         raise InputError("rule directory does not exist", where=str(directory))
     return sorted(
         p
         for p in directory.rglob("*")
-        if p.suffix in (".yaml", ".yml") and "profiles" not in p.relative_to(directory).parts
+        if p.suffix in (".yaml", ".yml") and not {"profiles", "claims"} & set(p.relative_to(directory).parts)
     )
 
 
