@@ -452,6 +452,8 @@ GAP_CLASSES: Mapping[str, GapClass] = {
     "not_tls": GapClass.INPUT_NOT_READ,
     "tls_handshake_timeout": GapClass.INPUT_NOT_READ,
     "tls_handshake_failed": GapClass.INPUT_NOT_READ,
+    # --from-graph: a listener the graph gives no public address or name for (nothing to probe, nothing refused)
+    "no_public_address": GapClass.VALUE_UNKNOWN,
 }
 """Every gap code posture emits, by class (a test walks the code base for codes missing here). Codes that come
 from a cloud API (AccessDenied, AuthorizationFailed, 403, Throttling ...) are not listed: an unlisted code is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from posture.cli import main
 from posture.discovery.external import external_scan
 from posture.discovery.portscan import _tunnels, port_ranges, top_ports
 from posture.discovery.scope import scope_from_dict
+from posture.errors import InputError
 from posture.model import Edge, Inventory, Resource
 from posture.tls import ProbeOptions, probe_tls
 from tests.tls_servers import BannerServer, CertFactory, OpenSSLServer, RecordingServer, require_binary
@@ -82,7 +84,11 @@ def test_service_detection_flags_known_weak_versions(estate):
     result = external_scan(scope)
     endpoint = result.graph.resource(f"tcp://127.0.0.1:{servers['ssh'].port}")
     assert endpoint.get("service.product") == "OpenSSH" and endpoint.get("service.version") == "5.3"
-    assert [f.rule_id for f in result.findings if f.resource.id == endpoint.id] == ["POSTURE-PROBE-010"]
+    assert sorted(f.rule_id for f in result.findings if f.resource.id == endpoint.id) == [
+        "POSTURE-PROBE-010", "POSTURE-PROBE-020"]
+    # Without an inventory the open port is still an (info) observation, naming what answered.
+    [seen] = [f for f in result.findings if f.rule_id == "POSTURE-PROBE-020"]
+    assert seen.severity.value == "info" and "OpenSSH 5.3" in seen.message
 
 
 def test_dry_run_prints_the_plan_and_touches_nothing(estate, tmp_path, capsys):
@@ -138,3 +144,61 @@ def test_drift_between_configured_listener_and_observed_endpoint(estate):
     # The shared TLS rule judges the configured listener and the observed endpoint alike.
     tls001 = {f.resource.id for f in result.findings if f.rule_id == "POSTURE-TLS-001"}
     assert tls001 == {endpoint_id}
+    # The listener's own port is expected: no "cannot verify port" on listeners.
+    assert not [f for f in result.findings if f.rule_id == "POSTURE-PROBE-009"]
+
+
+def test_external_scan_with_a_snapshot_reports_drift_on_the_listener(estate, tmp_path, capsys):
+    """The quarterly scan closes the loop: observed port -> the listener configuring it -> PROBE-008 there;
+    the load balancer's security group (reached through the listener) judges the other open ports."""
+    from posture.api import save_snapshot
+
+    certs, servers = estate
+    tls_port, ssh_port = servers["tls"].port, servers["ssh"].port
+    rules = [{"direction": "ingress", "action": "allow", "protocol": "tcp", "ports": [[tls_port, tls_port]],
+              "peers": ["0.0.0.0/0"], "priority": None}]
+    inv = Inventory(
+        (Resource("aws_lb.web", "load_balancer", "aws_lb", "aws", name="web",
+                  attrs={"scheme": "internet-facing", "public_ips": ["127.0.0.1"]}),
+         Resource("aws_lb_listener.https", "listener", "aws_lb_listener", "aws", name="https",
+                  attrs={"protocol": "https", "port": tls_port, "load_balancer": "aws_lb.web",
+                         "tls": {"policy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "min_version": "1.2",
+                                 "versions": ["1.2", "1.3"]}}),
+         Resource("aws_security_group.lb", "firewall", "aws_security_group", "aws", name="lb",
+                  attrs={"rules": rules})),
+        (Edge("aws_lb_listener.https", "aws_lb.web", "attached_to"),
+         Edge("aws_lb.web", "aws_security_group.lb", "protected_by")),
+    )
+    snapshot = tmp_path / "estate.jsonl"
+    save_snapshot(inv, snapshot)
+    scope = tmp_path / "scope.yaml"
+    scope.write_text(f"allow: {{cidrs: [127.0.0.1/32]}}\nports: {{top: 0, include: [{tls_port}, {ssh_port}]}}\n"
+                     "limits: {rate: 1000, concurrency: 4, per_server: 4, connect_timeout: 2, target_timeout: 20}\n")
+    code = main(["external", "--scope", str(scope), "--snapshot", str(snapshot), "--checks", "versions",
+                 "--format", "json", "--quiet"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    by_rule = {}
+    for f in doc["findings"]:
+        by_rule.setdefault(f["rule_id"], []).append(f["resource"]["id"])
+    assert by_rule["POSTURE-PROBE-008"] == ["aws_lb_listener.https"]
+    assert by_rule["POSTURE-PROBE-009"] == [f"tcp://127.0.0.1:{ssh_port}"]  # the LB's group opens only TLS
+    assert not any("cannot verify" in f["message"] for f in doc["findings"])
+    assert "POSTURE-PROBE-020" not in by_rule  # the inventory knows the address
+
+
+def test_from_graph_explains_listeners_without_a_public_address(estate):
+    _, servers = estate
+    inv = Inventory(
+        (Resource("aws_lb.web", "load_balancer", "aws_lb", "aws", name="web", attrs={"scheme": "internet-facing"}),
+         Resource("aws_lb_listener.https", "listener", "aws_lb_listener", "aws", name="https",
+                  attrs={"protocol": "https", "port": 443, "load_balancer": "aws_lb.web"})),
+        (Edge("aws_lb_listener.https", "aws_lb.web", "attached_to"),),
+    )
+    scope = scope_from_dict({"allow": {"cidrs": ["127.0.0.1/32"]}, "limits": LIMITS})
+    result = probe_tls([servers["tls"].target], inventory=inv, from_graph=True, scope=scope,
+                       options=ProbeOptions(checks=frozenset({"versions"}), connect_timeout=2))
+    [gap] = [g for g in result.gaps if g.code == "no_public_address"]
+    assert gap.target == "aws_lb_listener.https" and "no public IP address or DNS name" in gap.reason
+    with pytest.raises(InputError, match=r"aws_lb_listener\.https: TLS listener on port 443 not probed"):
+        probe_tls(inventory=inv, from_graph=True, scope=scope)

@@ -24,11 +24,14 @@ def _source_args(p: argparse.ArgumentParser) -> None:
 
 
 def _probe_args(p: argparse.ArgumentParser) -> None:
-    from posture.tls.sslyze_probe import CHECKS
+    from posture.tls.sslyze_probe import CHECKS, MOZILLA_PROFILES
 
     p.add_argument("--ca-file", metavar="PEM", help="also trust these CA certificates (PEM)")
     p.add_argument("--checks", metavar="LIST", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
                    help=f"comma-separated subset of: {', '.join(CHECKS)} (default: all)")
+    p.add_argument("--mozilla-profile", default="intermediate", metavar="PROFILE",
+                   help=f"Mozilla TLS profile the endpoints are held to: {', '.join(MOZILLA_PROFILES)} "
+                   "(default intermediate)")
 
 
 def _inventory(args: argparse.Namespace) -> Inventory | None:
@@ -54,7 +57,10 @@ def _tls_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-timeout", type=float, default=120.0, metavar="S",
                    help="give up on one target after S seconds (default 120)")
     p.add_argument("--concurrency", type=int, default=10, metavar="N", help="targets at once (default 10)")
-    p.add_argument("--per-server", type=int, default=5, metavar="N", help="connections per server (default 5)")
+    p.add_argument("--per-server", type=int, default=5, metavar="N",
+                   help="connections to one host address, all its ports together (default 5)")
+    p.add_argument("--per-target", type=int, default=5, metavar="N",
+                   help="connections to one address:port (default 5, never more than --per-server)")
 
 
 def _tls_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
@@ -71,9 +77,10 @@ def _tls_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
         ca = Path(args.ca_file) if args.ca_file else None
         opts = ProbeOptions(checks=frozenset(args.checks or CHECKS), ca_file=ca,
                             connect_timeout=args.timeout, target_timeout=args.target_timeout,
-                            concurrency=max(1, args.concurrency), per_server=max(1, args.per_server))
+                            concurrency=max(1, args.concurrency), per_server=max(1, args.per_server),
+                            per_target=max(1, args.per_target), mozilla_profile=args.mozilla_profile)
     except ValueError as e:
-        raise InputError(str(e), where="--checks") from None
+        raise InputError(str(e), where="--mozilla-profile" if "Mozilla" in str(e) else "--checks") from None
     return probe_tls(args.targets, scope=args.scope, inventory=inventory, from_graph=args.from_graph, options=opts,
                      progress=None if not args.quiet else False, **options)
 
@@ -91,8 +98,8 @@ def _external_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResu
     from posture.discovery.external import external_scan
 
     return external_scan(args.scope, inventory=_inventory(args), service_detection=args.service_detection,
-                         checks=args.checks, ca_file=args.ca_file, progress=None if not args.quiet else False,
-                         **options)
+                         checks=args.checks, ca_file=args.ca_file, mozilla_profile=args.mozilla_profile,
+                         progress=None if not args.quiet else False, **options)
 
 
 def _cmd_external(args: argparse.Namespace) -> int:

@@ -23,8 +23,9 @@ from posture.errors import InputError
 from posture.model import Edge, Inventory, freeze
 from posture.result import ScanResult
 from posture.tls import endpoint_resource, outcomes_to_inventory, probe_meta
+from posture.tls.budget import AddressBudget
 from posture.tls.sslyze_probe import CHECKS, ProbeOptions, probe, sniff
-from posture.tls.targets import Planned, Refused, Target, graph_targets
+from posture.tls.targets import Planned, Refused, Target, graph_targets, strings
 
 MAX_ADDRESSES = 65_536
 
@@ -121,6 +122,7 @@ def plan_external(
     checks: Iterable[str] | None = None,
     ca_file: str | os.PathLike[str] | None = None,
     resolver: Resolver = resolve_host,
+    mozilla_profile: str = "intermediate",
 ) -> ExternalPlan:
     """Decide what to touch. Sends nothing (host names are resolved through ``resolver``)."""
     from pathlib import Path
@@ -151,23 +153,32 @@ def plan_external(
         options = ProbeOptions(checks=frozenset(checks) if checks else frozenset(CHECKS),
                                ca_file=Path(ca_file) if ca_file else None, connect_timeout=lim.connect_timeout,
                                retries=lim.retries, target_timeout=lim.target_timeout, concurrency=lim.concurrency,
-                               per_server=lim.per_server, rate=lim.rate)
+                               per_server=lim.per_server, rate=lim.rate, mozilla_profile=mozilla_profile)
     except ValueError as e:
-        raise InputError(str(e), where="--checks") from None
+        raise InputError(str(e), where="--mozilla-profile" if "Mozilla" in str(e) else "--checks") from None
     args = nmap_arguments(rate=lim.rate, service_detection=sv, host_timeout=lim.target_timeout * 10)
     return ExternalPlan(scope, {a: tuple(n) for a, n in addresses.items()}, tuple(sorted(ports)), tuple(args),
                         tuple(refused), options)
 
 
-def _tls_ports(open_ports: Sequence[OpenPort], options: ProbeOptions) -> list[OpenPort]:
-    """Open ports that speak TLS: nmap's version detection when it ran, else one ClientHello each."""
-    def speaks_tls(o: OpenPort) -> bool:
+def _sniff_all(open_ports: Sequence[OpenPort], options: ProbeOptions) -> dict[tuple[str, int], str]:
+    """(address, port) -> what answered: ``tls``, or the class of the answer (``ssh``, ``http``, ``silent``...).
+
+    nmap's version detection decides when it ran; otherwise one ClientHello per port, within the
+    per-address connection budget.
+    """
+    budget = AddressBudget(options.per_server)
+
+    def answer(o: OpenPort) -> str:
         hint = o.tls_hint
-        return hint if hint is not None else not sniff(o.address, o.port, options.connect_timeout)[0]
+        if hint is not None:
+            return "tls" if hint else (o.service.get("name") or "other")
+        with budget.take(o.address):
+            return sniff(o.address, o.port, options.connect_timeout)[2]
 
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        verdicts = list(pool.map(speaks_tls, open_ports))
-    return [o for o, ok in zip(open_ports, verdicts, strict=True) if ok]
+        answers = list(pool.map(answer, open_ports))
+    return {(o.address, o.port): a for o, a in zip(open_ports, answers, strict=True)}
 
 
 def _holders(inventory: Inventory | None) -> dict[str, list[str]]:
@@ -183,6 +194,33 @@ def _holders(inventory: Inventory | None) -> dict[str, list[str]]:
     return out
 
 
+def _configured_ports(inventory: Inventory | None) -> dict[tuple[str, int], list[str]]:
+    """(public address or DNS name, port) -> ids of the listeners that configure that port.
+
+    A listener is reached on the public IPs and DNS name of its load balancer (``load_balancer`` or its
+    ``attached_to`` edge); this is what lets the external scan judge drift (POSTURE-PROBE-008) on the
+    listener whose policy says what the port should accept.
+    """
+    if inventory is None:
+        return {}
+    from posture.engine import graph_from_inventory
+
+    graph, _ = graph_from_inventory(inventory, enrich=False)
+    out: dict[tuple[str, int], list[str]] = {}
+    for listener in graph.by_kind("listener"):
+        port = listener.get("port")
+        if not isinstance(port, int):
+            continue
+        lb = graph.resource(str(listener.get("load_balancer") or "")) or next(
+            iter(graph.neighbours(listener.id, "attached_to")), None)
+        holder = lb if lb is not None else listener
+        for host in strings(holder.get("public_ips")) + strings(holder.get("dns_name")):
+            parsed = parse_address(host)
+            key = (str(parsed) if parsed is not None else host.lower(), port)
+            out.setdefault(key, []).append(listener.id)
+    return out
+
+
 def external_scan(
     scope: Scope | str | os.PathLike[str],
     *,
@@ -192,6 +230,7 @@ def external_scan(
     ca_file: str | os.PathLike[str] | None = None,
     resolver: Resolver = resolve_host,
     progress: bool | None = False,
+    mozilla_profile: str = "intermediate",
     **scan_options: Any,
 ) -> ScanResult:
     """Discover open ports inside ``scope``, probe the TLS ones, compare with ``inventory``, evaluate the rules."""
@@ -202,17 +241,25 @@ def external_scan(
     scope_obj.check_window()
     nmap_binary()
     xplan = plan_external(scope_obj, inventory=inventory, service_detection=service_detection, checks=checks,
-                          ca_file=ca_file, resolver=resolver)
+                          ca_file=ca_file, resolver=resolver, mozilla_profile=mozilla_profile)
     open_ports = discover(list(xplan.addresses), list(xplan.ports), list(xplan.nmap_args))
     # nmap was only given in-scope addresses; re-check what came back anyway (scope is law).
     open_ports = [o for o in open_ports if o.address in xplan.addresses and scope_obj.address_allowed(
         o.address, o.port).allowed]
-    tls_ports = _tls_ports(open_ports, xplan.options)
+    answers = _sniff_all(open_ports, xplan.options)
+    tls_ports = [o for o in open_ports if answers[(o.address, o.port)] == "tls"]
     holders = _holders(inventory)
+    configured = _configured_ports(inventory)
+
+    def configuring(address: str, port: int) -> list[str]:
+        """The listeners configuring ``address:port`` (by address, or by a name it was reached by)."""
+        keys = [(address, port)] + [(n, port) for n in xplan.addresses.get(address) or ()]
+        return list(dict.fromkeys(lid for k in keys for lid in configured.get(k, ())))
+
     planned = []
     for o in tls_ports:
         names = xplan.addresses.get(o.address) or ()
-        owner = (holders.get(o.address) or [""])[0]
+        owner = (configuring(o.address, o.port) or holders.get(o.address) or [""])[0]
         planned.append(Planned(Target(names[0] if names else o.address, o.port, owner), o.address))
     with Progress("probing TLS", total=len(planned), enabled=progress) as bar:
         outcomes = probe(planned, xplan.options, on_done=lambda out: bar.advance(note=out.planned.label))
@@ -230,10 +277,12 @@ def external_scan(
         rid = f"tcp://{o.address if ':' not in o.address else '[' + o.address + ']'}:{o.port}"
         names = xplan.addresses.get(o.address) or ()
         p = Planned(Target(names[0] if names else o.address, o.port), o.address)
-        resources.append(endpoint_resource(p, rid, {"tls": None, "state": "open", "service": o.service or None},
-                                           native_type="tcp_port"))
+        answer = answers[(o.address, o.port)]
+        resources.append(endpoint_resource(p, rid, {"tls": None, "state": "open", "service": o.service or None,
+                                                    "answer": {"class": answer}}, native_type="tcp_port"))
     for r in resources:
-        for holder in holders.get(str(r.get("address")), []):
+        address, port = str(r.get("address")), int(r.get("port"))
+        for holder in holders.get(address, []) + configuring(address, port):
             if holder in known and not any(e.src == holder and e.dst == r.id for e in edges):
                 edges.append(Edge(holder, r.id, "observed_as"))
     base = inventory or Inventory()

@@ -14,6 +14,7 @@ Every accessor returns a fresh copy, so callers may modify what they get; unknow
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from functools import cache
 from importlib import resources
@@ -31,6 +32,7 @@ __all__ = [
     "cipher_strength",
     "classify_cipher",
     "default_tls_policy",
+    "dh_group",
     "encryption_default",
     "encryption_defaults",
     "gcp_ssl_policy",
@@ -49,7 +51,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
-    "audit_logs",
+    "audit_logs", "dh_groups",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
@@ -488,6 +490,21 @@ def cipher_strength(name: str) -> Strength:
     if strength == "strong":
         return "strong"
     return "legacy"
+
+
+def dh_group(prime: int) -> dict[str, Any]:
+    """What is known about a Diffie-Hellman prime: ``{"bits", "common", "name", "weak", "source"}``.
+
+    ``common`` is true when the prime is a published, widely shared group (``dh_groups.yaml``);
+    ``weak`` when it is shorter than the table's ``min_bits``.
+    """
+    data = _table("dh_groups")
+    raw = prime.to_bytes(max(1, (prime.bit_length() + 7) // 8), "big")
+    digest = hashlib.sha256(raw).hexdigest()
+    hit = next((g for g in data["groups"] if g["sha256"] == digest), None)
+    bits = prime.bit_length()
+    return {"bits": bits, "common": hit is not None, "name": hit["name"] if hit else None,
+            "weak": bits < int(data["min_bits"]), "source": hit["source"] if hit else data["source"]}
 
 
 # --------------------------------------------------------------------------- validation

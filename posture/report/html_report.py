@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 
 from posture.model import Category, Finding, Severity
+from posture.report.probe_section import endpoint_rows, grade_text, mozilla_text, reason_text
 from posture.report.profile import ProfileView
 from posture.report.svg import SEVERITY_COLOURS, path_svg, trend_svg
 from posture.result import ScanResult
@@ -195,6 +196,12 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     if options.get("trend"):
         body.append(_trend(options["trend"]))
     body.append(f'<h2 id="findings">Findings by resource</h2>{_resources(result)}')
+    tls_rows = endpoint_rows(result)
+    if tls_rows:
+        cells = "".join(f"<tr><td>{_e(r['endpoint'])}</td><td>{_e(grade_text(r))}</td><td>{_e(reason_text(r))}</td>"
+                        f"<td>{_e(mozilla_text(r))}</td></tr>" for r in tls_rows)
+        body.append('<h2 id="tls">TLS endpoints</h2><table><tr><th>endpoint</th><th>grade</th><th>why</th>'
+                    f"<th>Mozilla profile</th></tr>{cells}</table>")
     if result.gaps:
         rows = "".join(f"<tr><td>{_e(g.code or g.source)}</td>"
                        f"<td>{_e('/'.join(x for x in (g.account, g.region, g.service) if x))}</td>"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import Finding, GapClass, Severity
+from posture.report.probe_section import endpoint_rows, grade_text, mozilla_text, reason_text
 from posture.report.sanitize import md_code, md_text
 from posture.result import ScanResult
 
@@ -65,6 +66,11 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
                 reason = f" — {f.status}: {md_text(f.status_reason)}" if f.status != "open" else ""
                 lines.append(f"- {md_code(f.rule_id)} {md_code(f.resource.id)} {_where(f)}{reason}")
             lines += ["", "</details>"]
+    rows = endpoint_rows(result)
+    if rows:
+        lines += ["", "| TLS endpoint | Grade | Why | Mozilla profile |", "|---|---|---|---|"]
+        lines.extend(f"| {md_code(row['endpoint'])} | {grade_text(row)} | {md_text(reason_text(row))} | "
+                     f"{mozilla_text(row)} |" for row in rows[:MAX_ROWS])
     if result.gaps:
         lines += ["", f"<details><summary>⚠️ {len(result.gaps)} coverage gap(s): not checked</summary>", ""]
         for g in result.gaps[:MAX_ROWS]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import GapClass, Severity
+from posture.report.probe_section import endpoint_rows, grade_text, mozilla_text, reason_text
 from posture.report.sanitize import plain
 from posture.result import ScanResult
 
@@ -49,6 +50,11 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
         + (f"; {s['suppressed']} suppressed" if s["suppressed"] else "")
         + (f"; {s['baselined']} baselined" if s["baselined"] else "")
     )
+    rows = endpoint_rows(result)
+    if rows:
+        lines.append(f"TLS endpoints ({len(rows)}): grade, why, Mozilla profile")
+        lines.extend(plain(f"  {_clip(row['endpoint'], 60)}  {grade_text(row)}  {reason_text(row)}  "
+                           f"[{mozilla_text(row)}]") for row in rows)
     if result.gaps:
         lines.append(f"{len(result.gaps)} coverage gap(s) — these parts were NOT checked:")
         for g in result.gaps[:20]:

@@ -152,6 +152,7 @@ def rule(
     on_unknown: str = "info",
     local: bool = False,
     applies: Applies | None = None,
+    enabled: bool = True,
 ) -> Callable[[Check], Rule]:
     """Decorator turning a check function into a :class:`Rule` (the Python rule API).
 
@@ -180,6 +181,7 @@ def rule(
             fixtures=tuple(fixtures),
             origin=f"{fn.__module__}.{fn.__qualname__}",
             local=local,
+            enabled=enabled,
         )
         return Rule(meta, fn, params or {}, applies)
 

@@ -19,7 +19,7 @@ from posture.discovery.addresses import Resolver, resolve_host
 from posture.errors import InputError
 from posture.model import Edge, Gap, Inventory, Resource, freeze
 from posture.tls.sslyze_probe import CHECKS, Outcome, ProbeOptions, probe
-from posture.tls.targets import Planned, Refused, Target, graph_targets, parse_target, plan
+from posture.tls.targets import Planned, Refused, Target, graph_probe_plan, parse_target, plan
 
 if TYPE_CHECKING:  # kept out of import time: ``import posture`` stays light
     from posture.discovery.scope import Scope
@@ -93,6 +93,7 @@ def probe_tls(
     from posture.progress import Progress
 
     wanted = [t if isinstance(t, Target) else parse_target(t) for t in targets]
+    unreachable: list[tuple[str, str]] = []
     known: set[str] = set()
     if inventory is not None:
         known = {r.id for r in inventory.resources}
@@ -100,9 +101,12 @@ def probe_tls(
             if scope is None:
                 raise InputError("probing the endpoints of an inventory needs --scope (scope is law)")
             graph, _ = graph_from_inventory(inventory, enrich=False)
-            wanted.extend(graph_targets(graph))
+            found, unreachable = graph_probe_plan(graph)
+            wanted.extend(found)
     if not wanted:
-        raise InputError("no targets: give HOST:PORT or URLs, or --from-graph with a source")
+        why = "; ".join(f"{rid}: {reason}" for rid, reason in unreachable[:5])
+        raise InputError("no targets: give HOST:PORT or URLs, or --from-graph with a source"
+                         + (f" (the inventory's TLS listeners have nothing to probe: {why})" if why else ""))
     if scope is None:
         scope_obj = explicit_scope([t.host for t in wanted], [t.port for t in wanted], resolver)
     else:
@@ -113,6 +117,8 @@ def probe_tls(
     with Progress("probing TLS", total=len(planned), enabled=progress) as bar:
         outcomes = probe(planned, opts, on_done=lambda o: bar.advance(note=o.planned.label))
     observed = outcomes_to_inventory(outcomes, refused, known)
+    observed = Inventory(observed.resources, observed.edges, observed.gaps + tuple(
+        Gap("probe", reason, "no_public_address", service="tls", target=rid) for rid, reason in unreachable))
     merged = (inventory or Inventory()).merge(observed)
     meta = dict(merged.meta)
     meta["probe"] = probe_meta(planned, refused, outcomes)

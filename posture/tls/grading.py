@@ -48,6 +48,11 @@ def _sig(t: Mapping[str, Any]) -> str:
     return str(_cert(t, "signature_algorithm") or "").lower()
 
 
+def _dh_bits(t: Mapping[str, Any]) -> int | None:
+    bits = t.get("dh_min_bits")
+    return bits if isinstance(bits, int) else None
+
+
 def _below_12(t: Mapping[str, Any]) -> bool:
     v = _versions(t)
     return bool(v) and "1.2" not in v and "1.3" not in v
@@ -76,13 +81,30 @@ CAPS: tuple[tuple[str, str, str, Check], ...] = (
      lambda t: _cert(t, "key_algorithm") == "EC" and (_cert(t, "key_bits") or 256) < 256),
     ("sha1_signature", "B", "certificate signed with SHA-1", lambda t: "sha1" in _sig(t)),
     ("no_forward_secrecy", "B", "no forward-secret key exchange", lambda t: t.get("forward_secrecy") is False),
+    ("dh_lt_1024", "F", "Diffie-Hellman group shorter than 1024 bits", lambda t: (_dh_bits(t) or 4096) < 1024),
+    ("dh_lt_2048", "B", "Diffie-Hellman group shorter than 2048 bits (Logjam)", lambda t: (_dh_bits(t) or 4096) < 2048),
     ("no_fallback_scsv", "A", "TLS_FALLBACK_SCSV not supported (downgrade protection)",
      lambda t: t.get("fallback_scsv") is False and len(_versions(t)) > 1),
 )
 """Grade caps, in order of severity. Every cap that holds lowers the grade to at most its letter."""
 
-TRUST: tuple[tuple[str, str, Check], ...] = (
-    ("untrusted", "certificate chain not trusted", lambda t: _cert(t, "trusted") is False),
+TRUST_REASONS = {"not_yet_valid": "certificate not yet valid", "expired": "certificate expired",
+                 "self_signed": "certificate self-signed", "weak_signature": "certificate signature algorithm refused",
+                 "incomplete_chain": "certificate chain incomplete", "untrusted_root": "certificate chain ends at an "
+                 "untrusted root", "invalid": "certificate chain not trusted"}
+"""Validation error class (posture/tls/certificate.py) -> the trust reason shown with a ``T`` grade."""
+
+
+def _untrusted(t: Mapping[str, Any]) -> bool:
+    return _cert(t, "trusted") is False and _cert(t, "validation_error") not in ("expired",)
+
+
+def _untrusted_reason(t: Mapping[str, Any]) -> str:
+    return TRUST_REASONS.get(str(_cert(t, "validation_error")), "certificate chain not trusted")
+
+
+TRUST: tuple[tuple[str, str | Callable[[Mapping[str, Any]], str], Check], ...] = (
+    ("untrusted", _untrusted_reason, _untrusted),
     ("expired", "certificate expired", lambda t: _cert(t, "expired") is True),
     ("hostname_mismatch", "certificate does not match the host name", lambda t: _cert(t, "hostname_match") is False),
 )
@@ -114,7 +136,7 @@ def grade(tls: Mapping[str, Any]) -> Grade:
                 letter = cap
     if letter == "A" and not reasons and _hsts_ok(tls):
         letter = "A+"
-    trust = [reason for _id, reason, holds in TRUST if holds(tls)]
+    trust = [reason(tls) if callable(reason) else reason for _id, reason, holds in TRUST if holds(tls)]
     if trust:
         return Grade("T", tuple(trust + reasons), letter)
     return Grade(letter, tuple(reasons))

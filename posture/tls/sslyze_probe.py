@@ -14,14 +14,16 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from posture.model import UNKNOWN
+from posture.tls.budget import AddressBudget
+from posture.tls.certificate import diagnose
 from posture.tls.grading import grade
 from posture.tls.targets import Planned
+from posture.tls.versions import enumerate_versions
 
 CHECKS: dict[str, tuple[str, ...]] = {
     "versions": ("ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_cipher_suites",
@@ -52,13 +54,26 @@ class ProbeOptions:
     retries: int = 1
     target_timeout: float = 120.0
     concurrency: int = 10
-    per_server: int = 5
+    per_server: int = 5  # connections to one host address, shared by all its ports
     rate: float = 100.0  # new targets per second
+    per_target: int = 5  # connections to one address:port (never more than per_server)
+    mozilla_profile: str = "intermediate"
+    version_precheck: bool = True  # one handshake per version before enumerating its suites
+    elimination: bool = True  # enumerate accepted suites by elimination (needs version_precheck)
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown check(s) {sorted(unknown)}; known: {', '.join(CHECKS)}")
+        if self.mozilla_profile not in MOZILLA_PROFILES:
+            raise ValueError(f"unknown Mozilla profile {self.mozilla_profile!r}; known: {', '.join(MOZILLA_PROFILES)}")
+        if min(self.per_server, self.per_target, self.concurrency) < 1:
+            raise ValueError("concurrency, per_server and per_target must be at least 1")
+
+    @property
+    def target_connections(self) -> int:
+        """Connections one target may open at once: its own limit, within its address's budget."""
+        return min(self.per_target, self.per_server)
 
     def scan_commands(self) -> set[str]:
         groups = set(self.checks)
@@ -90,15 +105,8 @@ def _quiet_sslyze() -> None:
         pass
 
 
-def _request(p: Planned, opts: ProbeOptions) -> Any:
-    from sslyze import (
-        CertificateInfoExtraArgument,
-        ScanCommand,
-        ScanCommandsExtraArguments,
-        ServerNetworkConfiguration,
-        ServerNetworkLocation,
-        ServerScanRequest,
-    )
+def _network(p: Planned, opts: ProbeOptions) -> tuple[Any, Any]:
+    from sslyze import ServerNetworkConfiguration, ServerNetworkLocation
 
     sni = p.target.host
     location = ServerNetworkLocation(hostname=sni, port=p.target.port, ip_address=p.address)
@@ -107,7 +115,19 @@ def _request(p: Planned, opts: ProbeOptions) -> Any:
         network_timeout=opts.connect_timeout,  # type: ignore[arg-type]  # a float works as a socket timeout
         network_max_retries=opts.retries,
     )
-    commands = {ScanCommand(c) for c in opts.scan_commands()}
+    return location, network
+
+
+def _request(p: Planned, opts: ProbeOptions, command_names: set[str]) -> Any:
+    from sslyze import (
+        CertificateInfoExtraArgument,
+        ScanCommand,
+        ScanCommandsExtraArguments,
+        ServerScanRequest,
+    )
+
+    location, network = _network(p, opts)
+    commands = {ScanCommand(c) for c in command_names}
     extra = ScanCommandsExtraArguments()
     if opts.ca_file is not None and ScanCommand.CERTIFICATE_INFO in commands:
         extra = ScanCommandsExtraArguments(certificate_info=CertificateInfoExtraArgument(custom_ca_file=opts.ca_file))
@@ -134,40 +154,61 @@ def client_hello() -> bytes:
     return outgoing.read()
 
 
-def sniff(address: str, port: int, timeout: float) -> tuple[str, str]:
+BANNERS: tuple[tuple[bytes, str], ...] = (
+    (b"SSH-", "ssh"), (b"HTTP/", "http"), (b"220", "smtp/ftp greeting"), (b"+OK", "pop3"), (b"* OK", "imap"),
+    (b"RFB ", "vnc"), (b"\x00\x00\x00", "binary protocol"),
+)
+"""First bytes of an answer to a ClientHello -> the kind of service that answered (the banner class)."""
+
+
+def banner_class(first: bytes) -> str:
+    """What kind of service sent ``first`` (the first bytes of its answer)."""
+    return next((name for prefix, name in BANNERS if first.startswith(prefix)), "other")
+
+
+def sniff(address: str, port: int, timeout: float) -> tuple[str, str, str]:
     """One connection: does ``address:port`` answer a ClientHello with a TLS record?
 
-    Returns ``("", "")`` for TLS, else an error code and reason (``no_response`` for a server that
-    accepts and stays silent, ``connection_reset``, ``not_tls`` with the first bytes seen...). This
-    bounds the time lost on silent or non-TLS ports to one ``timeout`` instead of sslyze's retries.
+    Returns ``("", "", "tls")`` for TLS, else an error code, a reason and the class of what answered
+    (``silent`` for a server that accepts and stays silent, ``reset``, ``closed``, or the banner class
+    of non-TLS data: ``ssh``, ``http``...). This bounds the time lost on silent or non-TLS ports to one
+    ``timeout`` instead of sslyze's retries.
     """
     import socket
 
     try:
         with socket.create_connection((address, port), timeout=timeout) as sock:
             sock.sendall(client_hello())
-            first = sock.recv(5)
+            first = sock.recv(16)
     except TimeoutError:
-        return "no_response", f"no answer to a TLS ClientHello within {timeout:g} s"
+        return "no_response", f"no answer to a TLS ClientHello within {timeout:g} s", "silent"
     except ConnectionRefusedError:
-        return "connection_refused", "connection refused"
+        return "connection_refused", "connection refused", "refused"
     except ConnectionResetError:
-        return "connection_reset", "connection reset by the server"
+        return "connection_reset", "connection reset by the server", "reset"
     except OSError as e:
-        return "connection_failed", f"{type(e).__name__}: {e.strerror or e}"
+        return "connection_failed", f"{type(e).__name__}: {e.strerror or e}", "unreachable"
     if len(first) >= 2 and first[0] in (0x15, 0x16) and first[1] == 0x03:
-        return "", ""
+        return "", "", "tls"
     if not first:
-        return "connection_closed", "server closed the connection without answering the ClientHello"
-    return "not_tls", f"server answered a ClientHello with non-TLS data: {first[:16]!r}"
+        return "connection_closed", "server closed the connection without answering the ClientHello", "closed"
+    return "not_tls", f"server answered a ClientHello with non-TLS data: {first[:16]!r}", banner_class(first)
 
 
-def _scan(p: Planned, opts: ProbeOptions) -> Any:
+def _scan(p: Planned, opts: ProbeOptions, connections: int) -> tuple[Any, dict[str, Any]]:
+    """sslyze's result for ``p`` and the version results decided before it (refused / enumerated by elimination)."""
     from sslyze import Scanner
 
-    scanner = Scanner(per_server_concurrent_connections_limit=opts.per_server, concurrent_server_scans_limit=1)
-    scanner.queue_scans([_request(p, opts)])
-    return next(iter(scanner.get_results()))
+    commands = opts.scan_commands()
+    decided: dict[str, Any] = {}
+    if opts.version_precheck:
+        try:
+            decided = enumerate_versions(*_network(p, opts), commands, opts.elimination)
+        except Exception:  # connectivity problems are sslyze's to report, below
+            decided = {}
+    scanner = Scanner(per_server_concurrent_connections_limit=connections, concurrent_server_scans_limit=1)
+    scanner.queue_scans([_request(p, opts, commands - set(decided))])
+    return next(iter(scanner.get_results())), decided
 
 
 _ERROR_CODES = {
@@ -213,6 +254,7 @@ def probe(
         return []
     _quiet_sslyze()
     slots = threading.BoundedSemaphore(opts.concurrency)
+    budget = AddressBudget(opts.per_server)
     done: queue.Queue[Outcome] = queue.Queue()
 
     def run(p: Planned) -> None:
@@ -221,8 +263,12 @@ def probe(
 
         def scan() -> None:
             try:
-                code, reason = sniff(p.address, p.target.port, opts.connect_timeout)
-                box["result"] = (code, reason) if code else _scan(p, opts)
+                with budget.take(p.address, opts.target_connections) as connections:
+                    code, reason, _ = sniff(p.address, p.target.port, opts.connect_timeout)
+                    if code:
+                        box["refusal"] = (code, reason)
+                    else:
+                        box["result"] = _scan(p, opts, connections)
             except Exception as e:  # a bug or odd server must end this target only
                 box["error"] = e
             finally:
@@ -238,10 +284,13 @@ def probe(
         elif "error" in box:
             e = box["error"]
             out = Outcome(p, error_code="probe_error", error=f"{type(e).__name__}: {e}", seconds=elapsed)
-        elif isinstance(box["result"], tuple):
-            out = Outcome(p, error_code=box["result"][0], error=box["result"][1], seconds=elapsed)
+        elif "refusal" in box:
+            out = Outcome(p, error_code=box["refusal"][0], error=box["refusal"][1], seconds=elapsed)
         else:
-            out = _outcome(p, box["result"], opts, elapsed)
+            try:
+                out = _outcome(p, *box["result"], opts, elapsed)
+            except Exception as e:  # reading an odd result must end this target only, never hang the probe
+                out = Outcome(p, error_code="probe_error", error=f"{type(e).__name__}: {e}", seconds=elapsed)
         done.put(out)
 
     def dispatch() -> None:
@@ -268,12 +317,17 @@ def probe(
 # --------------------------------------------------------------------------- sslyze result -> attributes
 
 
-def _outcome(p: Planned, result: Any, opts: ProbeOptions, seconds: float) -> Outcome:
+def _outcome(p: Planned, result: Any, decided: dict[str, Any], opts: ProbeOptions, seconds: float) -> Outcome:
+    import dataclasses
+
     from sslyze import ScanCommandAttemptStatusEnum, ServerScanStatusEnum
 
     if result.scan_status != ServerScanStatusEnum.COMPLETED or result.scan_result is None:
         code, message = _connectivity_error(result)
         return Outcome(p, error_code=code, error=message, seconds=seconds)
+    if decided:  # versions decided before sslyze ran read as enumerated, for us and for sslyze's Mozilla checker
+        patched = dataclasses.replace(result.scan_result, **decided)
+        result = dataclasses.replace(result, scan_result=patched)
     scan = result.scan_result
     results: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -306,8 +360,8 @@ def tls_attrs(p: Planned, results: Mapping[str, Any], errors: Mapping[str, str],
     if "versions" in opts.checks or "mozilla" in opts.checks:
         tls.update(_versions(results, errors))
     if "certificate_info" in results or "certificate_info" in errors:
-        tls["certificate"] = (_certificate(p, results["certificate_info"], opts)
-                              if "certificate_info" in results else UNKNOWN)
+        deployments = results["certificate_info"].certificate_deployments if "certificate_info" in results else ()
+        tls["certificate"] = diagnose(p.target.host, deployments[0], opts.ca_file) if deployments else UNKNOWN
     simple = {
         "hsts": ("http_headers", _hsts),
         "compression": ("tls_compression", lambda r: bool(r.supports_compression)),
@@ -325,8 +379,12 @@ def tls_attrs(p: Planned, results: Mapping[str, Any], errors: Mapping[str, str],
             tls[key] = value
     if "robot" in results:
         tls["robot_result"] = results["robot"].robot_result.value.lower()
+    if "elliptic_curves" in results:
+        supported = results["elliptic_curves"].supported_curves
+        tls["curves"] = [c.name for c in supported or ()]
     if "mozilla" in opts.checks:
-        tls["mozilla"] = _mozilla(server_result) if server_result is not None else UNKNOWN
+        tls["mozilla"] = (_mozilla(server_result, opts.mozilla_profile, tls.get("ciphers"))
+                          if server_result is not None else UNKNOWN)
     g = grade(tls)
     tls["grade"], tls["grade_reasons"] = g.grade, list(g.reasons)
     if g.grade_if_trusted is not None:
@@ -340,24 +398,55 @@ def _versions(results: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str
     versions: list[str] = []
     ciphers: list[str] = []
     by_version: dict[str, list[str]] = {}
-    forward_secrecy = False
+    accepted = []
     for cmd, version in VERSION_FIELDS.items():
         r = results[cmd]
         if not r.is_tls_version_supported:
             continue
         versions.append(version)
-        names = [a.cipher_suite.name for a in r.accepted_cipher_suites]
+        suites = sorted(r.accepted_cipher_suites, key=lambda a: a.cipher_suite.name)  # deterministic order
+        names = [a.cipher_suite.name for a in suites]
         by_version[version] = names
         ciphers.extend(n for n in names if n not in ciphers)
-        forward_secrecy = forward_secrecy or version == "1.3" or any(
-            a.ephemeral_key is not None for a in r.accepted_cipher_suites)
+        accepted.extend((version, a) for a in suites)
     return {
         "versions": versions,
         "min_version": versions[0] if versions else None,
         "max_version": versions[-1] if versions else None,
         "ciphers": ciphers,
         "ciphers_by_version": by_version,
-        "forward_secrecy": forward_secrecy,
+        **key_exchange(accepted, by_version),
+    }
+
+
+def key_exchange(accepted: list[tuple[str, Any]], by_version: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Forward secrecy, the DH groups and ECDH curves seen in the accepted suites, and "CBC only"."""
+    from posture.knowledge import dh_group
+
+    fs_suites = [a.cipher_suite.name for v, a in accepted if v == "1.3" or a.ephemeral_key is not None
+                 or "_DHE_" in a.cipher_suite.name or "_ECDHE_" in a.cipher_suite.name]
+    groups: dict[int, dict[str, Any]] = {}
+    curves: list[str] = []
+    for _version, a in accepted:
+        key = a.ephemeral_key
+        if key is None:
+            continue
+        prime = getattr(key, "prime", None)
+        if prime:
+            p = int.from_bytes(bytes(prime), "big")
+            if p not in groups:
+                groups[p] = {**dh_group(p), "suites": []}
+            groups[p]["suites"].append(a.cipher_suite.name)
+        elif getattr(key, "curve_name", None) and key.curve_name not in curves:
+            curves.append(key.curve_name)
+    tls12 = [n for v, names in by_version.items() if v != "1.3" for n in names]
+    return {
+        "forward_secrecy": bool(fs_suites),
+        "forward_secret_ciphers": fs_suites,
+        "dh_groups": list(groups.values()),
+        "dh_min_bits": min((g["bits"] for g in groups.values()), default=None),
+        "ecdh_curves": curves,
+        "cbc_only": bool(tls12) and "1.3" not in by_version and all("CBC" in n for n in tls12),
     }
 
 
@@ -368,122 +457,34 @@ def _hsts(r: Any) -> dict[str, Any] | None:
     return {"max_age": h.max_age, "include_subdomains": bool(h.include_subdomains), "preload": bool(h.preload)}
 
 
-def _certificate(p: Planned, r: Any, opts: ProbeOptions) -> dict[str, Any] | Any:
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+@cache
+def _mozilla_config(name: str) -> Any:
+    """Mozilla's profile ``name`` (parsed once per process, shared by every target)."""
+    from sslyze.mozilla_tls_profile.tls_config_checker import MozillaTlsConfiguration, TlsConfigurationEnum
 
-    if not r.certificate_deployments:
-        return UNKNOWN
-    deployment = r.certificate_deployments[0]
-    chain = deployment.received_certificate_chain
-    leaf = chain[0]
-    key = leaf.public_key()
-    algorithm = {rsa.RSAPublicKey: "RSA", ec.EllipticCurvePublicKey: "EC", dsa.DSAPublicKey: "DSA",
-                 ed25519.Ed25519PublicKey: "Ed25519", ed448.Ed448PublicKey: "Ed448"}
-    key_algorithm = next((name for cls, name in algorithm.items() if isinstance(key, cls)), type(key).__name__)
-    bits = getattr(key, "key_size", None) or {"Ed25519": 256, "Ed448": 456}.get(key_algorithm)
-    domains = _san(leaf)
-    hostname_match = _hostname_matches(p.target.host, domains)
-    passed = [v.trust_store.name for v in deployment.path_validation_results if v.was_validation_successful]
-    errors = sorted({str(v.validation_error) for v in deployment.path_validation_results if v.validation_error})
-    if not passed and not hostname_match and domains:
-        # sslyze validates chain and name together; re-validate the chain alone so that a name
-        # mismatch does not also read as "untrusted".
-        passed = _trusted_stores(deployment.received_certificate_chain_as_pem, domains[0], opts.ca_file)
-    not_after = leaf.not_valid_after_utc
-    oid = leaf.signature_algorithm_oid
-    return {
-        "key_algorithm": key_algorithm,
-        "key_bits": bits,
-        "signature_algorithm": getattr(oid, "_name", None) or oid.dotted_string,
-        "not_before": leaf.not_valid_before_utc.isoformat(),
-        "not_after": not_after.isoformat(),
-        "expired": not_after < datetime.now(timezone.utc),
-        "subject": leaf.subject.rfc4514_string(),
-        "issuer": leaf.issuer.rfc4514_string(),
-        "domains": domains,
-        "chain_length": len(chain),
-        "trusted": bool(passed),
-        "trust_stores": passed,
-        "validation_errors": [] if passed and hostname_match else errors,
-        "hostname_match": hostname_match,
-    }
+    return MozillaTlsConfiguration.get(TlsConfigurationEnum(name))
 
 
-def _san(cert: Any) -> list[str]:
-    from cryptography import x509
-
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    return [str(v) for v in san.get_values_for_type(x509.DNSName)] + \
-        [str(v) for v in san.get_values_for_type(x509.IPAddress)]
-
-
-def _hostname_matches(host: str, domains: list[str]) -> bool:
-    """RFC 6125 matching against the subjectAltName (no CN fallback): exact, or one left-most ``*`` label."""
-    from posture.discovery.addresses import parse_address
-
-    if parse_address(host) is not None:
-        return any(parse_address(d) == parse_address(host) for d in domains)
-    name = host.lower().rstrip(".")
-    for d in (d.lower().rstrip(".") for d in domains):
-        if d == name:
-            return True
-        if d.startswith("*.") and "." in name and name.split(".", 1)[1] == d[2:] and name.split(".", 1)[0]:
-            return True
-    return False
-
-
-_STORES: dict[str, Any] = {}
-_STORES_LOCK = threading.Lock()
-
-
-def _trust_stores(ca_file: Path | None) -> list[Any]:
-    from sslyze.plugins.certificate_info.trust_stores.trust_store import TrustStore
-    from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import TrustStoresRepository
-
-    with _STORES_LOCK:
-        if "default" not in _STORES:
-            _STORES["default"] = TrustStoresRepository.get_default().get_all_stores()
-        stores = list(_STORES["default"])
-        if ca_file is not None:
-            key = str(ca_file)
-            if key not in _STORES:
-                _STORES[key] = TrustStore(ca_file, "Supplied CA file", "N/A")
-            stores.append(_STORES[key])
-    return stores
-
-
-def _trusted_stores(chain_pem: list[str], name: str, ca_file: Path | None) -> list[str]:
-    from ipaddress import ip_address
-
-    from cryptography.x509 import DNSName, IPAddress
-
-    from posture.discovery.addresses import parse_address
-
-    subject = IPAddress(ip_address(name)) if parse_address(name) is not None else DNSName(name.replace("*.", "x.", 1))
-    stores = _trust_stores(ca_file)
-    return [s.name for s in stores if s.verify_certificate_chain(chain_pem, subject).was_validation_successful]
-
-
-def _mozilla(server_result: Any) -> dict[str, Any] | Any:
+def _mozilla(server_result: Any, profile: str, ciphers: Any) -> dict[str, Any] | Any:
+    """Mozilla profile results: ``profile`` (the one selected), ``compliant``, its ``issues`` (sslyze's words),
+    ``outside_profile_ciphers`` (accepted suites the profile does not list), ``best`` compliant profile."""
     from sslyze.mozilla_tls_profile.tls_config_checker import (
-        MozillaTlsConfiguration,
         ServerNotCompliantWithTlsConfiguration,
         ServerScanResultIncomplete,
-        TlsConfigurationEnum,
         check_server_against_tls_configuration,
     )
 
     issues: dict[str, dict[str, str]] = {}
-    for profile in MOZILLA_PROFILES:
+    for name in MOZILLA_PROFILES:
         try:
-            check_server_against_tls_configuration(server_result, MozillaTlsConfiguration.get(
-                TlsConfigurationEnum(profile)))
+            check_server_against_tls_configuration(server_result, _mozilla_config(name))
         except ServerNotCompliantWithTlsConfiguration as e:
-            issues[profile] = dict(e.issues)
+            issues[name] = dict(e.issues)
         except ServerScanResultIncomplete:
             return UNKNOWN
-    compliant = next((p for p in MOZILLA_PROFILES if p not in issues), None)
-    return {"profile": compliant, **{p: p not in issues for p in MOZILLA_PROFILES}, "issues": issues}
+    best = next((p for p in MOZILLA_PROFILES if p not in issues), None)
+    config = _mozilla_config(profile)
+    allowed = set(config.ciphers.iana) | set(config.ciphersuites)
+    outside = [c for c in ciphers if c not in allowed] if isinstance(ciphers, list) else []
+    return {"profile": profile, "compliant": profile not in issues, "issues": issues.get(profile, {}),
+            "outside_profile_ciphers": outside, "best": best, **{p: p not in issues for p in MOZILLA_PROFILES}}

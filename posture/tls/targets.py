@@ -127,7 +127,7 @@ def plan(
 TLS_PROTOCOLS = frozenset({"https", "tls", "ssl", "wss", "ldaps", "imaps", "pop3s", "smtps", "ftps"})
 
 
-def _strings(value: object) -> list[str]:
+def strings(value: object) -> list[str]:
     """A string or a list of strings as a list (UNKNOWN and anything else: empty)."""
     if isinstance(value, str):
         return [value] if value else []
@@ -140,7 +140,15 @@ def graph_targets(graph: Graph) -> list[Target]:
     """The public TLS endpoints an estate declares: TLS listeners on the public addresses of their
     load balancer (``public_ips`` and ``dns_name``), and port 443 of other resources with public IPs.
     """
+    return graph_probe_plan(graph)[0]
+
+
+def graph_probe_plan(graph: Graph) -> tuple[list[Target], list[tuple[str, str]]]:
+    """:func:`graph_targets`, plus ``(resource id, why)`` for each TLS listener that cannot be probed
+    because nothing in the inventory says where it answers (internal load balancers are left out on purpose).
+    """
     out: list[Target] = []
+    unreachable: list[tuple[str, str]] = []
     covered: set[str] = set()
     for listener in graph.by_kind("listener"):
         protocol = str(listener.get("protocol") or "").lower()
@@ -154,14 +162,19 @@ def graph_targets(graph: Graph) -> list[Target]:
             covered.add(h.id)
             if h.get("scheme") == "internal":
                 continue
-            for host in _strings(h.get("public_ips")) + _strings(h.get("dns_name")):
+            hosts = strings(h.get("public_ips")) + strings(h.get("dns_name"))
+            if not hosts:
+                where = f"its load balancer {h.id}" if h is not listener else "it"
+                unreachable.append((listener.id, f"TLS listener on port {port} not probed: {where} has no public "
+                                    "IP address or DNS name in the inventory (not set, or known only after apply)"))
+            for host in hosts:
                 out.append(Target(host, port, listener.id))
     for r in graph.by_kind("compute", "load_balancer"):
         if r.id in covered:
             continue
-        for host in _strings(r.get("public_ips")):
+        for host in strings(r.get("public_ips")):
             out.append(Target(host, 443, r.id))
-    return out
+    return out, unreachable
 
 
 def parse_targets(texts: Sequence[str]) -> list[Target]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from posture.model import UNKNOWN, Resource, Severity
+from posture.model import Resource, Severity
 from posture.rules.base import RuleContext, RuleFixture, Violation, rule
 from posture.rules.operators import _parse_time, now
 
@@ -27,26 +27,111 @@ def _label(resource: Resource) -> str:
     return resource.name or resource.id
 
 
+def _untrusted(resource: Resource, error_class: str | tuple[str, ...]) -> Mapping[str, Any] | None:
+    """The certificate when it failed validation with ``error_class`` (one of them), else None."""
+    cert = _cert(resource)
+    classes = (error_class,) if isinstance(error_class, str) else error_class
+    if cert is None or cert.get("trusted") is not False or cert.get("validation_error") not in classes:
+        return None
+    return cert
+
+
+def _cert_evidence(cert: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: cert.get(k) for k in ("subject", "issuer", *keys, "validation_reason") if cert.get(k) is not None}
+
+
 @rule(
     id="POSTURE-PROBE-001",
-    title="Observed TLS certificate is not trusted",
+    title="Observed TLS certificate chains to a root no trust store holds",
     severity="high",
     category="encryption.in_transit",
     kinds=["endpoint"],
     controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
-    remediation="Serve a certificate chain that leads to a trusted root (include the intermediates); "
-    "replace self-signed certificates on public endpoints.",
+    remediation="Use a certificate from a publicly trusted CA (for a private CA, install its root on every "
+    "client and pass it to the probe with --ca-file), and serve the leaf plus its intermediates.",
     expected="a certificate chain that validates against a trusted root",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://untrusted.example:443",), pass_=("tls://good.example:443",))],
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://untrusted.example:443",),
+                          pass_=("tls://good.example:443", "tls://expired.example:443", "tls://selfsigned.example:443",
+                                 "tls://nointermediate.example:443"))],
 )
 def certificate_untrusted(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Clients that validate certificates refuse the endpoint, and clients that do not are open to interception."""
+    """The chain is complete but ends at a root no client trusts (or fails for a reason the other certificate
+    rules do not name): validating clients refuse it, and clients that do not validate are open to interception."""
+    cert = _untrusted(resource, ("untrusted_root", "invalid", None))
+    if cert is None:
+        return
+    why = "ends at an untrusted root" if cert.get("validation_error") == "untrusted_root" else "fails validation"
+    chain = list(cert.get("chain") or [])
+    root = chain[-1]["subject"] if chain and isinstance(chain[-1], Mapping) else cert.get("issuer")
+    yield Violation(f"{_label(resource)}: certificate chain {why} ({root})"
+                    + (f": {cert['validation_reason']}" if why == "fails validation" and cert.get("validation_reason")
+                       else ""),
+                    observed={"trusted": False, "error": cert.get("validation_error"),
+                              **_cert_evidence(cert, "trust_stores")})
+
+
+@rule(
+    id="POSTURE-PROBE-011",
+    title="Observed TLS certificate is not yet valid",
+    severity="high",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
+    remediation="Check the server's clock and the certificate's notBefore date; serve a certificate that is "
+    "already valid (reissue it, or keep the previous one until the new one starts).",
+    expected="a certificate whose validity period has started",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://notyet.example:443",), pass_=("tls://good.example:443",))],
+)
+def certificate_not_yet_valid(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """A certificate deployed before its start date (or a server clock far behind) is refused by every client."""
     cert = _cert(resource)
-    if cert is not None and cert.get("trusted") is False:
-        errors = list(cert.get("validation_errors") or [])
-        yield Violation(f"{_label(resource)} presents a certificate that no trust store validates"
-                        + (f" ({errors[0]})" if errors else ""),
-                        observed={"trusted": False, "issuer": cert.get("issuer"), "errors": errors})
+    if cert is not None and cert.get("not_yet_valid") is True:
+        yield Violation(f"{_label(resource)}: certificate is not valid before {cert.get('not_before')}",
+                        observed=_cert_evidence(cert, "not_before", "not_after"))
+
+
+@rule(
+    id="POSTURE-PROBE-012",
+    title="Observed TLS certificate is self-signed",
+    severity="high",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
+    remediation="Replace the self-signed certificate with one issued by a trusted CA (a public CA such as "
+    "Let's Encrypt, or your organisation's private CA whose root the clients trust).",
+    expected="a certificate issued by a trusted CA",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://selfsigned.example:443",), pass_=("tls://good.example:443",))],
+)
+def certificate_self_signed(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Nobody vouches for a self-signed certificate: clients cannot tell it from an attacker's."""
+    cert = _untrusted(resource, "self_signed")
+    if cert is not None:
+        yield Violation(f"{_label(resource)}: certificate is self-signed ({cert.get('subject')})",
+                        observed={"self_signed": True, **_cert_evidence(cert)})
+
+
+@rule(
+    id="POSTURE-PROBE-013",
+    title="Observed TLS certificate chain is incomplete (intermediate missing)",
+    severity="medium",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
+    remediation="Configure the server to send the full chain: the leaf followed by every intermediate up to "
+    "(not including) the root — e.g. the CA's 'fullchain' file instead of the bare certificate.",
+    expected="the server sends every certificate between its leaf and a trusted root",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://nointermediate.example:443",), pass_=("tls://good.example:443",))],
+)
+def certificate_chain_incomplete(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Browsers may fetch a missing intermediate themselves; most other clients (APIs, mobile apps) fail."""
+    cert = _untrusted(resource, "incomplete_chain")
+    if cert is None:
+        return
+    chain = list(cert.get("chain") or [])
+    missing = chain[-1]["issuer"] if chain and isinstance(chain[-1], Mapping) else cert.get("issuer")
+    yield Violation(f"{_label(resource)}: served chain of {cert.get('chain_length')} certificate(s) stops before "
+                    f"its issuer {missing}, which is neither served nor a trusted root",
+                    observed={"chain_complete": False, "missing_issuer": missing, **_cert_evidence(cert)})
 
 
 @rule(
@@ -56,7 +141,8 @@ def certificate_untrusted(resource: Resource, ctx: RuleContext) -> Iterator[Viol
     category="encryption.in_transit",
     kinds=["endpoint"],
     controls=_TRANSIT_CONTROLS,
-    remediation="Renew the certificate and automate renewal (ACM, Key Vault, certificate manager, ACME).",
+    remediation="Renew the certificate and install it on the server; automate renewal (an ACME client such as "
+    "certbot, or ACM / Key Vault / Certificate Manager for cloud load balancers).",
     expected="a certificate valid for at least 30 more days",
     params={"days": 30},
     fixtures=[RuleFixture(FIXTURE, fail=("tls://expired.example:443",), pass_=("tls://good.example:443",))],
@@ -84,7 +170,8 @@ def certificate_expiry(resource: Resource, ctx: RuleContext) -> Iterator[Violati
     category="encryption.in_transit",
     kinds=["endpoint"],
     controls=_TRANSIT_CONTROLS,
-    remediation="Issue the certificate for every name the endpoint is reached by (subjectAltName).",
+    remediation="Reissue the certificate with every name clients use for this endpoint in its subjectAltName "
+    "(or serve a per-name certificate with SNI).",
     expected="the host name in the certificate's subjectAltName",
     fixtures=[RuleFixture(FIXTURE, fail=("tls://mismatch.example:443",), pass_=("tls://good.example:443",))],
 )
@@ -104,7 +191,8 @@ def hostname_mismatch(resource: Resource, ctx: RuleContext) -> Iterator[Violatio
     category="keys.strength",
     kinds=["endpoint"],
     controls=["ISO27001:8.24", "PCI:4.2.1", "NIST:SC-12", "NIST:SC-13"],
-    remediation="Reissue the certificate with an RSA key of at least 2048 bits or an EC P-256+ key.",
+    remediation="Generate a new key (RSA 2048+ bits or EC P-256/P-384), request a certificate for it and "
+    "replace the old pair on the server.",
     expected="RSA >= 2048 bits or EC >= 256 bits",
     params={"rsa_bits": 2048, "ec_bits": 256},
     fixtures=[RuleFixture(FIXTURE, fail=("tls://rsa1024.example:443",), pass_=("tls://good.example:443",))],
@@ -129,16 +217,23 @@ def short_key(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     category="encryption.in_transit",
     kinds=["endpoint"],
     controls=_TRANSIT_CONTROLS,
-    remediation="Reissue the certificate with a SHA-256 (or stronger) signature.",
+    remediation="Reissue the certificate (and any intermediate signed the same way) with a SHA-256 or stronger "
+    "signature; every current CA does this by default.",
     expected="a SHA-256 or stronger certificate signature",
     fixtures=[RuleFixture(FIXTURE, fail=("tls://sha1.example:443",), pass_=("tls://good.example:443",))],
 )
 def weak_signature(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     """SHA-1 and MD5 signatures can be forged by chosen-prefix collisions (SHAttered, Flame)."""
     cert = _cert(resource)
-    sig = str(cert.get("signature_algorithm") or "") if cert else ""
-    if "sha1" in sig.lower() or "md5" in sig.lower():
-        yield Violation(f"{_label(resource)}: certificate signature is {sig}", observed={"signature_algorithm": sig})
+    if cert is None:
+        return
+    served = [c for c in cert.get("chain") or () if isinstance(c, Mapping) and c.get("subject") != c.get("issuer")]
+    signed = [(c.get("subject"), str(c.get("signature_algorithm") or "")) for c in served] or \
+        [(cert.get("subject"), str(cert.get("signature_algorithm") or ""))]
+    weak = [(who, sig) for who, sig in signed if "sha1" in sig.lower() or "md5" in sig.lower()]
+    if weak:
+        yield Violation(f"{_label(resource)}: " + "; ".join(f"{who} is signed with {sig}" for who, sig in weak),
+                        observed={"weak_signatures": [{"certificate": w, "signature_algorithm": s} for w, s in weak]})
 
 
 _VULNERABILITIES = (
@@ -166,33 +261,6 @@ def known_vulnerability(resource: Resource, ctx: RuleContext) -> Iterator[Violat
     for attr, bad, text in _VULNERABILITIES:
         if resource.get(f"tls.{attr}") is bad:
             yield Violation(f"{_label(resource)}: {text}", observed={f"tls.{attr}": bad}, discriminator=attr)
-
-
-@rule(
-    id="POSTURE-PROBE-007",
-    title="Observed TLS endpoint accepts weak cipher suites",
-    severity="high",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=_TRANSIT_CONTROLS,
-    remediation="Remove NULL, export, anonymous, RC4, DES/3DES and MD5 suites from the server's cipher list "
-    "(Mozilla intermediate configuration).",
-    expected="no cipher suite classed weak by posture/knowledge/ciphers.yaml",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://rc4.example:443",), pass_=("tls://good.example:443",))],
-)
-def weak_ciphers(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Weak suites (RFC 7465 RC4, Sweet32 3DES, export, NULL, anonymous) give away confidentiality."""
-    from posture.knowledge import classify_cipher
-
-    ciphers = resource.get("tls.ciphers")
-    if ciphers is UNKNOWN or not isinstance(ciphers, (list, tuple)):
-        return
-    weak = [classify_cipher(c) for c in ciphers]
-    weak = [w for w in weak if w["strength"] == "weak"]
-    if weak:
-        yield Violation(f"{_label(resource)} accepts {len(weak)} weak cipher suite(s): "
-                        f"{', '.join(w['name'] for w in weak[:5])}{' ...' if len(weak) > 5 else ''}",
-                        observed={"weak_ciphers": [{"name": w["name"], "reason": w["reason"]} for w in weak]})
 
 
 def _versions(value: Any) -> list[str] | None:
@@ -232,8 +300,23 @@ def tls_drift(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             )
 
 
+def _load_balancer_of(graph: Any, listener: Resource) -> Resource | None:
+    lb = graph.resource(str(listener.get("load_balancer") or ""))
+    return lb or next(iter(r for r in graph.neighbours(listener.id, "attached_to") if r.kind == "load_balancer"), None)
+
+
 def _exposure(graph: Any, holder: Resource) -> tuple[set[int], list[Resource]]:
-    """Listener ports of ``holder`` and the firewalls protecting it (directly or through its interfaces)."""
+    """Listener ports of ``holder`` and the firewalls protecting it (directly or through its interfaces).
+
+    A listener is judged through its load balancer: that is where the firewall (security group) sits.
+    """
+    if holder.kind == "listener":
+        own = {int(holder.get("port"))} if isinstance(holder.get("port"), int) else set()
+        lb = _load_balancer_of(graph, holder)
+        if lb is None:
+            return own, list(graph.neighbours(holder.id, "protected_by"))
+        ports, firewalls = _exposure(graph, lb)
+        return ports | own, firewalls
     attached = graph.neighbours(holder.id, "attached_to", direction="in")
     listeners = {int(r.get("port")) for r in attached if r.kind == "listener" and isinstance(r.get("port"), int)}
     firewalls = list(graph.neighbours(holder.id, "protected_by"))
@@ -304,3 +387,199 @@ def weak_service(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         yield Violation(f"{_label(resource)} runs {service.get('product')} {service.get('version')}: {hit['reason']}",
                         observed={"product": service.get("product"), "version": service.get("version")},
                         expected=f"{service.get('product')} >= {hit['fixed_in']}", details={"source": hit["source"]})
+
+
+def _tls(resource: Resource) -> Mapping[str, Any] | None:
+    t = resource.get("tls")
+    return t if isinstance(t, Mapping) else None
+
+
+@rule(
+    id="POSTURE-PROBE-014",
+    title="Observed TLS endpoint offers no forward secrecy",
+    severity="medium",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=_TRANSIT_CONTROLS,
+    remediation="Enable ECDHE (and TLS 1.3) key exchange and put ECDHE suites first; drop static-RSA "
+    "(TLS_RSA_WITH_*) suites, e.g. with the Mozilla intermediate configuration for the server software.",
+    expected="at least one forward-secret (ECDHE/DHE or TLS 1.3) cipher suite",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://nofs.example:443",), pass_=("tls://good.example:443",))],
+)
+def no_forward_secrecy(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """With static-RSA key exchange, whoever obtains the server key later can decrypt every recorded session."""
+    tls = _tls(resource)
+    if tls is None or tls.get("forward_secrecy") is not False:
+        return
+    ciphers = [str(c) for c in tls.get("ciphers") or ()]
+    yield Violation(f"{_label(resource)}: no cipher suite offers forward secrecy (accepted: {', '.join(ciphers)})",
+                    observed={"forward_secrecy": False, "ciphers": ciphers})
+
+
+@rule(
+    id="POSTURE-PROBE-015",
+    title="Observed TLS endpoint uses a weak Diffie-Hellman group",
+    severity="medium",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=[*_TRANSIT_CONTROLS, "NIST:SC-12"],
+    remediation="Configure a DH group of at least 2048 bits (the RFC 7919 ffdhe2048/ffdhe3072 groups), or "
+    "drop DHE and anonymous suites in favour of ECDHE.",
+    expected="DHE groups of at least 2048 bits (knowledge table dh_groups.yaml)",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://weakdh.example:443",), pass_=("tls://good.example:443",))],
+)
+def weak_dh_group(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """DH groups under 2048 bits are within reach of precomputation (Logjam); a common prime shares the
+    precomputation with every other server that uses it."""
+    tls = _tls(resource)
+    groups = [g for g in (tls.get("dh_groups") or ()) if isinstance(g, Mapping)] if tls else []
+    for g in groups:
+        if not g.get("weak"):
+            continue
+        name = f" ({g['name']}, a common prime)" if g.get("common") else ""
+        suites = list(g.get("suites") or ())
+        yield Violation(f"{_label(resource)}: {g.get('bits')}-bit Diffie-Hellman group{name} for {', '.join(suites)}",
+                        observed={"dh_bits": g.get("bits"), "common_prime": g.get("name"), "suites": suites},
+                        discriminator=str(g.get("bits")) + (f"/{g['name']}" if g.get("name") else ""))
+
+
+# Mozilla issue keys already judged by their own rule (one finding per fact).
+_MOZILLA_COVERED = {"tls_versions": "POSTURE-TLS-001", "certificate_path_validation": "POSTURE-PROBE-001/011/012/013",
+                    "rsa_key_size": "POSTURE-PROBE-004", "dh_param_size": "POSTURE-PROBE-015"}
+
+
+@rule(
+    id="POSTURE-PROBE-016",
+    title="Observed TLS endpoint deviates from the Mozilla configuration profile",
+    severity="low",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=_TRANSIT_CONTROLS,
+    remediation="Generate the server configuration with the Mozilla SSL Configuration Generator "
+    "(https://ssl-config.mozilla.org) for the chosen profile (intermediate by default) and apply it.",
+    expected="the endpoint meets the selected Mozilla profile (--mozilla-profile, default intermediate)",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://cbc.example:443", "tls://curves.example:443"),
+                          pass_=("tls://good.example:443",))],
+)
+def mozilla_deviation(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """CBC-only suites, extra curves, certificate types and other departures from Mozilla's profile; the
+    departures another rule already reports (versions, chain, key size, DH size) are left to that rule."""
+    tls = _tls(resource)
+    if tls is None:
+        return
+    if tls.get("cbc_only") is True:
+        yield Violation(f"{_label(resource)}: only CBC-mode cipher suites are offered (no AEAD suite, no TLS 1.3)",
+                        observed={"ciphers": list(tls.get("ciphers") or ())}, discriminator="cbc_only")
+    moz = tls.get("mozilla")
+    if not isinstance(moz, Mapping) or moz.get("compliant") is not False:
+        return
+    from posture.knowledge import cipher_strength
+
+    covered = set(_MOZILLA_COVERED) | {"ciphers", "ciphersuites"}  # suites: re-derived below without weak ones
+    cert = _cert(resource)
+    if cert is not None and any(h in str(cert.get("signature_algorithm") or "").lower() for h in ("sha1", "md5")):
+        covered.add("certificate_signatures")  # POSTURE-PROBE-005
+    issues = {k: str(v) for k, v in (moz.get("issues") or {}).items() if k not in covered}
+    extra = [c for c in moz.get("outside_profile_ciphers") or () if cipher_strength(str(c)) != "weak"]
+    if extra:
+        issues["ciphers"] = f"cipher suites outside the profile: {', '.join(extra)}"
+    if issues:
+        yield Violation(f"{_label(resource)} does not meet the Mozilla {moz.get('profile')} profile: "
+                        + "; ".join(f"{k}: {v}" for k, v in sorted(issues.items())),
+                        observed={"profile": moz.get("profile"), "issues": issues, "best_profile": moz.get("best")},
+                        discriminator=f"mozilla/{moz.get('profile')}")
+
+
+@rule(
+    id="POSTURE-PROBE-017",
+    title="Observed TLS certificate carries no revocation information",
+    severity="low",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
+    remediation="Use a CA that publishes an OCSP responder or a CRL distribution point in its certificates "
+    "(every public CA does); for a private CA, add AIA/OCSP or CRL distribution points to its issuing profile.",
+    expected="an OCSP URL or a CRL distribution point in the certificate",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://norevocation.example:443",), pass_=("tls://good.example:443",))],
+)
+def no_revocation_info(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Without an OCSP URL or CRL, a compromised key cannot be revoked in the eyes of any client."""
+    cert = _cert(resource)
+    if cert is None or cert.get("self_signed") is True or "ocsp_urls" not in cert:
+        return
+    if not cert.get("ocsp_urls") and not cert.get("crl_urls"):
+        yield Violation(f"{_label(resource)}: certificate has neither an OCSP URL nor a CRL distribution point",
+                        observed={"ocsp_urls": [], "crl_urls": [], "issuer": cert.get("issuer")})
+
+
+@rule(
+    id="POSTURE-PROBE-018",
+    title="Observed TLS endpoint does not staple OCSP responses",
+    severity="low",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=_TRANSIT_CONTROLS,
+    remediation="Turn on OCSP stapling in the server (nginx ssl_stapling on; Apache SSLUseStapling On; most "
+    "load balancers staple by default).",
+    expected="an OCSP response stapled to the handshake when the certificate names an OCSP responder",
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://nostaple.example:443",), pass_=("tls://good.example:443",))],
+)
+def no_ocsp_stapling(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Without stapling, clients either skip revocation checks or tell the CA which sites they visit."""
+    cert = _cert(resource)
+    if cert is not None and cert.get("ocsp_urls") and cert.get("ocsp_stapled") is False:
+        yield Violation(f"{_label(resource)}: no OCSP response stapled (responder {cert['ocsp_urls'][0]})",
+                        observed={"ocsp_stapled": False, "ocsp_urls": list(cert["ocsp_urls"])})
+
+
+@rule(
+    id="POSTURE-PROBE-019",
+    title="Observed TLS endpoint does not offer TLS 1.3",
+    severity="low",
+    category="encryption.in_transit",
+    kinds=["endpoint"],
+    controls=_TRANSIT_CONTROLS,
+    remediation="Enable TLS 1.3 in the server or load balancer policy (OpenSSL 1.1.1+ servers support it).",
+    expected="TLS 1.3 among the accepted versions",
+    enabled=False,
+    fixtures=[RuleFixture(FIXTURE, fail=("tls://nofs.example:443",), pass_=("tls://good.example:443",))],
+)
+def tls13_not_offered(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """Opt-in: TLS 1.3 removes static RSA, CBC and renegotiation, and saves a round trip. Unlike the strict
+    POSTURE-TLS-002 (anything below 1.3 accepted), this passes a modern 1.2 + 1.3 endpoint."""
+    tls = _tls(resource)
+    versions = _versions(tls.get("versions")) if tls else None
+    if versions and "1.3" not in versions:
+        yield Violation(f"{_label(resource)} accepts TLS {', '.join(versions)} but not TLS 1.3",
+                        observed={"versions": versions})
+
+
+@rule(
+    id="POSTURE-PROBE-020",
+    title="Open port observed (no inventory to compare with)",
+    severity="info",
+    category="network.exposure",
+    kinds=["endpoint"],
+    controls=["SOC2:CC6.6", "ISO27001:8.20", "PCI:11.3.2", "NIST:CA-8"],
+    remediation="Confirm the port is meant to be reachable; give the scan an inventory (--snapshot or "
+    "--terraform) so that unexpected ports become POSTURE-PROBE-009 findings.",
+    expected="every open port is known (compare with an inventory)",
+    fixtures=[RuleFixture(FIXTURE, fail=("tcp://198.51.100.7:25",), pass_=("tcp://203.0.113.10:22",))],
+)
+def open_port_observed(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    """The external scan found a port that answers but is not TLS, and no inventory resource holds its address:
+    reported so that what answered is in every report, not only in the snapshot."""
+    if resource.native_type != "tcp_port" or resource.get("state") != "open":
+        return
+    if ctx.graph.neighbours(resource.id, "observed_as", direction="in"):
+        return  # the inventory knows this address: POSTURE-PROBE-009 judges the port
+    answer = resource.get("answer")
+    service = resource.get("service")
+    what = ""
+    if isinstance(service, Mapping) and service.get("name"):
+        what = " ".join(str(service[k]) for k in ("name", "product", "version") if service.get(k))
+    elif isinstance(answer, Mapping):
+        what = str(answer.get("class") or "")
+    yield Violation(f"port {resource.get('port')} open on {resource.get('address')}"
+                    + (f": {what}" if what else ""),
+                    observed={"port": resource.get("port"), "service": service, "answer": answer})

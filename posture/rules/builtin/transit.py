@@ -18,8 +18,9 @@ from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknow
     controls=["SOC2:CC6.7", "ISO27001:8.24", "CIS-GCP:3.9", "PCI:4.2.1", "NIST:SC-8", "NIST:SC-13"],
     rationale="NULL, EXPORT, anonymous, RC4, DES/3DES (Sweet32) and MD5 suites can be broken or downgraded to. "
     "Offered suites come from the provider policy's cipher list in the knowledge table (or the live probe) and "
-    "are classified by posture/knowledge/ciphers.yaml. Set strengths to [weak, legacy] to also report CBC and "
-    "non-forward-secret suites (Mozilla 'intermediate').",
+    "are classified by posture/knowledge/ciphers.yaml; one rule judges configured and observed suites alike "
+    "(the probe's own weak-cipher rule was folded into this one). Set strengths to [weak, legacy] to also report "
+    "CBC and non-forward-secret suites (Mozilla 'intermediate').",
     remediation="Choose a policy without legacy suites (ELBSecurityPolicy-TLS13-1-2-2021-06, CloudFront "
     "TLSv1.2_2021, a GCP SSL policy with profile MODERN or RESTRICTED, AppGwSslPolicy20220101S).",
     expected="only strong (forward-secret AEAD) cipher suites",
@@ -34,7 +35,7 @@ from posture.rules.base import RuleContext, RuleFixture, Violation, rule, unknow
 )
 def weak_ciphers(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     """Cipher suites of a strength the parameter forbids."""
-    from posture.knowledge import cipher_strength
+    from posture.knowledge import cipher_strength, classify_cipher
 
     tls = resource.get("tls") if resource.kind != "tls_policy" else resource.attrs
     if tls is UNKNOWN:
@@ -54,5 +55,7 @@ def weak_ciphers(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     bad = [c for c in ciphers or () if cipher_strength(str(c)) in forbidden]
     if bad:
         yield Violation(f"{resource.name or resource.id} offers {len(bad)} {'/'.join(sorted(forbidden))} cipher "
-                        f"suite(s): {', '.join(bad)}", observed={"policy": tls.get("policy"), "ciphers": bad},
+                        f"suite(s): {', '.join(bad)}",
+                        observed={"policy": tls.get("policy"), "ciphers": bad,
+                                  "reasons": {c: classify_cipher(str(c))["reason"] for c in bad}},
                         expected=ctx.rule.expected)
