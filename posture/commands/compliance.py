@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 from posture.errors import InputError
 
 
 def add_commands(sub: Any) -> None:
-    from posture.cli import add_output_options
+    from posture.commands.base import add_output_options
     from posture.compliance import frameworks
 
     p = sub.add_parser("compliance", help="per-requirement compliance view of a scan result (--format json file)")
@@ -22,7 +20,7 @@ def add_commands(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posture.cli import EXIT_OK, default_format, emit
+    from posture.commands.base import EXIT_OK, default_format, emit
     from posture.compliance import compliance_view, framework
     from posture.report.compliance_view import VIEW_FORMATS, render_views
 
@@ -31,13 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if fmt not in VIEW_FORMATS:
         raise InputError(f"no compliance view in format {fmt!r} (choose from {', '.join(VIEW_FORMATS)})",
                          where="--format")
-    path = Path(args.result)
-    if not path.is_file():
-        raise InputError("no such file", where=args.result)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(f"not a JSON scan result: {e}", where=args.result) from None
+    from posture.inputs import load_json
+
+    doc = load_json(args.result, "result", "scan result")
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         raise InputError("not a posture scan result (no 'findings' list)", where=args.result)
     emit(render_views([compliance_view(doc, args.framework)], fmt), args.output)
