@@ -2,17 +2,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from posture.api import (
-    evaluate,
-    load_snapshot,
-    save_snapshot,
-    scan_aws,
-    scan_azure,
-    scan_gcp,
-    scan_inventory,
-    scan_snapshot,
-    scan_terraform,
-)
 from posture.model import (
     UNKNOWN,
     Category,
@@ -30,14 +19,55 @@ from posture.model import (
 )
 from posture.version import __version__
 
-# The probe loads on first use (PEP 562); the live scans import their SDKs only when they run.
+# The public surface loads on first use (PEP 562), so `import posture` stays light and a Terraform scan
+# does not pay for the cloud SDKs or the probe.
 _LAZY = {
+    "evaluate": "posture.api",
+    "load_snapshot": "posture.api",
+    "save_snapshot": "posture.api",
+    "scan_inventory": "posture.api",
+    "scan_snapshot": "posture.api",
+    "scan_terraform": "posture.api",
+    "scan_aws": "posture.api",
+    "scan_azure": "posture.api",
+    "scan_gcp": "posture.api",
+    "ScanResult": "posture.result",
+    "Rule": "posture.rules.base",
+    "Violation": "posture.rules.base",
+    "rule": "posture.rules.base",
+    "Suppression": "posture.gate",
+    "apply_gate": "posture.gate",
+    "inline_suppressions": "posture.gate",
+    "load_suppressions": "posture.gate",
+    "read_baseline": "posture.gate",
+    "write_baseline": "posture.gate",
     "probe_tls": "posture.tls",
     "verify_statement": "posture.statement",
     "StatementReport": "posture.statement",
 }
 
 if TYPE_CHECKING:
+    from posture.api import (
+        evaluate,
+        load_snapshot,
+        save_snapshot,
+        scan_aws,
+        scan_azure,
+        scan_gcp,
+        scan_inventory,
+        scan_snapshot,
+        scan_terraform,
+    )
+    from posture.gate import (
+        Suppression,
+        apply_gate,
+        inline_suppressions,
+        load_suppressions,
+        read_baseline,
+        write_baseline,
+    )
+    from posture.result import ScanResult
+    from posture.rules.base import Rule, Violation, rule
     from posture.statement import StatementReport, verify_statement
     from posture.tls import probe_tls
 
@@ -64,12 +94,21 @@ __all__ = [
     "Kind",
     "Location",
     "Resource",
+    "Rule",
+    "ScanResult",
     "Severity",
     "StatementReport",
+    "Suppression",
+    "Violation",
     "__version__",
+    "apply_gate",
     "evaluate",
+    "inline_suppressions",
     "load_snapshot",
+    "load_suppressions",
     "probe_tls",
+    "read_baseline",
+    "rule",
     "save_snapshot",
     "scan_aws",
     "scan_azure",
@@ -78,4 +117,5 @@ __all__ = [
     "scan_snapshot",
     "scan_terraform",
     "verify_statement",
+    "write_baseline",
 ]

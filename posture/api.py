@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
@@ -41,19 +42,24 @@ def select_rules(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> list[Rule]:
     """The rules to run: ``rules`` if given, else every built-in rule plus ``rule_dirs``; filtered by category.
 
-    ``rule_params`` overrides parameters per rule id; ``segmentation_policy`` (a policy file, see
-    docs/segmentation.md) is the parameter of POSTURE-SEG-100.
+    ``enable`` (opt-in rules to run too), ``skip`` (rules not to run) and ``only`` (an allowlist: nothing else
+    runs) take rule ids and globs (``POSTURE-NET-*``); a pattern that matches no rule is an error. An id named
+    exactly in ``only`` runs even if it is opt-in. ``rule_params`` overrides parameters per rule id;
+    ``segmentation_policy`` (a policy file, see docs/segmentation.md) is the parameter of POSTURE-SEG-100.
     """
     if rules is None:
         available = load_rules(list(rule_dirs))
-        enable, skip = set(enable), set(skip)
-        unknown_ids = (enable | skip) - {r.id for r in available}
-        if unknown_ids:
-            raise InputError(f"unknown rule id(s) {', '.join(sorted(unknown_ids))} (see posture rules list)")
-        chosen = [r for r in available if (r.meta.enabled or r.id in enable) and r.id not in skip]
+        ids = [r.id for r in available]
+        enabled, skipped = match_rule_ids(enable, ids), match_rule_ids(skip, ids)
+        allowed = match_rule_ids(only, ids) if only is not None else None
+        named = set(only or ()) & set(ids)
+        chosen = [r for r in available
+                  if (r.meta.enabled or r.id in enabled or r.id in named) and r.id not in skipped
+                  and (allowed is None or r.id in allowed)]
     else:
         chosen = list(rules)
     overrides = {k: dict(v) for k, v in (rule_params or {}).items()}
@@ -76,6 +82,22 @@ def select_rules(
     return chosen
 
 
+def match_rule_ids(patterns: Iterable[str], ids: Sequence[str]) -> set[str]:
+    """The rule ids matched by ids and globs (``POSTURE-NET-*``); a pattern matching none is an error."""
+    import difflib
+    import fnmatch
+
+    out: set[str] = set()
+    for pattern in patterns:
+        hits = fnmatch.filter(ids, pattern) if any(c in pattern for c in "*?[") else [i for i in ids if i == pattern]
+        if not hits:
+            near = difflib.get_close_matches(pattern, ids, n=1)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise InputError(f"unknown rule id(s) {pattern}: no rule matches{hint} (see posture rules list)")
+        out.update(hits)
+    return out
+
+
 def evaluate(
     graph: Graph,
     rules: Sequence[Rule] | None = None,
@@ -86,15 +108,17 @@ def evaluate(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     inventory: Inventory | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Evaluate ``rules`` (default: all built-in rules) on a built graph."""
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
-                          segmentation_policy=segmentation_policy, enable=enable, skip=skip)
+                          segmentation_policy=segmentation_policy, enable=enable, skip=skip, only=only)
     checked: dict[str, int] = {}
-    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked)
+    checked_by: dict[str, int] = {}
+    findings, rule_gaps = evaluate_rules(graph, chosen, now=now, stats=checked, checked_by=checked_by)
     return ScanResult(
         findings=findings,
         graph=graph,
@@ -103,7 +127,18 @@ def evaluate(
         inventory=inventory or Inventory(),
         source=freeze(dict(source or {})),
         checked=freeze(checked),
+        checked_by_control=freeze(_checked_by_control(chosen, checked_by)),
     )
+
+
+def _checked_by_control(rules: Sequence[Rule], checked_by: Mapping[str, int]) -> dict[str, int]:
+    """Distinct resources checked per control, over every rule mapped to it (from per-resource rule masks)."""
+    wanted: dict[str, int] = {}
+    for bit, r in enumerate(rules):
+        for control in r.meta.controls:
+            wanted[control] = wanted.get(control, 0) | (1 << bit)
+    resources_by_mask = Counter(checked_by.values())  # few distinct masks: resources of a kind share one
+    return {c: sum(n for mask, n in resources_by_mask.items() if mask & m) for c, m in sorted(wanted.items())}
 
 
 def scan_inventory(
@@ -116,6 +151,7 @@ def scan_inventory(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
@@ -123,7 +159,7 @@ def scan_inventory(
     graph, _ = graph_from_inventory(inventory)
     return evaluate(graph, inventory=inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+                          only=only, now=now)
 
 
 def scan_terraform(
@@ -137,23 +173,56 @@ def scan_terraform(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
+    gate: bool = False,
+    suppressions: Iterable[Suppression] | PathLike | None = None,
+    baseline: Iterable[str] | PathLike | None = None,
+    repo_root: PathLike | None = None,
+    skip_paths: Iterable[str] = (),
 ) -> ScanResult:
     """Scan a Terraform plan JSON (``terraform show -json``), a ``.tf`` file or a directory of them.
 
     ``var_files`` are ``.tfvars`` files applied to HCL in order (after ``terraform.tfvars`` and
-    ``*.auto.tfvars``). Inline ``posture:ignore`` comments are returned in
-    ``result.inventory.meta["suppressions"]`` and applied by :func:`posture.gate.apply_gate`.
-    The other keywords are those of :func:`evaluate`.
+    ``*.auto.tfvars``). File locations are relative to ``repo_root`` (default: the working directory), the
+    same for plans and HCL (:mod:`posture.locations`). ``skip_paths`` are globs of files and directories an
+    HCL scan does not read. ``rules`` ... ``now`` select and parameterise the rules as in :func:`evaluate`.
+
+    With ``gate=True`` the result is gated as the CLI gates it: inline ``posture:ignore`` comments,
+    ``suppressions`` (Suppression objects or a suppressions YAML file) and ``baseline`` (fingerprints or a
+    baseline file) mark findings suppressed/baselined, and each expired suppression is reported once as a
+    :class:`UserWarning`. Without it, the inline comments are only returned, in
+    ``result.inventory.meta["suppressions"]``, for :func:`posture.gate.apply_gate`.
     """
+    from posture.locations import rebase_inventory, source_root
     from posture.providers.terraform import load_terraform
 
-    inventory = load_terraform(path, var_files)
-    source = source if source is not None else {"type": "terraform", "target": str(path)}
-    return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
-                          rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+    if not gate and (suppressions is not None or baseline is not None):
+        raise TypeError("suppressions and baseline apply only with gate=True")
+    base = Path(repo_root or Path.cwd()).resolve()
+    inventory = load_terraform(path, var_files, skip_paths=list(skip_paths))
+    inventory = rebase_inventory(inventory, source_root(path, inventory), base)
+    source = source if source is not None else {"type": "terraform", "target": str(path), "root": base.as_posix()}
+    result = scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
+                            rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
+                            only=only, now=now)
+    return _gated(result, suppressions, baseline) if gate else result
+
+
+def _gated(result: ScanResult, suppressions: Iterable[Suppression] | PathLike | None,
+           baseline: Iterable[str] | PathLike | None) -> ScanResult:
+    """The CLI's gate for Python callers: inline and given suppressions, then the baseline."""
+    import warnings
+
+    if isinstance(suppressions, (str, os.PathLike)):
+        suppressions = load_suppressions(suppressions)
+    if isinstance(baseline, (str, os.PathLike)):
+        baseline = read_baseline(baseline)
+    gated, notes = apply_gate(result, suppressions=suppressions or (), baseline=baseline or ())
+    for line in notes:
+        warnings.warn(line.removeprefix("posture: warning: "), UserWarning, stacklevel=3)
+    return gated
 
 
 def load_snapshot(path: PathLike) -> Graph:
@@ -174,6 +243,7 @@ def scan_snapshot(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
@@ -184,7 +254,7 @@ def scan_snapshot(
     source = source if source is not None else {"type": "snapshot", "target": str(Path(path))}
     return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+                          only=only, now=now)
 
 
 def scan_aws(
@@ -209,6 +279,7 @@ def scan_aws(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
@@ -229,7 +300,7 @@ def scan_aws(
                   "api_calls": aws_meta.get("api_calls")}
     return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+                          only=only, now=now)
 
 
 def scan_azure(
@@ -250,6 +321,7 @@ def scan_azure(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
@@ -268,7 +340,7 @@ def scan_azure(
         source = {"type": "azure", "target": ",".join(inventory.meta.get("subscriptions", ())) or "azure"}
     return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+                          only=only, now=now)
 
 
 def scan_gcp(
@@ -290,6 +362,7 @@ def scan_gcp(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     now: datetime | None = None,
     source: Mapping[str, Any] | None = None,
 ) -> ScanResult:
@@ -307,7 +380,7 @@ def scan_gcp(
         source = {"type": "gcp", "target": ",".join(inventory.meta.get("projects") or ())}
     return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
-                          now=now)
+                          only=only, now=now)
 
 
 def scan_shards(
@@ -330,6 +403,7 @@ def scan_shards(
     segmentation_policy: PathLike | None = None,
     enable: Iterable[str] = (),
     skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> ScanResult:
     """Merge shard files (see :func:`posture.providers.shards.collect_shards`) and evaluate the rules incrementally.
 
@@ -343,7 +417,7 @@ def scan_shards(
     got = collect_shards(paths, executor, dask_scheduler=dask_scheduler, client=client, max_workers=max_workers,
                          previous=previous, progress=progress, timeout=timeout)
     chosen = select_rules(rules, rule_dirs=rule_dirs, categories=categories, rule_params=rule_params,
-                          segmentation_policy=segmentation_policy, enable=enable, skip=skip)
+                          segmentation_policy=segmentation_policy, enable=enable, skip=skip, only=only)
     graph, _ = graph_from_inventory(got.inventory)
     if previous_state is None and previous is not None and not isinstance(previous, Inventory):
         previous_state = load_state(state_path(previous))

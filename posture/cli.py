@@ -12,18 +12,27 @@ import json
 import os
 import pkgutil
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from posture import __version__
+from posture.commands.base import (  # noqa: F401  (the shared plumbing, importable from here as before)
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ScanSource,
+    add_output_options,
+    add_scan_options,
+    default_format,
+    emit,
+    run_scan,
+)
 from posture.errors import InputError, PostureError
-from posture.model import Category, GapClass, Severity
+from posture.model import Category
+from posture.packaging import install_hint
 from posture.registry import Registry
-from posture.result import ScanResult
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 _EXTRAS = {"boto3": "aws", "botocore": "aws", "azure": "azure", "google": "gcp", "googleapiclient": "gcp",
            "sslyze": "tls", "nmap": "tls", "dask": "dask", "distributed": "dask", "psycopg2": "postgres"}
@@ -37,82 +46,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"posture: error: {message} (see `{self.prog} --help`)\n")
 
 
-@dataclass(frozen=True)
-class ScanSource:
-    """A ``posture scan <name>`` subcommand: its options and how it produces a ScanResult.
-
-    Modules in :mod:`posture.commands` declare these in a ``SCAN_SOURCES`` dict and may add
-    other top-level commands with ``add_commands(subparsers)``; plugins register sources
-    through the ``posture.sources`` entry-point group.
-    """
-
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, dict[str, Any]], ScanResult]
-    gaps: str = "fail"
-    """Default ``--gaps`` policy: ``fail`` (input not read fails the gate) or ``warn`` (live cloud scans, where
-    partial read permissions are normal)."""
-
-
 def _command_modules() -> list[Any]:
     import posture.commands as pkg
 
     return [importlib.import_module(f"{pkg.__name__}.{m.name}")
             for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)]
-
-
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """--format, --output, --quiet: for every command that writes a report."""
-    from posture.report import formats
-
-    p.add_argument("--format", choices=formats(), help="output format (default: table on a terminal, else json)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
-
-
-def _report_spec(value: str) -> tuple[str, str]:
-    """``FORMAT=FILE`` for --report."""
-    from posture.report import formats
-
-    fmt, sep, path = value.partition("=")
-    if not sep or not path:
-        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE, got {value!r}")
-    if fmt not in formats():
-        raise argparse.ArgumentTypeError(f"unknown format {fmt!r} (choose from {', '.join(formats())})")
-    return fmt, path
-
-
-def add_scan_options(p: argparse.ArgumentParser) -> None:
-    """Every option a scan command shares (formats, gate, rules, history...)."""
-    add_output_options(p)
-    p.add_argument("--report", action="append", default=[], type=_report_spec, metavar="FORMAT=FILE",
-                   help="also write the report in FORMAT to FILE, from the same scan (repeatable), "
-                   "e.g. --report sarif=posture.sarif --report junit=posture.xml")
-    p.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity] + ["none"],
-        default="low",
-        help="exit 1 when a finding at or above this severity is open (default: low)",
-    )
-    p.add_argument("--gaps", choices=["fail", "warn"], default=None,
-                   help="whether coverage gaps where input was not read fail the gate (exit 1): default fail, "
-                   "warn for live cloud scans (docs/ci.md)")
-    p.add_argument("--category", action="append", choices=[c.value for c in Category], metavar="CAT",
-                   help="only rules of this category (repeatable)")
-    p.add_argument("--rules", action="append", default=[], metavar="DIR", help="extra rule directory (repeatable)")
-    p.add_argument("--enable", action="append", default=[], metavar="RULE_ID",
-                   help="run an opt-in rule, e.g. the strict TLS 1.3 check (repeatable)")
-    p.add_argument("--skip", action="append", default=[], metavar="RULE_ID", help="do not run this rule (repeatable)")
-    p.add_argument("--snapshot-out", metavar="FILE", help="also save the normalised estate as a snapshot")
-    p.add_argument("--baseline", metavar="FILE",
-                   help="findings recorded in this baseline stay visible as 'baselined' and do not fail the gate")
-    p.add_argument("--write-baseline", metavar="FILE", help="record the current findings as a baseline")
-    p.add_argument("--suppressions", action="append", default=[], metavar="FILE",
-                   help="YAML suppressions (rule, resource glob, reason, expires); repeatable")
-    p.add_argument("--segmentation-policy", metavar="FILE",
-                   help="zones and forbidden flows to check (docs/segmentation.md)")
-    p.add_argument("--history", metavar="PATH_OR_URL",
-                   help="record the scan in this history (SQLite path or postgresql:// URL; default $POSTURE_HISTORY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,87 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
         if add is not None:
             add(sub)
     return parser
-
-
-def default_format(args: argparse.Namespace) -> str:
-    """--format if given, else table on a terminal and json otherwise."""
-    if args.format:
-        return str(args.format)
-    return "table" if sys.stdout.isatty() and not getattr(args, "output", None) else "json"
-
-
-def emit(text: str, output: str | None) -> None:
-    """Write a report to --output or stdout (an unwritable file is an input error)."""
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"cannot write output: {e.strerror}", where=output) from None
-    else:
-        sys.stdout.write(text)
-
-
-def run_scan(args: argparse.Namespace) -> int:
-    """Run a scan source, apply the gate, render, record history; return the exit code."""
-    from posture.report import render
-
-    options: dict[str, Any] = {"rule_dirs": args.rules, "categories": args.category,
-                               "segmentation_policy": args.segmentation_policy,
-                               "enable": args.enable, "skip": args.skip}
-    if args.snapshot_out:
-        from posture.inputs import check_output
-
-        check_output(args.snapshot_out, "snapshot")  # before the scan, not after it
-    result: ScanResult = args.scan_source.run(args, options)
-    result = _gate(args, result)
-    threshold = None if args.fail_on == "none" else Severity(args.fail_on)
-    result = result.judged(threshold, args.gaps or args.scan_source.gaps)
-    verdict = result.gate_verdict()
-    if verdict.nothing_read:
-        first = next(g for g in result.gaps if g.gap_class is GapClass.INPUT_NOT_READ)
-        more = f" (+{len(result.gaps) - 1} more coverage gap(s))" if len(result.gaps) > 1 else ""
-        raise InputError(f"nothing was read, so nothing was checked: [{first.code or first.source}] "
-                         f"{first.reason}{more}")
-    if args.snapshot_out:
-        from posture.api import save_snapshot
-
-        save_snapshot(result, args.snapshot_out)
-    fmt = default_format(args)
-    render_options: dict[str, Any] = {"colour": sys.stdout.isatty() and not args.output, "quiet": args.quiet}
-    history = args.history or os.environ.get("POSTURE_HISTORY")
-    recorded = True
-    if history:
-        from posture.commands.history import record_scan
-
-        recorded = record_scan(history, result, render_options)
-    emit(render(result, fmt, render_options), args.output)
-    for extra_fmt, path in args.report:
-        emit(render(result, extra_fmt, {**render_options, "colour": False}), path)
-    if not args.quiet and fmt != "table":
-        s = result.summary()
-        print(f"posture: {verdict.line()}; {s['open']} open finding(s), {s['resources']} resources", file=sys.stderr)
-    if not recorded:
-        return EXIT_USAGE
-    return EXIT_OK if verdict.passed else EXIT_FINDINGS
-
-
-def _gate(args: argparse.Namespace, result: ScanResult) -> ScanResult:
-    """Suppressions (inline and --suppressions), --baseline, then --write-baseline."""
-    from posture import gate
-
-    known = None
-    if args.suppressions:  # a suppression naming no known rule is a typo that would silently do nothing
-        from posture.rules.catalog import load_rules
-
-        known = [r.id for r in load_rules(args.rules)]
-    suppressions = [s for path in args.suppressions for s in gate.load_suppressions(path, known)]
-    baseline = gate.read_baseline(args.baseline) if args.baseline else set()
-    result, warnings = gate.apply_gate(result, suppressions=suppressions, baseline=baseline)
-    for line in warnings:
-        print(line, file=sys.stderr)
-    if args.write_baseline:
-        gate.write_baseline(result, args.write_baseline)
-    return result
 
 
 def _cmd_rules_list(args: argparse.Namespace) -> int:
@@ -293,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except ModuleNotFoundError as e:
         extra = _EXTRAS.get((e.name or "").split(".")[0], "all")
-        print(f"posture: error: missing optional dependency {e.name!r}: pip install 'posture[{extra}]'",
+        print(f"posture: error: missing optional dependency {e.name!r}: {install_hint(extra)}",
               file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

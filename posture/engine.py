@@ -67,26 +67,29 @@ def evaluate_rules(
     now: datetime | None = None,
     select: Selector | None = None,
     stats: dict[str, int] | None = None,
+    checked_by: dict[str, int] | None = None,
 ) -> tuple[tuple[Finding, ...], list[Gap]]:
     """Run each rule over the resources of its kinds. A rule that crashes becomes a gap.
 
     ``select`` may narrow a rule's candidate resources (incremental re-scans skip unchanged ones).
-    ``stats``, when given, receives per rule id the number of resources the rule applied to.
+    ``stats``, when given, receives per rule id the number of resources the rule applied to;
+    ``checked_by`` per resource id a bit mask of the rules (bit i: ``rules[i]``) that checked it, from
+    which per-requirement compliance counts are derived without a set of ids per requirement.
     """
     findings: list[Finding] = []
     gaps: list[Gap] = []
     token = EVALUATION_TIME.set(now)
     try:
         with gc_paused():
-            for rule in rules:
-                _evaluate_rule(graph, rule, select, stats, findings, gaps)
+            for bit, rule in enumerate(rules):
+                _evaluate_rule(graph, rule, select, stats, (checked_by, 1 << bit), findings, gaps)
     finally:
         EVALUATION_TIME.reset(token)
     return sorted_findings(findings), gaps
 
 
 def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dict[str, int] | None,
-                   findings: list[Finding], gaps: list[Gap]) -> None:
+                   checked_by: tuple[dict[str, int] | None, int], findings: list[Finding], gaps: list[Gap]) -> None:
     meta = rule.meta
     ctx = RuleContext(graph, rule.params, meta)
     resource = None
@@ -95,6 +98,7 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dic
         candidates = [r for r in candidates if r.provider in meta.providers]
     if select is not None:
         candidates = select(rule, candidates)
+    masks, bit = checked_by
     try:
         checked = 0
         for resource in candidates:
@@ -102,6 +106,8 @@ def _evaluate_rule(graph: Graph, rule: Rule, select: Selector | None, stats: dic
                 continue
             checked += 1
             knowledge = module_knowledge(resource.source)
+            if masks is not None:
+                masks[resource.id] = masks.get(resource.id, 0) | bit
             for v in rule.check(resource, ctx):
                 details = {**v.details, "module_knowledge": knowledge} if knowledge else v.details
                 findings.append(

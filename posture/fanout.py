@@ -257,8 +257,9 @@ def open_executor(
             from distributed import Client
         except ImportError:  # pragma: no cover - dask is an optional extra
             from posture.errors import InputError
+            from posture.packaging import install_hint
 
-            raise InputError("--dask-scheduler needs the dask extra: pip install 'posture[dask]'") from None
+            raise InputError(f"--dask-scheduler needs the dask extra: {install_hint('dask')}") from None
         try:
             own = Client(dask_scheduler, timeout=30)
         except (OSError, TimeoutError) as e:

@@ -88,6 +88,8 @@ class ScanResult:
     source: Mapping[str, Any] = field(default_factory=FrozenDict)
     checked: Mapping[str, int] = field(default_factory=FrozenDict)
     """Per rule id: how many resources the rule applied to (0: nothing to check)."""
+    checked_by_control: Mapping[str, int] = field(default_factory=FrozenDict)
+    """Per control (``SOC2:CC6.6``): how many distinct resources the rules mapped to it checked."""
     verdict: Verdict | None = None
     """The gate's decision, set by :meth:`judged` (the CLI does it once; sinks read :meth:`gate_verdict`)."""
 
@@ -141,4 +143,7 @@ class ScanResult:
             "summary": self.summary(),
             "gaps": [g.to_dict() for g in self.gaps],
             "verdict": self.gate_verdict().to_dict(),
+            "rules": [{"id": m.id, "checked": self.checked.get(m.id), "controls": list(m.controls)}
+                      for m in self.rules],
+            "checked_by_control": dict(self.checked_by_control),
         }

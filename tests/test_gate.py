@@ -51,7 +51,7 @@ def tree(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(tree):
-    return scan_terraform(tree)
+    return scan_terraform(tree, repo_root=tree)
 
 
 def by_id(result):

@@ -125,7 +125,7 @@ def findings(result) -> set[tuple[str, str, bool]]:
 def twins(tmp_path_factory):
     hcl = write(tmp_path_factory.mktemp("hcl"), HCL)
     js = write(tmp_path_factory.mktemp("json"), JSON_TWIN)
-    return scan_terraform(hcl), scan_terraform(js), js
+    return scan_terraform(hcl, repo_root=hcl), scan_terraform(js, repo_root=js), js
 
 
 def test_json_twin_reports_what_the_hcl_reports(twins):
@@ -180,7 +180,7 @@ def test_cdktf_synth_output_scans(tmp_path):
     assert raws["aws_s3_bucket_acl.b_acl"].refs["bucket"] == ("aws_s3_bucket.b",)
     assert loaded.provider_settings["aws"] == {"region": "eu-west-1"}
     assert not loaded.gaps
-    result = scan_terraform(root)
+    result = scan_terraform(root, repo_root=root)
     bucket = {r.id: r for r in result.inventory.resources}["aws_s3_bucket.b"]
     assert bucket.region == "eu-west-1"
     public = [f for f in result.findings if f.resource.id == "aws_s3_bucket.b" and f.rule_id == "POSTURE-SEG-006"]
@@ -240,7 +240,7 @@ def test_mixed_directory_and_json_tfvars(tmp_path):
                    '  security_group_id = aws_security_group.sg.id\n}\n',
         "terraform.tfvars.json": {"cidr": "0.0.0.0/0"},
     })
-    result = scan_terraform(root)
+    result = scan_terraform(root, repo_root=root)
     hit = [f for f in result.findings if f.rule_id == "POSTURE-NET-001"]
     assert [(f.resource.id, f.location.file) for f in hit] == [("aws_security_group.sg", "sg.tf.json")]
 

@@ -37,7 +37,8 @@ _LABEL = re.compile(r"(?:^|\.)(bad|good|unk)_[A-Za-z0-9_-]+")
 
 @pytest.fixture(scope="module")
 def scans():
-    return {d: scan_terraform(RULES_DIR / d, enable=[rule], rule_params=PARAMS) for d, rule in CASES.items()}
+    return {d: scan_terraform(RULES_DIR / d, repo_root=RULES_DIR / d, enable=[rule], rule_params=PARAMS)
+            for d, rule in CASES.items()}
 
 
 def test_every_fixture_directory_is_a_case():

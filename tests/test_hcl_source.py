@@ -314,7 +314,7 @@ def test_var_file_option_on_the_cli(tmp_path, capsys):
     assert main(["scan", "terraform", str(root), "-q", "--format", "json"]) == 0
     capsys.readouterr()
     assert main(["scan", "terraform", str(root), "-q", "--format", "json", "--var-file",
-                 str(root / "open.tfvars")]) == 1
+                 str(root / "open.tfvars"), "--repo-root", str(root)]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert [(f["rule_id"], f["location"]) for f in doc["findings"]] == [
         ("POSTURE-NET-001", {"file": "main.tf", "line": 2})]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from posture.cli import main
+from posture.model import Severity
 from posture.report import formats, render
 from posture.report.profile import ProfileView
 from posture.result import ScanResult
@@ -59,7 +60,8 @@ def test_ocsf_detection_finding(result):
         assert e["remediation"]["desc"] == f.remediation
     crit = next(e for e in events if e["finding_info"]["analytic"]["uid"] == "EXAMPLE-NET-DB")
     assert crit["severity_id"] == 5 and crit["severity"] == "Critical"
-    assert crit["cloud"] == {"provider": "AWS", "account": {"uid": "111122223333"}, "region": "eu-west-1"}
+    assert crit["cloud"] == {"provider": "AWS", "region": "eu-west-1", "account": {
+        "uid": "111122223333", "name": "111122223333", "type_id": 10, "type": "AWS Account"}}
     assert crit["unmapped"]["evidence"]["path"][0] == "internet"
     suppressed = [e for e in events if e["status_id"] == 3]
     assert len(suppressed) == 1 and "accepted until" in suppressed[0]["status_detail"]
@@ -118,7 +120,15 @@ def test_html_is_self_contained_and_escaped(result):
     p = _Collector()
     p.feed(page)
     tags = [t for t, _ in p.tags]
-    assert "script" not in tags and "link" not in tags and "img" not in tags
+    assert "link" not in tags and "img" not in tags
+    # one inline script (the table sort), admitted by its hash and nothing else
+    assert [a for t, a in p.tags if t == "script"] == [{}]
+    import base64
+    import hashlib
+
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'" in page
     assert not re.search(r"(src|href)\s*=\s*\"(https?:)?//", page)  # no external assets / CDN
     assert XSS not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "TLS 1.2+ everywhere &lt;b&gt;" in page
@@ -220,3 +230,105 @@ def test_jsontext_indents_only_the_outer_levels():
     assert json.loads(text) == value
     assert text == '{\n  "a": [\n    {"b": [1, 2]},\n    {}\n  ],\n  "c": {},\n  "d": "\\u00e9"\n}\n'
     assert dumps([], levels=3) == "[]\n"
+
+
+# ---------------------------------------------------------------- the first screen leads with findings
+_MEASURE_JS = (
+    "(function(){var row=document.querySelector('#findings-table tbody tr'),r=row.getBoundingClientRect();"
+    "function rules(){return Array.prototype.map.call(document.querySelectorAll('#findings-table tbody tr'),"
+    "function(x){return x.cells[1].textContent})}"
+    "var th=document.querySelectorAll('#findings-table th'),first=rules();th[1].click();var asc=rules();"
+    "th[1].click();var desc=rules();th[0].click();var sev=rules();"
+    "document.body.setAttribute('data-measure',JSON.stringify({top:r.top,bottom:r.bottom,height:innerHeight,"
+    "width:innerWidth,first:first,asc:asc,desc:desc,sev:sev}))})()")
+
+
+def _measure(page: str, tmp: Path) -> dict:
+    """Load the page in headless Chromium at 1400x900 with a measuring script (admitted by its CSP hash,
+    beside the page's own sort script) and read what it wrote into the DOM."""
+    import base64
+    import hashlib
+
+    digest = "sha256-" + base64.b64encode(hashlib.sha256(_MEASURE_JS.encode()).digest()).decode()
+    assert "script-src 'sha256-" in page
+    page = page.replace("script-src '", f"script-src '{digest}' '", 1).replace(
+        "</body>", f"<script>{_MEASURE_JS}</script></body>")
+    path = tmp / "measure.html"
+    path.write_text(page, encoding="utf-8")
+    dom = _chromium(tmp, "--window-size=1400,900", "--dump-dom", path.as_uri()).stdout
+    m = re.search(r'data-measure="([^"]*)"', dom)
+    assert m, "the measuring script did not run"
+    return json.loads(m.group(1).replace("&quot;", '"'))
+
+
+def test_first_finding_is_on_the_first_screen_and_the_table_sorts(result, tmp_path):
+    from posture.model import Gap
+
+    gaps = tuple(Gap("aws", f"AccessDenied on service {i}", "access_denied", service=f"svc{i}") for i in range(8))
+    page = render(replace(result, gaps=gaps), "html", {"profile": PROFILE, "trend": TREND})
+    m = _measure(page, tmp_path)
+    assert m["width"] == 1400 and 0 < m["top"] < m["bottom"] <= min(900, m["height"])
+    order = [f.rule_id for f in sorted(result.findings, key=lambda f: (f.status != "open", f.sort_key))]
+    assert m["first"] == order  # open findings first, most severe first
+    assert m["asc"] == sorted(m["first"]) and m["desc"] == sorted(m["first"], reverse=True)
+    assert m["sev"][0] == "EXAMPLE-NET-DB"  # critical first again after sorting by severity
+
+
+def test_html_order_verdict_gaps_table_details_controls_last(result):
+    from posture.model import Gap
+
+    gapped = replace(result, gaps=(Gap("aws", "denied <x>", "access_denied"),)).judged(Severity.HIGH)
+    page = render(gapped, "html", {})
+    marks = ['id="verdict"', 'class="gaps-top"', 'id="findings-table"', 'id="findings"', 'id="gaps"',
+             'id="summary"', "<th>control</th>"]
+    positions = [page.index(m) for m in marks]
+    assert positions == sorted(positions)
+    assert "gate failed: 6 finding(s) at or above high" in page and "denied &lt;x&gt;" in page
+    for f in result.findings:  # every row links to its details
+        assert f'href="#f-{f.fingerprint}"' in page and f'id="f-{f.fingerprint}"' in page
+
+
+def test_html_controls_limited_to_providers_present(result):
+    from tests.report_helpers import scan_stores
+
+    aws_only = scan_stores(["a", "b"])
+    assert {f.resource.provider for f in aws_only.findings} == {"aws"}
+    assert any(c.startswith("CIS-AZURE:") for c in aws_only.findings[0].controls)  # the rule maps all three
+    page = render(aws_only, "html")
+    assert "CIS-AWS:" in page and "CIS-AZURE" not in page and "CIS-GCP" not in page and "SOC2:" in page
+    mixed = render(result, "html")  # the example estate has AWS, Azure and GCP resources
+    assert "CIS-AZURE:" in mixed and "CIS-GCP:" in mixed
+
+
+def test_docs_screenshot_script_reproduces_the_committed_page(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(["bash", "scripts/docs_screenshot.sh"], cwd=root, capture_output=True, text=True,
+                         timeout=180, env={**os.environ, "OUT_DIR": str(tmp_path), "PYTHONPATH": str(root)})
+    assert run.returncode == 0, run.stderr
+    png = (tmp_path / "example-report.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1400, 900)
+    committed = (root / "docs/screenshots/example-report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "example-report.html").read_text(encoding="utf-8") == committed, (
+        "docs/screenshots is stale: run bash scripts/docs_screenshot.sh")
+
+
+# ---------------------------------------------------------------- table
+def test_table_has_a_header_and_wraps_at_the_width(result):
+    for width in (60, 100, 160):
+        lines = render(result, "table", {"width": width}).splitlines()
+        assert lines[0] == "posture example examples/report"
+        assert lines[1].split() == ["SEVERITY", "RULE", "RESOURCE", "/", "FINDING"]
+        body = lines[: lines.index("")]  # the findings, before the totals
+        assert len(body) >= 2 + 2 * len(result.findings) and all(len(line) <= width for line in body)
+    narrow = render(result, "table", {"width": 60})
+    wide = render(result, "table", {"width": 200})
+    assert len(narrow.splitlines()) > len(wide.splitlines())  # messages wrapped, nothing cut
+    for f in result.findings:
+        assert "".join(f.message.split()) in "".join(narrow.split())
+
+
+def test_table_width_follows_the_terminal(result, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "64")  # shutil.get_terminal_size reads it first
+    lines = render(result, "table", {}).splitlines()
+    assert max(len(line) for line in lines[: lines.index("")]) <= 64

@@ -51,7 +51,8 @@ module "x" { source = "acme/unknown/aws" }
 def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("fmt")
     (root / "main.tf").write_text(MAIN)
-    scanned = scan_terraform(root, categories=["network.exposure", "encryption.at_rest", "keys.rotation"])
+    scanned = scan_terraform(root, repo_root=root,
+                             categories=["network.exposure", "encryption.at_rest", "keys.rotation"])
     gated, _ = apply_gate(scanned, baseline={next(f.fingerprint for f in scanned.findings
                                                   if f.rule_id == "POSTURE-ENC-001")}, today=dt.date(2026, 1, 1))
     return gated
@@ -83,7 +84,8 @@ def test_sarif_results(sarif, result):
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     open_sg = results["aws_security_group.open"]
     loc = open_sg["locations"][0]
-    assert loc["physicalLocation"] == {"artifactLocation": {"uri": "main.tf"}, "region": {"startLine": 5}}
+    assert loc["physicalLocation"] == {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": 5}}
     assert loc["logicalLocations"][0]["fullyQualifiedName"] == "aws_security_group.open"
     fp = next(f.fingerprint for f in result.findings if f.resource.id == "aws_security_group.open")
     assert open_sg["partialFingerprints"] == {"postureFingerprint/v1": fp}

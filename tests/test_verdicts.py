@@ -75,7 +75,7 @@ def test_live_cloud_scans_default_to_warn_and_the_others_to_fail():
 
 
 def _judged(path, gaps="fail"):
-    return scan_terraform(path).judged(Severity.CRITICAL, gaps)  # the bucket's own findings stay below
+    return scan_terraform(path, repo_root=path).judged(Severity.CRITICAL, gaps)  # the bucket's own findings stay below
 
 
 def test_sarif_says_execution_unsuccessful_and_names_each_gap(half_read):
@@ -140,7 +140,8 @@ def test_probe_without_sslyze_is_a_usage_error():
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
-    assert proc.stderr.strip() == "posture: error: missing optional dependency 'sslyze': pip install 'posture[tls]'"
+    assert proc.stderr.strip() == ("posture: error: missing optional dependency 'sslyze': "
+                                   "pip install 'posture-scan[tls]'")
 
 
 def test_probe_of_a_refused_target_exits_non_zero(capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from posture.cli import ScanSource
+from posture.commands.base import ScanSource
 from posture.result import ScanResult
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 from typing import Any
 
-from posture.cli import ScanSource
+from posture.commands.base import ScanSource
 from posture.providers.azure import SERVICES as _SERVICES
 from posture.result import ScanResult
 

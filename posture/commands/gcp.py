@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from posture.cli import ScanSource
+from posture.commands.base import ScanSource
 from posture.result import ScanResult
 
 

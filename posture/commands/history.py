@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any
 
 from posture.errors import InputError
@@ -57,7 +56,7 @@ def add_commands(sub: Any) -> None:
 
 
 def _emit(args: argparse.Namespace, text: str) -> int:
-    from posture.cli import emit
+    from posture.commands.base import emit
 
     emit(text, args.output)
     return 0
@@ -100,23 +99,3 @@ def _trend(args: argparse.Namespace) -> int:
 
     with _open(args) as h:
         return _emit(args, render_trend(h.trend(args.source, period=args.by), args.format))
-
-
-def record_scan(url: str, result: Any, render_options: dict[str, Any]) -> bool:
-    """Record ``result`` (``posture scan --history``) and give the HTML report its trend.
-
-    A history that cannot be written is reported in one line and False returned: the scan's
-    report is still written, and the command exits 2.
-    """
-    from posture.history import open_history, source_key
-
-    try:
-        with open_history(url) as h:
-            scan_id = h.record(result)
-            render_options["trend"] = h.trend(source_key(result.source))
-    except InputError as e:
-        print(f"posture: error: {e} (scan not recorded)", file=sys.stderr)
-        return False
-    if not render_options.get("quiet"):
-        print(f"posture: recorded scan {scan_id} in {h.where}", file=sys.stderr)
-    return True

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 # The scan plumbing (options, rendering, exit codes) is shared with ``posture scan``.
-from posture.cli import EXIT_OK, ScanSource, add_scan_options, run_scan
+from posture.commands.base import EXIT_OK, ScanSource, add_scan_options, run_scan
 from posture.errors import InputError
 from posture.model import Inventory
 from posture.result import ScanResult

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from posture.cli import ScanSource
+from posture.commands.base import ScanSource
 from posture.result import ScanResult
 
 
 def _terraform_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="plan JSON file (terraform show -json plan.out > plan.json), a .tf file or a "
                    "directory of Terraform code (scanned recursively, modules followed)")
-    p.add_argument("--var-file", action="append", default=[], metavar="FILE",
+    p.add_argument("--var-file", action="append", metavar="FILE",
                    help="a .tfvars file for HCL scans (repeatable; terraform.tfvars and *.auto.tfvars are read "
                    "automatically)")
 
@@ -20,7 +20,8 @@ def _terraform_args(p: argparse.ArgumentParser) -> None:
 def _terraform_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     from posture.api import scan_terraform
 
-    return scan_terraform(args.path, var_files=args.var_file, **options)
+    return scan_terraform(args.path, var_files=args.var_file, repo_root=args.repo_root, skip_paths=args.skip_path,
+                          **options)
 
 
 def _snapshot_args(p: argparse.ArgumentParser) -> None:

@@ -88,7 +88,7 @@ def _list() -> str:
 
 
 def _run_statement(args: argparse.Namespace, fmt: str) -> int:
-    from posture.cli import emit
+    from posture.commands.base import emit
     from posture.profiles import FAILS, UNVERIFIABLE
     from posture.statement import read_statement, verify_statement
     from posture.statement.render import render
@@ -116,7 +116,7 @@ def _run_statement(args: argparse.Namespace, fmt: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posture.cli import default_format, emit
+    from posture.commands.base import default_format, emit
     from posture.errors import InputError
     from posture.profiles import FAILS, UNVERIFIABLE, verify
 

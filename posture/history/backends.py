@@ -155,7 +155,9 @@ class PostgresBackend(Backend):
         try:
             import psycopg2
         except ImportError:
-            raise InputError("PostgreSQL history needs psycopg2: pip install 'posture[postgres]'",
+            from posture.packaging import install_hint
+
+            raise InputError(f"PostgreSQL history needs psycopg2: {install_hint('postgres')}",
                              where=self.where) from None
         self._psycopg2 = psycopg2
         try:

@@ -46,7 +46,20 @@ def formats() -> list[str]:
 
 
 def render(result: ScanResult, fmt: str, options: Mapping[str, Any] | None = None) -> str:
-    """Render ``result`` in format ``fmt``."""
+    """Render ``result`` in format ``fmt``.
+
+    With the option ``frameworks`` (``--framework``), the table, markdown, html, json and csv formats
+    show the per-requirement compliance view of those frameworks instead (see :mod:`posture.compliance`).
+    """
+    frameworks = (options or {}).get("frameworks")
+    if frameworks:
+        from posture.report.compliance_view import VIEW_FORMATS, render_views
+
+        if fmt in VIEW_FORMATS:
+            from posture.compliance import compliance_view
+
+            doc = result.to_dict()
+            return render_views([compliance_view(doc, name) for name in frameworks], fmt)
     renderer = sinks().get(fmt)
     with gc_paused():  # reports build many small acyclic containers (see posture.gcpause)
         return renderer(result, options or {})

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from posture.model import Finding, GapClass, Severity
 from posture.report.jsontext import dumps
@@ -22,6 +24,7 @@ from posture.result import ScanResult
 FORMAT = "sarif"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "postureFingerprint/v1"
+SRCROOT = "%SRCROOT%"
 
 # GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9), low (0.1-3.9).
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
@@ -53,13 +56,21 @@ def _rule(meta: Any) -> dict[str, Any]:
     }
 
 
+def artifact(file: str) -> dict[str, Any]:
+    """A file location: relative to ``%SRCROOT%`` (the scan's base directory), or an absolute file URI."""
+    path = file.replace("\\", "/")
+    if PurePosixPath(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path), "uriBaseId": SRCROOT}
+
+
 def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     location: dict[str, Any] = {
         "logicalLocations": [{"fullyQualifiedName": plain(f.resource.id), "kind": "resource",
                               "name": plain(f.resource.name or f.resource.id)}],
     }
     if f.location is not None and f.location.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": f.location.file.replace("\\", "/")}}
+        physical: dict[str, Any] = {"artifactLocation": artifact(f.location.file)}
         if f.location.line and f.location.line >= 1:
             physical["region"] = {"startLine": int(f.location.line)}
         location["physicalLocation"] = physical
@@ -110,6 +121,10 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
             "coverageGaps": [g.to_dict() for g in result.gaps],
         },
     }
+    root = result.source.get("root")
+    if root:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": Path(root).as_uri().rstrip("/") + "/",
+                                               "description": {"text": "the directory locations are relative to"}}}
     verdict = result.gate_verdict()
     run["properties"]["verdict"] = verdict.to_dict()
     run["invocations"] = [{
@@ -119,7 +134,7 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
             {"level": "error" if g.gap_class is GapClass.INPUT_NOT_READ else "warning",
              "message": {"text": plain(f"[{g.code or g.source}] {g.gap_class.value.replace('_', ' ')}: {g.reason}")},
              "descriptor": {"id": plain(g.code or g.source)},
-             **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": g.target.rsplit(':', 1)[0]}}}]}
+             **({"locations": [{"physicalLocation": {"artifactLocation": artifact(g.target.rsplit(":", 1)[0])}}]}
                 if g.target and ".tf" in g.target else {})}
             for g in result.gaps
         ],

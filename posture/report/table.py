@@ -1,8 +1,15 @@
-"""``--format table``: a compact human summary for terminals (estate text made inert by ``sanitize.plain``)."""
+"""``--format table``: a compact human summary for terminals.
+
+A header (source, then the column names), two lines per finding (severity, rule and resource; then
+the message and file:line, wrapped at the terminal width with ``shutil.get_terminal_size``, or the
+``width`` option), then the totals and the coverage gaps. Estate text is made inert by ``sanitize.plain``.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,9 +36,14 @@ def _clip(text: str, width: int) -> str:
 
 def render(result: ScanResult, options: Mapping[str, Any]) -> str:
     colour = bool(options.get("colour")) and "NO_COLOR" not in os.environ
-    lines: list[str] = []
+    width = max(60, int(options.get("width") or shutil.get_terminal_size((100, 24)).columns))
+    source = result.source
+    target = " ".join(str(source[k]) for k in ("type", "target") if source.get(k))
+    lines: list[str] = [f"posture {target}".rstrip()]
     if result.findings:
-        rule_w = max(len(f.rule_id) for f in result.findings)
+        rule_w = max(len("RULE"), *(len(f.rule_id) for f in result.findings))
+        indent = " " * (9 + rule_w + 2)
+        lines.append(f"{'SEVERITY':8} {'RULE'.ljust(rule_w)}  RESOURCE / FINDING")
         for f in result.findings:
             sev = f.severity.value.upper().ljust(8)
             if colour:
@@ -39,8 +51,10 @@ def render(result: ScanResult, options: Mapping[str, Any]) -> str:
             mark = "" if f.status == "open" else f" [{f.status}]"
             loc = f.location
             where = f" ({plain(loc.file)}{':' + str(loc.line) if loc.line else ''})" if loc and loc.file else ""
-            lines.append(f"{sev} {plain(f.rule_id).ljust(rule_w)}  {_clip(plain(f.resource.id), 60)}{mark}")
-            lines.append(f"{' ' * 9}{' ' * rule_w}  {plain(f.message)}{where}")
+            lines.append(f"{sev} {plain(f.rule_id).ljust(rule_w)}  "
+                         f"{_clip(plain(f.resource.id), width - len(indent) - len(mark))}{mark}")
+            lines.extend(textwrap.wrap(f"{plain(f.message)}{where}", width, initial_indent=indent,
+                                       subsequent_indent=indent, break_on_hyphens=False) or [indent])
     s = result.summary()
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     lines.append("")

@@ -80,6 +80,8 @@ class _Webhook(BaseModel):
     token_env: str | None = None
     credentials_file: str | None = None
     state_file: str | None = None
+    message: Any = None  # events | slack | teams: checked with its own message where the sink is built
+    top: Any = None  # findings in a chat digest (1-50), checked there too
 
 
 class _ConfigFile(BaseModel):
@@ -154,6 +156,11 @@ def _credentials(config: TicketConfig, name: str, env: Mapping[str, str]) -> tup
     return env.get(user_env, "") if user_env else "", token
 
 
+def _has_secret(section: Mapping[str, Any], env: Mapping[str, str] | None) -> bool:
+    names = str(section.get("token_env", section.get("secret_env", _DEFAULT_ENV["webhook"][1])))
+    return bool(section.get("credentials_file") or (os.environ if env is None else env).get(names))
+
+
 def make_sink(name: str, config: TicketConfig, *, env: Mapping[str, str] | None = None,
               sleep: Callable[[float], None] | None = None) -> TicketSink:
     """Build the ``jira``, ``github`` or ``webhook`` sink described by ``config``."""
@@ -162,7 +169,10 @@ def make_sink(name: str, config: TicketConfig, *, env: Mapping[str, str] | None 
     if name not in SINKS:
         raise InputError(f"unknown ticket system {name!r} (jira, github or webhook)")
     section = config.section(name)
-    user, token = _credentials(config, name, os.environ if env is None else env)
+    if name == "webhook" and section.get("message", "events") != "events" and not _has_secret(section, env):
+        user, token = "", ""  # Slack and Teams webhook URLs carry their own secret; signing is optional
+    else:
+        user, token = _credentials(config, name, os.environ if env is None else env)
     scope_label = f"posture-scope-{config.scope}" if config.scope else ""
     extra = {"sleep": sleep} if sleep else {}
 
@@ -198,8 +208,16 @@ def make_sink(name: str, config: TicketConfig, *, env: Mapping[str, str] | None 
         return GitHubSink(client(str(section.get("api_url", "https://api.github.com")), headers), repo=need("repo"),
                           labels=list(section.get("labels", [])), scope_label=scope_label,
                           priority_labels=bool(section.get("priority_labels", True)))
+    from posture.tickets.chat import SHAPES
     from posture.tickets.webhook import WebhookSink
 
+    shape = str(section.get("message", "events"))
+    if shape not in ("events", *SHAPES):
+        raise InputError(f"webhook.message must be events, {' or '.join(SHAPES)}, got {shape!r}",
+                         where=str(config.path))
+    top = section.get("top", 10)
+    if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 50:
+        raise InputError(f"webhook.top must be an integer from 1 to 50, got {top!r}", where=str(config.path))
     state = Path(os.path.expanduser(str(section.get("state_file", ".posture-webhook-state.json"))))
-    return WebhookSink(client(need("url"), {}), secret=token.encode("utf-8"),
+    return WebhookSink(client(need("url"), {}), secret=token.encode("utf-8"), message=shape, top=top,
                        state_file=state if state.is_absolute() else config.path.parent / state)

@@ -116,11 +116,14 @@ def sync(
     With ``dry_run`` only ``search`` is called and the report lists what would be done.
     """
     prio = {**DEFAULT_PRIORITY, **(priority or {})}
-    steps, _ = plan(finding_documents(result), sink.search(), group_by=group_by,
-                    min_severity=Severity(min_severity), include_unverified=include_unverified)
+    steps, items = plan(finding_documents(result), sink.search(), group_by=group_by,
+                        min_severity=Severity(min_severity), include_unverified=include_unverified)
     report = SyncReport(sink.name, dry_run)
     for action, item in steps:
         report.actions.append(action if dry_run else _apply(sink, action, item, prio))
+    finish = getattr(sink, "finish", None)  # optional: sinks that send one digest per sync
+    if finish is not None and not dry_run:
+        finish(items, report.actions)
     return report
 
 

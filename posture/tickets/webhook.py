@@ -5,6 +5,10 @@ Header ``X-Posture-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>`` an
 A webhook cannot be searched, so the sink remembers what it sent in a small JSON state file
 (written atomically after each acknowledged POST); the receiver should treat ``key`` as the
 identity of a ticket (events may be delivered twice after a crash, never lost).
+
+With ``message="slack"`` or ``"teams"`` the sink posts one chat message per sync instead
+(:mod:`posture.tickets.chat`: a summary line plus the top findings), keeping the same state so a
+message says what is new and what was resolved since the last one.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from posture import inputs
 from posture.errors import InputError
 from posture.tickets import markup
 from posture.tickets.http import HttpClient
-from posture.tickets.model import Ticket, TicketItem
+from posture.tickets.model import Action, Ticket, TicketItem
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -32,10 +36,13 @@ def signature(secret: bytes, body: bytes) -> str:
 class WebhookSink:
     name = "webhook"
 
-    def __init__(self, client: HttpClient, *, secret: bytes, state_file: Path) -> None:
+    def __init__(self, client: HttpClient, *, secret: bytes, state_file: Path, message: str = "events",
+                 top: int = 10) -> None:
         self.client = client
         self.secret = secret
         self.state_file = state_file
+        self.message = message
+        self.top = top
         self._state = self._load()
 
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -54,9 +61,24 @@ class WebhookSink:
         os.replace(tmp, self.state_file)
 
     def _post(self, event: str, key: str, payload: dict[str, Any]) -> None:
-        body = json.dumps({"event": event, "key": key, **payload}, sort_keys=True).encode("utf-8")
-        self.client.request("POST", "", data=body, headers={"X-Posture-Signature": signature(self.secret, body),
-                                                            "X-Posture-Event": event})
+        if self.message != "events":  # chat shapes send one digest in finish()
+            return
+        self._send(event, {"event": event, "key": key, **payload})
+
+    def _send(self, event: str, doc: dict[str, Any]) -> None:
+        body = json.dumps(doc, sort_keys=True).encode("utf-8")
+        headers = {"X-Posture-Event": event}
+        if self.secret:
+            headers["X-Posture-Signature"] = signature(self.secret, body)
+        self.client.request("POST", "", data=body, headers=headers)
+
+    def finish(self, items: dict[str, TicketItem], actions: list[Action]) -> None:
+        """After a sync: with a chat shape, post the digest (summary plus the top findings)."""
+        if self.message == "events":
+            return
+        from posture.tickets.chat import message
+
+        self._send("digest", message(self.message, items, actions, limit=self.top))
 
     def search(self) -> dict[str, Ticket]:
         return {k: Ticket(k, k, bool(v.get("open")), str(v.get("digest", ""))) for k, v in self._state.items()}

@@ -14,10 +14,12 @@ from posture.providers.terraform.plan import load_plan, parse_plan
 __all__ = ["load_hcl", "load_plan", "load_terraform", "parse_plan"]
 
 
-def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = (),
+                   skip_paths: Iterable[str] = ()) -> Inventory:
     """Load a plan JSON file, a ``.tf`` file or a directory of Terraform code into an Inventory.
 
     ``var_files`` (``.tfvars`` / ``.tfvars.json``) only apply to HCL; a plan already holds its values.
+    ``skip_paths`` are globs of files and directories an HCL directory scan does not read.
     Plan resources point to their ``.tf`` block when the plan's directory holds the configuration.
     """
     p = Path(path)
@@ -26,7 +28,7 @@ def load_terraform(path: str | os.PathLike[str], var_files: Iterable[str | os.Pa
     if p.is_dir() or p.name.endswith(CONFIG_SUFFIXES):
         from posture.providers.terraform.hcl import load_hcl
 
-        return load_hcl(p, var_files)
+        return load_hcl(p, var_files, skip_paths)
     inv = load_plan(p)
     if not config_files(p.resolve().parent):
         return inv

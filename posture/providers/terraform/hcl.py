@@ -38,6 +38,7 @@ from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
 from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
 from posture.providers.terraform.plan_index import RawResource
+from posture.skippaths import SkipPaths
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -275,13 +276,26 @@ def _anchor(mi: ModuleInstance) -> Location | None:
 # ----------------------------------------------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------------------------------------------
-def _tf_dirs(root: Path) -> list[Path]:
+def _tf_dirs(root: Path, skip: SkipPaths) -> list[Path]:
+    """Directories below ``root`` holding configuration files that ``skip`` leaves in."""
     out = []
     for d, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
-        if any(f.endswith(CONFIG_SUFFIXES) for f in files):
+        rel = Path(d).relative_to(root).as_posix()
+        subdirs[:] = sorted(s for s in subdirs if not s.startswith(".") and not skip.skips(_under(rel, s)))
+        if any(f.endswith(CONFIG_SUFFIXES) and not skip.skips(_under(rel, f)) for f in files):
             out.append(Path(d))
     return out
+
+
+def _under(rel: str, name: str) -> str:
+    return name if rel in ("", ".") else f"{rel}/{name}"
+
+
+def _kept(root: Path, directory: Path, skip: SkipPaths) -> list[Path] | None:
+    """The configuration files of ``directory`` that ``skip`` leaves in (None: all of them)."""
+    if not skip:
+        return None
+    return [f for f in config_files(directory) if not skip.skips(f.relative_to(root).as_posix())]
 
 
 def _read_var_file(path: Path, where: str) -> dict[str, Any]:
@@ -316,11 +330,14 @@ def _module_name(rel: str) -> str:
 
 
 def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = (),
-                     *, recursive: bool = True) -> HclResult:
+                     *, recursive: bool = True, skip_paths: Iterable[str] = ()) -> HclResult:
     """Parse and expand ``path`` (a ``.tf`` file or a directory) into raw resources, locations, gaps.
 
     ``recursive=False`` reads only the root module in the directory itself (and the modules it calls).
+    ``skip_paths`` are globs of files and directories below ``path`` not read (:mod:`posture.skippaths`);
+    a module called from code that is read is still read.
     """
+    skip = SkipPaths.of(skip_paths)
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", where=str(p))
@@ -330,6 +347,7 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
     if p.is_dir():
         auto = sorted([q for q in [p / "terraform.tfvars", p / "terraform.tfvars.json"] if q.is_file()]
                       + list(p.glob("*.auto.tfvars")) + list(p.glob("*.auto.tfvars.json")))
+        auto = [q for q in auto if not skip.skips(q.name)]
     var_values: dict[str, Any] = {}
     for vf in [*auto, *map(Path, var_files)]:
         var_values.update(_read_var_file(vf, str(vf)))
@@ -337,10 +355,11 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
     if p.is_file():
         roots = [(p.parent, loader.ws.module_dir(p.parent, only=[p], strict=True))]
     else:
-        dirs = _tf_dirs(p) if recursive else [p]
+        dirs = _tf_dirs(p, skip) if recursive else [p]
         if not dirs:
-            raise InputError("no .tf files found (nor .tf.json)", where=str(p))
-        parsed = [(d, loader.ws.module_dir(d)) for d in dirs]
+            raise InputError("no .tf files found (nor .tf.json)" + (" outside --skip-path" if skip else ""),
+                             where=str(p))
+        parsed = [(d, loader.ws.module_dir(d, only=_kept(p, d, skip))) for d in dirs]
         called: set[Path] = set()
         for d, md in parsed:
             for call in md.calls:
@@ -365,13 +384,14 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
         raise InputError("configuration nests too deeply to evaluate", where=str(p)) from None
 
 
-def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = ()) -> Any:
+def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]] = (),
+             skip_paths: Iterable[str] = ()) -> Any:
     """Load HCL into an :class:`~posture.model.Inventory` using the plan normalisers."""
     from posture.model import Inventory, freeze
     from posture.providers.terraform.plan import _normalise
     from posture.providers.terraform.plan_index import PlanIndex
 
-    loaded = load_hcl_sources(path, var_files)
+    loaded = load_hcl_sources(path, var_files, skip_paths=skip_paths)
     meta_base = {"format": "hcl", "files": loaded.files}
     index = PlanIndex(loaded.raws, str(path), meta_base, loaded.provider_settings)
     inv = _normalise(index, meta_base)
