@@ -27,7 +27,7 @@ def _label(resource: Resource) -> str:
     return resource.name or resource.id
 
 
-def _untrusted(resource: Resource, error_class: str | tuple[str, ...]) -> Mapping[str, Any] | None:
+def _untrusted(resource: Resource, error_class: str | tuple[str | None, ...]) -> Mapping[str, Any] | None:
     """The certificate when it failed validation with ``error_class`` (one of them), else None."""
     cert = _cert(resource)
     classes = (error_class,) if isinstance(error_class, str) else error_class
