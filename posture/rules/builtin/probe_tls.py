@@ -2,7 +2,7 @@
 
 The protocol-version rule is the shared POSTURE-TLS-001 (rules.d/transit.yaml), which judges listeners
 and endpoints alike; these cover what only an observation can show. Fixture estates are snapshots
-written by tests/probe_fixtures.py.
+written by tests/helpers/probe_fixtures.py.
 """
 
 from __future__ import annotations
