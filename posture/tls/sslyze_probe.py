@@ -176,10 +176,18 @@ def sniff(address: str, port: int, timeout: float) -> tuple[str, str, str]:
     """
     import socket
 
+    deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((address, port), timeout=timeout) as sock:
             sock.sendall(client_hello())
             first = sock.recv(16)
+            # a record header may arrive a byte at a time: read on (within the same timeout) until it decides
+            while first[:1] in (b"\x15", b"\x16") and len(first) < 2:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                more = sock.recv(16 - len(first))
+                if not more:
+                    break
+                first += more
     except TimeoutError:
         return "no_response", f"no answer to a TLS ClientHello within {timeout:g} s", "silent"
     except ConnectionRefusedError:

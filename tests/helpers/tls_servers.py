@@ -282,6 +282,24 @@ class PlainHTTPServer(_ThreadedServer):
         conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         conn.close()
 
+class DribbleServer(_ThreadedServer):
+    """Answers a ClientHello with a valid TLS alert record (handshake_failure), one byte at a time."""
+
+    RECORD = b"\x15\x03\x03\x00\x02\x02\x28"
+
+    def __init__(self, delay: float = 0.2, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.delay = delay
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        conn.recv(4096)
+        for byte in self.RECORD:
+            conn.sendall(bytes([byte]))
+            time.sleep(self.delay)
+        conn.close()
+
+
 class BannerServer(_ThreadedServer):
     """Sends a fixed banner (e.g. an old SSH version string) and waits."""
 

@@ -13,6 +13,7 @@ from posture.tls import ProbeOptions, probe_tls
 from tests.helpers.tls_lab import LAB
 from tests.helpers.tls_servers import (
     CertFactory,
+    DribbleServer,
     OpenSSLServer,
     PlainHTTPServer,
     PythonTLSServer,
@@ -173,6 +174,17 @@ def test_broken_servers_do_not_hold_up_the_others(scan):
     assert len(result.graph.by_kind("endpoint")) == len(LAB) + 3
     # One connect timeout (2 s) for the silent server, far below the 30 s target timeout.
     assert seconds < 30
+
+
+def test_sniff_reads_a_record_header_sent_a_byte_at_a_time():
+    """A slow server that answers with a valid TLS record byte by byte is TLS, not "not TLS"."""
+    from posture.tls.sslyze_probe import sniff
+
+    server = DribbleServer(delay=0.2).start()
+    try:
+        assert sniff("127.0.0.1", server.port, 3.0) == ("", "", "tls")
+    finally:
+        server.stop()
 
 
 def test_target_timeout_bounds_a_slow_target(servers, certs):
