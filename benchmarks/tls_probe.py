@@ -1,7 +1,7 @@
 """TLS probe throughput: posture vs the sslyze command line (and testssl.sh when installed), same local lab.
 
 Builds a lab of N (default 50) endpoints on 127.0.0.1 by cycling through the 15 misconfigured configurations
-of tests/tls_lab.py (TLS 1.0-only, NULL/anonymous suites, expired, self-signed, weak DH ...), then times on
+of tests/helpers/tls_lab.py (TLS 1.0-only, NULL/anonymous suites, expired, self-signed, weak DH ...), then times on
 exactly the same endpoints:
 
   posture (versions)     posture.probe_tls, protocol versions + cipher suites (version pre-check on)
@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from posture.tls import ProbeOptions, probe_tls
-from tests.tls_lab import LAB
-from tests.tls_servers import CertFactory, require_binary
+from tests.helpers.tls_lab import LAB
+from tests.helpers.tls_servers import CertFactory, require_binary
 
 VERSION_KEYS = {"ssl_2_0_cipher_suites": "ssl2", "ssl_3_0_cipher_suites": "ssl3", "tls_1_0_cipher_suites": "1.0",
                 "tls_1_1_cipher_suites": "1.1", "tls_1_2_cipher_suites": "1.2", "tls_1_3_cipher_suites": "1.3"}

@@ -121,7 +121,8 @@ def evaluate_incremental(
     def select(rule: Rule, candidates: list[Resource]) -> list[Resource]:
         if rule.id not in reusable:
             return candidates
-        chosen, skipped = [], []
+        chosen: list[Resource] = []
+        skipped: list[Resource] = []
         for r in candidates:
             (skipped if task_of.get(r.id) in unchanged else chosen).append(r)
         stats.checked += len(chosen)
@@ -148,9 +149,9 @@ def evaluate_incremental(
             state.rules.pop(rule_id, None)  # a rule that crashed is not cached: it runs in full next time
         local = {r.id for r in rules if r.meta.local and r.id in state.rules}
         for f in fresh:
-            task = task_of.get(f.resource.id)
-            if f.rule_id in local and task is not None:
-                state.findings.setdefault((f.rule_id, task), []).append(f.to_dict())
+            owner = task_of.get(f.resource.id)
+            if f.rule_id in local and owner is not None:
+                state.findings.setdefault((f.rule_id, owner), []).append(f.to_dict())
     return findings, gaps, state, stats
 
 

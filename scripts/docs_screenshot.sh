@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docs build step: render the example HTML report (examples/report/estate.py) and screenshot its first
 # screen (1400x900) with headless chromium into docs/screenshots/ (or $OUT_DIR).
-# Usage: bash scripts/docs_screenshot.sh   (tests/test_report_formats.py runs it and checks the committed page)
+# Usage: bash scripts/docs_screenshot.sh   (tests/sinks/report/test_report_formats.py runs it and checks the committed page)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"

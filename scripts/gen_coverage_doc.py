@@ -3,7 +3,7 @@
     python scripts/gen_coverage_doc.py          # write docs/coverage.md
     python scripts/gen_coverage_doc.py --check  # exit 1 when docs/coverage.md is stale
 
-tests/test_coverage_matrix.py fails when the committed file differs from what this script writes.
+tests/rules/test_coverage_matrix.py fails when the committed file differs from what this script writes.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def render(matrix: Mapping[str, Any]) -> str:
         "",
         "Every check in the mission's categories that Checkov, tfsec/Trivy, KICS and Prowler document for AWS, Azure",
         "and GCP has a row: one check concept on one resource of one cloud, with every peer id that documents it.",
-        "*covered*: the posture rule and the labelled corpus case (tests/fixtures/corpus) that exercises it —",
-        "tests/test_coverage_matrix.py fails when that case does not; *different*: posture judges it otherwise on",
-        "purpose (the fact and its source); *out of scope*: why; *gap*: in scope and not reported yet.",
+        "*covered*: the posture rule and the labelled corpus case (tests/fixtures/corpus) that exercises it",
+        "(tests/rules/test_coverage_matrix.py fails when that case does not); *different*: posture judges it",
+        "otherwise on purpose (the fact and its source); *out of scope*: why; *gap*: in scope and not reported yet.",
         f"Reviewed {matrix['reviewed']}. Catalogues read:",
         "",
     ]

@@ -3,7 +3,7 @@
     python scripts/gen_rules_doc.py          # write docs/rules.md
     python scripts/gen_rules_doc.py --check  # exit 1 when docs/rules.md is stale
 
-tests/test_rules_doc.py fails when the committed file differs from what this script writes.
+tests/rules/test_rules_doc.py fails when the committed file differs from what this script writes.
 """
 
 from __future__ import annotations

@@ -26,4 +26,7 @@ if python3 -m pip show -q posture >/dev/null 2>&1; then
   python3 -m pip uninstall -y -q posture
 fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+echo "ruff (lint) and mypy (types) over the whole package"
+python3 -m ruff check posture tests benchmarks scripts
+python3 -m mypy
 python3 -m pytest -n 2 -q "$@"

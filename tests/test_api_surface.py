@@ -13,9 +13,8 @@ import pytest
 
 import posture
 from posture.cli import main
+from tests.helpers.paths import ROOT
 from tests.test_gate import MAIN
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_public_name_resolves_and_import_stays_light():

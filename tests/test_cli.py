@@ -13,8 +13,9 @@ import pytest
 from posture.cli import main
 from posture.model import Edge, Inventory, Resource
 from posture.providers.snapshot import save_snapshot
+from tests.helpers.paths import FIXTURES, ROOT
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "posture/schemas/scan-result.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "posture/schemas/scan-result.schema.json").read_text())
 
 
 def estate() -> Inventory:
@@ -171,7 +172,7 @@ def test_console_entry_point_runs_as_module():
 
 @pytest.mark.parametrize("plan", ["aws/data", "aws/s3", "azure", "gcp"])
 def test_sensitive_values_never_reach_any_output(capsys, tmp_path, plan):
-    src = Path(__file__).parent / "fixtures/plans" / plan / "plan.json"
+    src = FIXTURES / "plans" / plan / "plan.json"
     assert "SENSITIVE-MARKER" in src.read_text()
     snap = tmp_path / "s.jsonl"
     for fmt in ("json", "table"):

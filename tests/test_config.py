@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from posture.cli import main
 from posture.config import find_config, resolve
 from posture.errors import InputError
+from tests.helpers.paths import ROOT
 
 SG = '''resource "aws_security_group" "web" {
   ingress {
@@ -131,6 +131,6 @@ def test_explicit_config_file_must_exist(repo, capsys):
 def test_docs_list_every_key():
     from posture.config import KEYS
 
-    doc = (Path(__file__).parent.parent / "docs" / "config.md").read_text()
+    doc = (ROOT / "docs" / "config.md").read_text()
     missing = [k for k in KEYS if f"\n{k}:" not in doc and f"\n{k} " not in doc]
     assert not missing

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from posture.api import scan_inventory
 from posture.model import Category
 from posture.providers.snapshot import read_snapshot
 from posture.rules.catalog import load_rules
+from tests.helpers.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+FIXTURES = FIXTURES / "rules"
 RULES = load_rules()
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from posture.model import GAP_CLASSES, Gap, GapClass, gap_class
+from tests.helpers.paths import ROOT
 
-PACKAGE = Path(__file__).resolve().parents[1] / "posture"
+PACKAGE = ROOT / "posture"
 
 # call name -> index of the positional argument that is the gap code (keywords: code / error_code)
 _CODE_ARG = {"Gap": 2, "Refused": 2, "gap": 1, "_failure_gap": 2, "_skip_file": 2}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from posture.cli import main
 from posture.errors import InputError
 from posture.gate import apply_gate, load_suppressions, read_baseline, write_baseline
 from posture.model import Severity
+from tests.helpers.paths import FIXTURES
 
 MAIN = '''
 # posture:ignore POSTURE-NET-001 bastion: SSH from anywhere is accepted until the VPN lands [until:2030-01-01]
@@ -154,7 +154,7 @@ def test_module_call_suppression_covers_its_resources(tmp_path):
 
 
 def test_comments_in_tf_files_next_to_a_plan_suppress_plan_findings(tmp_path):
-    fixture = Path(__file__).parent / "fixtures" / "plans" / "aws" / "network"
+    fixture = FIXTURES / "plans" / "aws" / "network"
     (tmp_path / "plan.json").write_bytes((fixture / "plan.json").read_bytes())
     text = (fixture / "main.tf").read_text()
     marker = 'resource "aws_security_group" "app" {'

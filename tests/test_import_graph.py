@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "posture"
+from tests.helpers.paths import ROOT
+
+PACKAGE = ROOT / "posture"
 CLOUDS = ("aws", "azure", "gcp")
 
 # Cycles through deferred imports that another change removes (issue 16, item 3: command modules stop

@@ -4,7 +4,6 @@ normaliser output conforms to it, and rule loading rejects kinds and attribute p
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import boto3
 import pytest
@@ -18,10 +17,8 @@ from posture.model import EdgeKind, Kind
 from posture.providers.gcp.replay import Replay
 from posture.rules.catalog import load_rules
 from posture.rules.lang import RuleFileError, load_rule_file
-from tests.aws_estate import REGION, build_estate
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+from tests.helpers.aws_estate import REGION, build_estate
+from tests.helpers.paths import FIXTURES, ROOT
 
 
 def _generator():
@@ -85,7 +82,7 @@ def test_live_normalisers_emit_only_declared_attributes():
         aws = posture.scan_aws(session, regions=[REGION]).inventory.resources
     gcp = posture.scan_gcp(AnonymousCredentials(), replay=Replay.from_directory(FIXTURES / "gcp" / "estate"),
                            progress=False).inventory.resources
-    from tests.test_azure_scan import ReplayTransport, StaticTokenCredential
+    from tests.providers.azure.test_azure_scan import ReplayTransport, StaticTokenCredential
 
     transport = ReplayTransport.from_directory(FIXTURES / "azure" / "estate")
     azure = posture.scan_azure(StaticTokenCredential(), client_kwargs={"transport": transport,

@@ -10,13 +10,13 @@ import yaml
 
 from posture import __version__
 from posture.packaging import DISTRIBUTION, install_hint
+from tests.helpers.paths import ROOT
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-ROOT = Path(__file__).parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # `posture` as a thing to install (not `posture-scan`, not a path or a command after `&&`)
 _BARE = re.compile(r"(?<![\w./-])['\"]?posture(?![\w-])(\[[\w,]+\])?['\"]?")

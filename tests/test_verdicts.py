@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -15,8 +14,8 @@ from posture.api import scan_terraform
 from posture.cli import main
 from posture.model import Severity
 from posture.report import render
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GOOD = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
 BROKEN = 'resource "aws_s3_bucket" "x" {\n'
 
@@ -152,7 +151,7 @@ def test_probe_of_a_refused_target_exits_non_zero(capsys):
 
 
 def test_probe_with_one_refused_target_fails_the_gate_under_gaps_fail(tmp_path, capsys):
-    from tests.tls_servers import CertFactory, PythonTLSServer, require_binary
+    from tests.helpers.tls_servers import CertFactory, PythonTLSServer, require_binary
 
     require_binary("openssl")
     certs = CertFactory(tmp_path)

@@ -66,5 +66,5 @@ def example_result(**options: Any) -> ScanResult:
 if __name__ == "__main__":
     from posture.report import render
 
-    # a fixed date keeps the docs page reproducible (tests/test_report_formats.py compares it)
+    # a fixed date keeps the docs page reproducible (tests/sinks/report/test_report_formats.py compares it)
     sys.stdout.write(render(example_result(), "html", {"generated_at": "2026-12-01 00:00 UTC"}))

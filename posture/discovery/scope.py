@@ -78,7 +78,7 @@ class Exclusions(HostSet):
 class PortSpec(_Strict):
     """Ports to scan: the ``top`` most common TCP ports (nmap-services), plus ``include``."""
 
-    top: int = Field(1000, ge=0, le=65535)
+    top: int = Field(default=1000, ge=0, le=65535)
     include: list[int] = Field(default_factory=list)
     inventory: bool = True  # add the listener ports found in the inventory (when a source is given)
 
@@ -94,12 +94,12 @@ class PortSpec(_Strict):
 class Limits(_Strict):
     """How hard the probe may push: rates, concurrency and timeouts (seconds)."""
 
-    rate: float = Field(100.0, gt=0, description="max packets/s for discovery, and new TLS targets/s")
-    concurrency: int = Field(10, ge=1, le=256, description="targets probed at the same time")
-    per_server: int = Field(5, ge=1, le=64, description="concurrent connections to one server")
-    connect_timeout: float = Field(5.0, gt=0, le=120)
-    target_timeout: float = Field(120.0, gt=0, le=3600)
-    retries: int = Field(1, ge=0, le=5)
+    rate: float = Field(default=100.0, gt=0, description="max packets/s for discovery, and new TLS targets/s")
+    concurrency: int = Field(default=10, ge=1, le=256, description="targets probed at the same time")
+    per_server: int = Field(default=5, ge=1, le=64, description="concurrent connections to one server")
+    connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    target_timeout: float = Field(default=120.0, gt=0, le=3600)
+    retries: int = Field(default=1, ge=0, le=5)
 
 
 class Window(_Strict):

@@ -7,7 +7,7 @@ Our evidence, fingerprint discriminator and location go to ``unmapped`` (OCSF's 
 source data that has no attribute of its own). With ``include_passed`` (``--include-passed``) the
 Compliance Findings also hold one Pass event per requirement that passed (of ``frameworks``, default
 every framework in the catalogue). Events validate against the OCSF models Prowler uses
-(py-ocsf-models; tests/test_ocsf_conformance.py), with every required and recommended attribute the
+(py-ocsf-models; tests/sinks/report/test_ocsf_conformance.py), with every required and recommended attribute the
 estate can fill.
 """
 

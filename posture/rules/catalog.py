@@ -7,6 +7,7 @@ duplicate rule id is an error wherever the two rules come from.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,7 +69,7 @@ def _dir_rules(directories: Iterable[Path], known: dict[str, Rule]) -> Iterable[
 
 
 def load_rules(
-    extra_dirs: Iterable[str | Path] = (),
+    extra_dirs: Iterable[str | os.PathLike[str]] = (),
     *,
     builtin: bool = True,
     plugins: bool = True,

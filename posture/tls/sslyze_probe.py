@@ -288,7 +288,8 @@ def probe(
             out = Outcome(p, error_code=box["refusal"][0], error=box["refusal"][1], seconds=elapsed)
         else:
             try:
-                out = _outcome(p, *box["result"], opts, elapsed)
+                result, decided = box["result"]
+                out = _outcome(p, result, decided, opts, elapsed)
             except Exception as e:  # reading an odd result must end this target only, never hang the probe
                 out = Outcome(p, error_code="probe_error", error=f"{type(e).__name__}: {e}", seconds=elapsed)
         done.put(out)
@@ -398,7 +399,7 @@ def _versions(results: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str
     versions: list[str] = []
     ciphers: list[str] = []
     by_version: dict[str, list[str]] = {}
-    accepted = []
+    accepted: list[tuple[str, Any]] = []
     for cmd, version in VERSION_FIELDS.items():
         r = results[cmd]
         if not r.is_tls_version_supported:

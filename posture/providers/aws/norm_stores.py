@@ -44,7 +44,7 @@ def opensearch(idx: Index, out: Out, d: dict[str, Any]) -> None:
         if at_rest.get("Enabled") else provider_default("opensearch.domain")  # off unless enabled
     endpoint = d.get("DomainEndpointOptions") or {}
     # an omitted TLSSecurityPolicy is the API default, kept with its source in the knowledge table
-    policy = endpoint.get("TLSSecurityPolicy") or knowledge.default_tls_policy("aws", "opensearch")["name"]
+    policy = endpoint.get("TLSSecurityPolicy") or (knowledge.default_tls_policy("aws", "opensearch") or {}).get("name")
     vpc = d.get("VPCOptions") or {}
     attrs = {
         "store_type": "search", "encryption": enc,

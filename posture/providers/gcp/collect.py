@@ -81,7 +81,8 @@ def describe(exc: BaseException) -> CallError:
     if isinstance(exc, HttpError):
         try:
             doc = json.loads(exc.content.decode("utf-8", "replace"))
-            body = doc.get("error") if isinstance(doc, dict) and isinstance(doc.get("error"), dict) else {}
+            err = doc.get("error") if isinstance(doc, dict) else None
+            body = err if isinstance(err, dict) else {}
         except ValueError:
             body = {}
         status = int(exc.resp.status)

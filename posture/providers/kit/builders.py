@@ -241,8 +241,8 @@ def key_spec(provider: str, spec: Any) -> dict[str, Any]:
 
 
 def rule(
-    direction: str,
-    action: str,
+    direction: Any,
+    action: Any,
     protocol: Any,
     ports: Any,
     peers: Any,
@@ -252,7 +252,7 @@ def rule(
     implied: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    """One normalised firewall rule."""
+    """One normalised firewall rule (``direction``/``action`` may be UNKNOWN)."""
     out = {
         "direction": direction,
         "action": action,

@@ -104,7 +104,8 @@ def _provider_settings(config: dict, chk: _Checker) -> dict[str, dict[str, str]]
     for key, pc in (chk.get(config, "provider_config", "$.configuration", dict) or {}).items():
         if not isinstance(pc, dict):
             raise chk.fail(f"$.configuration.provider_config.{key}", f"expected an object, got {_json_type(pc)}")
-        exprs = pc.get("expressions") if isinstance(pc.get("expressions"), dict) else {}
+        got = pc.get("expressions")
+        exprs: dict[str, Any] = got if isinstance(got, dict) else {}
         settings = {}
         for name in ("region", "project", "subscription_id", "location"):
             expr = exprs.get(name)
@@ -202,7 +203,8 @@ def _raw(entry: dict[str, Any], resolver: _Resolver | None) -> RawResource:
         cfg_module = resolver.module_config(module)
         cfg = cfg_module.resources.get(f"{mode}.{entry['type']}.{entry['name'] or name}") if cfg_module else None
         if cfg is not None:
-            provider_key = cfg.get("provider_config_key") if isinstance(cfg.get("provider_config_key"), str) else ""
+            key = cfg.get("provider_config_key")
+            provider_key = key if isinstance(key, str) else ""
             raw_refs, configured = resolver.expressions(cfg)
             for path, rs in raw_refs.items():
                 for r in rs:

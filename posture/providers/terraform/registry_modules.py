@@ -7,6 +7,7 @@ or upgrade guide that says so); a range may override variable defaults (``defaul
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -58,13 +59,17 @@ class KnownModule:
         return None if i is None else self.versions[i]
 
 
+def _indented(line: str, m: re.Match[str]) -> str:
+    return m.group(1) + line
+
+
 def _with_defaults(hcl: str, defaults: dict[str, Any]) -> str:
     """``hcl`` with the one-line ``variable "X" { ... }`` declarations of ``defaults`` given new defaults."""
     for name, value in defaults.items():
         literal = "null" if value is None else json.dumps(value)
         pattern = re.compile(rf'^(\s*)variable "{re.escape(name)}" \{{.*\}}\s*$', re.MULTILINE)
         line = f'variable "{name}" {{ default = {literal} }}'
-        hcl, n = pattern.subn(lambda m, line=line: m.group(1) + line, hcl)
+        hcl, n = pattern.subn(functools.partial(_indented, line), hcl)
         if n != 1:
             raise ValueError(f"registry_modules.yaml: no one-line variable {name!r} to override")
     return hcl

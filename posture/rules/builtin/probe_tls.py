@@ -2,7 +2,7 @@
 
 The protocol-version rule is the shared POSTURE-TLS-001 (rules.d/transit.yaml), which judges listeners
 and endpoints alike; these cover what only an observation can show. Fixture estates are snapshots
-written by tests/probe_fixtures.py.
+written by tests/helpers/probe_fixtures.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _label(resource: Resource) -> str:
     return resource.name or resource.id
 
 
-def _untrusted(resource: Resource, error_class: str | tuple[str, ...]) -> Mapping[str, Any] | None:
+def _untrusted(resource: Resource, error_class: str | tuple[str | None, ...]) -> Mapping[str, Any] | None:
     """The certificate when it failed validation with ``error_class`` (one of them), else None."""
     cert = _cert(resource)
     classes = (error_class,) if isinstance(error_class, str) else error_class

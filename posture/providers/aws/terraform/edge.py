@@ -43,7 +43,7 @@ def _lb_access_logs(raw: RawResource) -> Any:
 def _lb(raw: RawResource, index: PlanIndex) -> Out:
     internal = _unset_default(raw, "internal", False)
     lb_type = "classic" if raw.type == "aws_elb" else _first_str(raw.get("load_balancer_type"), "application")
-    attrs = {
+    attrs: dict[str, Any] = {
         "scheme": UNKNOWN if internal is UNKNOWN else ("internal" if internal else "internet-facing"),
         "lb_type": lb_type,
         "public_ips": [],
@@ -133,6 +133,7 @@ def _lb_listener(raw: RawResource, index: PlanIndex) -> Out:
     if proto is UNKNOWN and raw.is_configured("protocol") is not True and lb:
         proto = _default_listener_protocol(index.by_address[lb])
     policy = raw.get("ssl_policy")
+    tls: Any
     if proto in ("https", "tls"):
         if (policy is UNKNOWN and raw.is_configured("ssl_policy") is False) or policy in (None, ""):
             tls = default_tls_policy("aws", "elbv2")

@@ -321,7 +321,7 @@ def _orphan_sg_rule(raw: RawResource, index: PlanIndex) -> Out:
 def _nacl_rule(v: dict[str, Any], direction: Any, action: Any, number: Any, source: str | None = None) -> dict:
     proto = _protocol(v.get("protocol"))
     peers = [p for p in (v.get("cidr_block"), v.get("ipv6_cidr_block")) if p not in (None, "")]
-    extra = {"source": source} if source else {}
+    extra: dict[str, Any] = {"source": source} if source else {}
     return rule(
         direction,
         action if action in ("allow", "deny") else UNKNOWN,

@@ -123,7 +123,7 @@ def _nsg_rule(v: dict[str, Any], source: str | None = None) -> dict[str, Any]:
         peers.extend(f"asg:{a}" if isinstance(a, str) else UNKNOWN for a in asgs)
     if direction is UNKNOWN:
         peers = [UNKNOWN]
-    extra = {"name": v.get("name")}
+    extra: dict[str, Any] = {"name": v.get("name")}
     if source:
         extra["source"] = source
     return rule(

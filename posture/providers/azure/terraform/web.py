@@ -108,6 +108,7 @@ def _app_gateway(raw: RawResource, index: PlanIndex) -> Out:
         proto = UNKNOWN if proto_raw is UNKNOWN else str(proto_raw).lower()
         name = lst.get("name") if isinstance(lst.get("name"), str) else "listener"
         rid = f"{raw.address}/listener/{name}"
+        tls: Any
         if proto == "https":
             tls = profiles.get(lst.get("ssl_profile_name"), gateway_tls)
         elif proto is UNKNOWN:
