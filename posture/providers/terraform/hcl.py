@@ -33,7 +33,7 @@ from posture.knowledge.network import terraform_provider
 from posture.model import UNKNOWN, Gap, Location
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
 from posture.providers.terraform.hcl_module import Instance, ModuleInstance, _eval_body, _key
-from posture.providers.terraform.hcl_sensitive import redact_marked, sensitive_keys, unmark
+from posture.providers.terraform.hcl_sensitive import redact_marked, sensitive_gaps, sensitive_keys, unmark
 from posture.providers.terraform.hcl_syntax import Block, Body, _body, parse_hcl
 from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
@@ -68,7 +68,8 @@ class HclLoader:
         self.var_values = var_values
         self.gaps: list[Gap] = []
         self.module_knowledge: dict[str, str] = {}
-        self.hidden: set[str] = set()
+        self.hidden: dict[str, dict[str, list[str]]] = {}
+        """Declaration (``file:line``) -> address -> paths of the values hidden as sensitive."""
         self._modules_json: dict[str, str] | None = None
 
     # -- expansion -----------------------------------------------------------------------------------------
@@ -241,8 +242,9 @@ class HclLoader:
                             vals[name] = v
                 settings.setdefault(key, vals)
         files = sorted({pf.rel for md in self.ws.dirs.values() if not md.synthetic for pf in md.files})
-        return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge,
-                         self.hidden)
+        self.gaps.extend(sensitive_gaps(self.hidden))
+        hidden = {address for by_address in self.hidden.values() for address in by_address}
+        return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge, hidden)
 
     def _raw(self, inst: Instance) -> RawResource:
         decl = inst.decl
@@ -253,11 +255,7 @@ class HclLoader:
         _eval_body(decl.body, inst.scope, "", values, refs, configured, top=True)
         values, hidden = redact_marked(values)
         if hidden and decl.type != "data":
-            self.hidden.add(inst.address)
-            shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
-            self.gaps.append(Gap("terraform", f"{inst.address}: values derived from sensitive variables or outputs "
-                                 f"are not read (unknown to the rules): {shown}", code="sensitive_value",
-                                 target=f"{decl.file}:{decl.line}"))
+            self.hidden.setdefault(f"{decl.file}:{decl.line}", {})[inst.address] = hidden
         provider_key = ""
         if "provider" in decl.body.attrs:
             root, steps, _ = flatten_traversal(decl.body.attrs["provider"].expr, None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.model import UNKNOWN, Gap
 from posture.redact import is_secret_key
 
 STRUCTURAL = frozenset({"merge", "concat", "tolist", "tomap", "element", "lookup", "values", "keys", "length",
@@ -119,8 +120,6 @@ def redact_marked(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     secret-named attribute (``password``: redacted anyway, :mod:`posture.redact`, and no rule reads it) and a
     sensitive value that is itself unknown (a variable set only at apply: nothing was hidden).
     """
-    from posture.model import UNKNOWN
-
     paths: list[str] = []
 
     def walk(value: Any, path: str, key: str) -> Any:
@@ -139,3 +138,17 @@ def redact_marked(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         return value
 
     return walk(values, "", ""), paths
+
+
+def sensitive_gaps(hidden: dict[str, dict[str, list[str]]]) -> list[Gap]:
+    """One ``sensitive_value`` gap per declaration (``file:line`` -> address -> hidden paths), its instances
+    counted, the attribute paths named (never a value)."""
+    out = []
+    for where, by_address in hidden.items():
+        first, *others = by_address
+        paths = list(dict.fromkeys(p for ps in by_address.values() for p in ps))
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        more = f" (and {len(others)} other instance(s))" if others else ""
+        out.append(Gap("terraform", f"{first}{more}: values derived from sensitive variables or outputs are not read "
+                       f"(unknown to the rules): {shown}", code="sensitive_value", target=where))
+    return out
