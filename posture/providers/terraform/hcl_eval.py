@@ -235,17 +235,10 @@ def _binary_op(node: Tree, scope: Scope) -> Any:
     left_node, term = kids(node)
     op_node, right_node = kids(term)
     op = str(op_node.children[0])
-    left, right, hidden = _operands(left_node, right_node, op, scope)
-    return mark_if(hidden, _binary(op, left, right))
-
-
-def _operands(left_node: Any, right_node: Any, op: str, scope: Scope) -> tuple[Any, Any, bool]:
-    """Both operands without marks (the right one None when ``&&``/``||`` short-circuit), and whether any had one."""
-    left, hidden = unmark_deep(_ev(left_node, scope))
-    if (op == "&&" and left is False) or (op == "||" and left is True):
-        return left, None, hidden
-    right, m = unmark_deep(_ev(right_node, scope))
-    return left, right, hidden or m
+    left, hidden = unmark_deep(_ev(left_node, scope))  # a sensitive operand marks the result
+    short = (op == "&&" and left is False) or (op == "||" and left is True)
+    right, m = (None, False) if short else unmark_deep(_ev(right_node, scope))
+    return mark_if(hidden or m, _binary(op, left, right))
 
 
 def _binary(op: str, left: Any, right: Any) -> Any:
