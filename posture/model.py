@@ -274,6 +274,11 @@ MODULE_KNOWLEDGE = " | registry module knowledge: "
 built from; the engine repeats that part in the evidence of every finding on the resource."""
 
 
+SENSITIVE_HIDDEN = " | sensitive values hidden"
+"""Appended to the ``source`` of an HCL resource some of whose values came from sensitive variables or outputs
+(:mod:`posture.providers.terraform.hcl_sensitive`): they read as unknown, and "cannot verify" findings say why."""
+
+
 def module_knowledge(source: str) -> str | None:
     """The registry-module knowledge a resource was built from (see :data:`MODULE_KNOWLEDGE`), or None."""
     _, sep, note = source.partition(MODULE_KNOWLEDGE)
@@ -442,6 +447,8 @@ GAP_CLASSES: Mapping[str, GapClass] = {
     "duplicate_id": GapClass.INPUT_NOT_READ,  # the second description was dropped unread
     "unresolved_count": GapClass.VALUE_UNKNOWN,  # checked as one instance with an unknown count.index
     "unresolved_for_each": GapClass.VALUE_UNKNOWN,
+    "sensitive_for_each": GapClass.VALUE_UNKNOWN,  # Terraform refuses it; checked as one instance with unknown keys
+    "sensitive_value": GapClass.VALUE_UNKNOWN,  # from a sensitive variable/output: never read, reads as unknown
     "dangling_reference": GapClass.VALUE_UNKNOWN,  # the other end lies outside the scanned input
     # evaluation
     "enricher_error": GapClass.INPUT_NOT_READ,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from posture.graph import Graph
-from posture.model import Category, FrozenDict, Resource, Severity, freeze
+from posture.model import SENSITIVE_HIDDEN, Category, FrozenDict, Resource, Severity, freeze
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ def unknown_words(resource: Resource) -> str:
     the probe'. Live scans never say 'until apply': there is no apply."""
     source = resource.source or ""
     if source.startswith("terraform"):
-        return "known only after apply"
+        return "known only after apply" + (" or hidden as sensitive" if SENSITIVE_HIDDEN in source else "")
     if source == "probe":
         return "not observed by the probe"
     return "not returned by the API"

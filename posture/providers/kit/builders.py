@@ -260,7 +260,7 @@ def rule(
         "ports": ports,
         "peers": peers,
         "priority": priority,
-        "description": description or None,
+        "description": description if isinstance(description, str) and description else None,  # text or None
         "implied": implied,
     }
     out.update(extra)

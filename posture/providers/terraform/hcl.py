@@ -33,6 +33,7 @@ from posture.knowledge.network import terraform_provider
 from posture.model import UNKNOWN, Gap, Location
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
 from posture.providers.terraform.hcl_module import Instance, ModuleInstance, _eval_body, _key
+from posture.providers.terraform.hcl_sensitive import redact_marked, sensitive_gaps, sensitive_keys, unmark
 from posture.providers.terraform.hcl_syntax import Block, Body, _body, parse_hcl
 from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
@@ -54,6 +55,8 @@ class HclResult:
     files: list[str]
     module_knowledge: dict[str, str] = field(default_factory=dict)
     """Module call address -> the registry-module knowledge (module, version range, source) it was expanded from."""
+    hidden: set[str] = field(default_factory=set)
+    """Addresses of resources some of whose values came from sensitive values (and read as unknown)."""
 
 
 class HclLoader:
@@ -65,13 +68,15 @@ class HclLoader:
         self.var_values = var_values
         self.gaps: list[Gap] = []
         self.module_knowledge: dict[str, str] = {}
+        self.hidden: dict[str, dict[str, list[str]]] = {}
+        """Declaration (``file:line``) -> address -> paths of the values hidden as sensitive."""
         self._modules_json: dict[str, str] | None = None
 
     # -- expansion -----------------------------------------------------------------------------------------
     def _count_each(self, body: Body, scope: Scope, what: str, where: str) -> list[tuple[str, Any, dict]] | None:
         """[(address suffix, index, names for the instance scope)] or None for a single instance."""
         if "count" in body.attrs:
-            n = evaluate(body.attrs["count"].expr, scope)
+            n, _ = unmark(evaluate(body.attrs["count"].expr, scope))  # Terraform allows a sensitive count
             if isinstance(n, bool) or not isinstance(n, (int, float)):
                 self.gaps.append(Gap("terraform", f"count of {what} cannot be resolved statically; checked as one "
                                      "instance with unknown count.index", code="unresolved_count", target=where))
@@ -81,6 +86,11 @@ class HclLoader:
             expr = body.attrs["for_each"].expr
             coll = evaluate(expr, scope)
             refs = references(expr, scope)
+            if sensitive_keys(coll):
+                self.gaps.append(Gap("terraform", f"for_each of {what} derives from sensitive values, which Terraform "
+                                     "refuses (they would become instance keys); checked as one instance with "
+                                     "unknown each.key/each.value", code="sensitive_for_each", target=where))
+                return [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, refs)})]
             if isinstance(coll, dict) and not any(k is UNKNOWN for k in coll):
                 items = list(coll.items())
             elif isinstance(coll, list) and all(isinstance(v, str) for v in coll):
@@ -232,7 +242,9 @@ class HclLoader:
                             vals[name] = v
                 settings.setdefault(key, vals)
         files = sorted({pf.rel for md in self.ws.dirs.values() if not md.synthetic for pf in md.files})
-        return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge)
+        self.gaps.extend(sensitive_gaps(self.hidden))
+        hidden = {address for by_address in self.hidden.values() for address in by_address}
+        return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge, hidden)
 
     def _raw(self, inst: Instance) -> RawResource:
         decl = inst.decl
@@ -241,6 +253,9 @@ class HclLoader:
         refs: dict[str, list[str]] = defaultdict(list)
         configured: set[str] = set()
         _eval_body(decl.body, inst.scope, "", values, refs, configured, top=True)
+        values, hidden = redact_marked(values)
+        if hidden and decl.type != "data":
+            self.hidden.setdefault(f"{decl.file}:{decl.line}", {})[inst.address] = hidden
         provider_key = ""
         if "provider" in decl.body.attrs:
             root, steps, _ = flatten_traversal(decl.body.attrs["provider"].expr, None)
@@ -398,8 +413,21 @@ def load_hcl(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike
     meta = dict(inv.meta)
     meta.update({"source": "terraform-hcl", "suppressions": loaded.suppressions})
     inv = relocate(inv, loaded.locations, source=f"terraform-hcl:{path}")
-    resources = tuple(_with_module_knowledge(r, loaded.module_knowledge) for r in inv.resources)
-    return Inventory(resources, inv.edges, tuple(loaded.gaps), freeze(meta))
+    resources = tuple(_with_module_knowledge(_with_hidden(r, loaded.hidden), loaded.module_knowledge)
+                      for r in inv.resources)
+    return Inventory(resources, inv.edges, (*loaded.gaps, *inv.gaps), freeze(meta))
+
+
+def _with_hidden(r: Any, hidden: set[str]) -> Any:
+    """``r`` with :data:`~posture.model.SENSITIVE_HIDDEN` in its source when its resource (``id`` is the address,
+    or the address and a ``/``/``#`` suffix) had values from sensitive values: "cannot verify" findings say so."""
+    import dataclasses
+
+    from posture.model import SENSITIVE_HIDDEN
+
+    if not hidden or re.split(r"[/#]", r.id, maxsplit=1)[0] not in hidden:
+        return r
+    return dataclasses.replace(r, source=f"{r.source}{SENSITIVE_HIDDEN}")
 
 
 def _with_module_knowledge(r: Any, notes: dict[str, str]) -> Any:

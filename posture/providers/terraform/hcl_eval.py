@@ -20,6 +20,7 @@ from lark import Token, Tree
 
 from posture.model import UNKNOWN
 from posture.providers.terraform.hcl_functions import _UNKNOWN_TOLERANT, FUNCTIONS
+from posture.providers.terraform.hcl_sensitive import MARK_FUNCTIONS, mark_if, unmark, unmark_args, unmark_deep
 from posture.providers.terraform.hcl_values import (
     EvalError,
     JsonDocument,
@@ -161,6 +162,7 @@ def _unescape(s: str) -> str:
 
 def _string(node: Tree, scope: Scope) -> Any:
     parts: list[Any] = []
+    hidden = False  # an interpolated sensitive value marks the whole string
     for part in node.children:
         if isinstance(part, Token):
             continue
@@ -171,13 +173,14 @@ def _string(node: Tree, scope: Scope) -> Any:
             else:
                 parts.append(_unescape(str(inner)))
         elif isinstance(inner, Tree) and inner.data == "interpolation":
-            value = _ev(kids(inner)[0], scope)
+            value, m = unmark_deep(_ev(kids(inner)[0], scope))
+            hidden = hidden or m
             if value is UNKNOWN or isinstance(value, JsonDocument):
-                return UNKNOWN
+                return mark_if(hidden, UNKNOWN)
             parts.append(_to_str(value))
         else:
-            return UNKNOWN  # template directives (%{if}/%{for})
-    return "".join(parts)
+            return mark_if(hidden, UNKNOWN)  # template directives (%{if}/%{for})
+    return mark_if(hidden, "".join(parts))
 
 
 def _heredoc(node: Tree, scope: Scope) -> Any:
@@ -203,6 +206,7 @@ def _tuple(node: Tree, scope: Scope) -> Any:
 
 def _object(node: Tree, scope: Scope) -> Any:
     out: dict[str, Any] = {}
+    hidden = False  # a sensitive key marks the whole object
     for elem in kids(node):
         ks = kids(elem)
         key_node = unwrap(ks[0].children[0]) if ks[0].children else ks[0]
@@ -211,31 +215,37 @@ def _object(node: Tree, scope: Scope) -> Any:
         elif isinstance(key_node, Tree) and key_node.data == "keyword":
             key = str(key_node.children[0])
         else:
-            key = _ev(key_node, scope)
+            key, m = unmark_deep(_ev(key_node, scope))
+            hidden = hidden or m
         if key is UNKNOWN:
-            return UNKNOWN
+            return mark_if(hidden, UNKNOWN)
         out[_to_str(key)] = _ev(ks[1], scope)
-    return out
+    return mark_if(hidden, out)
 
 
 def _conditional(node: Tree, scope: Scope) -> Any:
     cond, a, b = kids(node)
-    c = _ev(cond, scope)
+    c, hidden = unmark(_ev(cond, scope))
     if c is UNKNOWN:
-        return UNKNOWN
-    return _ev(a, scope) if _truthy(c) else _ev(b, scope)
+        return mark_if(hidden, UNKNOWN)
+    return mark_if(hidden, _ev(a, scope) if _truthy(c) else _ev(b, scope))
 
 
 def _binary_op(node: Tree, scope: Scope) -> Any:
     left_node, term = kids(node)
     op_node, right_node = kids(term)
     op = str(op_node.children[0])
-    left = _ev(left_node, scope)
+    left, hidden = unmark_deep(_ev(left_node, scope))  # a sensitive operand marks the result
+    short = (op == "&&" and left is False) or (op == "||" and left is True)
+    right, m = (None, False) if short else unmark_deep(_ev(right_node, scope))
+    return mark_if(hidden or m, _binary(op, left, right))
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
     if op == "&&" and left is False:
         return False
     if op == "||" and left is True:
         return True
-    right = _ev(right_node, scope)
     if op in ("&&", "||"):
         if left is UNKNOWN or right is UNKNOWN:
             return UNKNOWN
@@ -271,12 +281,10 @@ def _binary_op(node: Tree, scope: Scope) -> Any:
 
 def _unary_op(node: Tree, scope: Scope) -> Any:
     op = node.children[0]
-    value = _ev(node.children[1], scope)
+    value, hidden = unmark_deep(_ev(node.children[1], scope))
     if value is UNKNOWN:
-        return UNKNOWN
-    if str(op) == "!":
-        return not _truthy(value)
-    return _clean_num(-_num(value))
+        return mark_if(hidden, UNKNOWN)
+    return mark_if(hidden, not _truthy(value) if str(op) == "!" else _clean_num(-_num(value)))
 
 
 # -- traversals ----------------------------------------------------------------------------------------------
@@ -323,17 +331,23 @@ def _index_key(op: Tree, scope: Scope | None) -> Any:
 
 
 def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
-    """Follow attribute/index/splat steps through a value (UNKNOWN propagates; bad steps raise)."""
+    """Follow attribute/index/splat steps through a value (UNKNOWN propagates; bad steps raise).
+
+    Through a marked collection, or with a marked key, the result is marked."""
+    hidden = False
     for kind, arg in steps:
+        value, m = unmark(value)
+        arg, k = unmark(arg)
+        hidden = hidden or m or k
         if value is UNKNOWN:
-            return UNKNOWN
+            return mark_if(hidden, UNKNOWN)
         if kind == "splat":
             if value is None:
-                return []
+                return mark_if(hidden, [])
             items = value if isinstance(value, list) else [value]
-            return [apply_steps(v, arg) for v in items]
+            return mark_if(hidden, [apply_steps(v, arg) for v in items])
         if arg is UNKNOWN:
-            return UNKNOWN
+            return mark_if(hidden, UNKNOWN)
         if isinstance(value, dict):
             key = _to_str(arg) if not isinstance(arg, str) else arg
             if key not in value:
@@ -346,7 +360,7 @@ def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
                 raise EvalError(f"bad index {arg!r}") from None
         else:
             raise EvalError("cannot index a primitive")
-    return value
+    return mark_if(hidden, value)
 
 
 def _traversal(node: Tree, scope: Scope) -> Any:
@@ -386,48 +400,52 @@ def _items(coll: Any) -> list[tuple[Any, Any]]:
 
 
 def _for_iter(node: Tree, scope: Scope) -> Any:
+    """(the scopes of the iterations kept, the body, whether the result is marked: over a marked collection or
+    with a marked condition)."""
     names, coll_node, body, cond = _for_parts(node)
-    coll = _ev(coll_node, scope)
+    coll, hidden = unmark(_ev(coll_node, scope))
     if coll is UNKNOWN:
-        return UNKNOWN, None, None
+        return UNKNOWN, None, hidden
     refs = references(coll_node, scope)
     out = []
     for k, v in _items(coll):
         bind = {names[0]: (k, refs), names[1]: (v, refs)} if len(names) == 2 else {names[0]: (v, refs)}
         inner = scope.child(bind)
         if cond is not None:
-            c = _ev(cond, inner)
+            c, m = unmark_deep(_ev(cond, inner))
+            hidden = hidden or m
             if c is UNKNOWN:
-                return UNKNOWN, None, None
+                return UNKNOWN, None, hidden
             if not _truthy(c):
                 continue
         out.append(inner)
-    return out, body, node
+    return out, body, hidden
 
 
 def _for_tuple(node: Tree, scope: Scope) -> Any:
-    scopes, body, _ = _for_iter(node, scope)
+    scopes, body, hidden = _for_iter(node, scope)
     if scopes is UNKNOWN:
-        return UNKNOWN
-    return [_ev(body[0], s) for s in scopes]
+        return mark_if(hidden, UNKNOWN)
+    return mark_if(hidden, [_ev(body[0], s) for s in scopes])
 
 
 def _for_object(node: Tree, scope: Scope) -> Any:
-    scopes, body, _ = _for_iter(node, scope)
+    scopes, body, hidden = _for_iter(node, scope)
     if scopes is UNKNOWN:
-        return UNKNOWN
+        return mark_if(hidden, UNKNOWN)
     grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
     out: dict[str, Any] = {}
     for s in scopes:
-        k = _ev(body[0], s)
+        k, m = unmark_deep(_ev(body[0], s))
+        hidden = hidden or m  # a sensitive key marks the whole object
         if k is UNKNOWN:
-            return UNKNOWN
+            return mark_if(hidden, UNKNOWN)
         v = _ev(body[1], s)
         if grouping:
             out.setdefault(_to_str(k), []).append(v)
         else:
             out[_to_str(k)] = v
-    return out
+    return mark_if(hidden, out)
 
 
 # -- functions -----------------------------------------------------------------------------------------------
@@ -447,24 +465,27 @@ def _function_call(node: Tree, scope: Scope) -> Any:
                     return False
                 continue
             if name == "can":
-                return UNKNOWN if has_unknown(v) else True
+                return mark_if(unmark_deep(v)[1], UNKNOWN if has_unknown(v) else True)
             return v
         if name == "try":
             raise EvalError("no try() argument succeeded")
+    if name in MARK_FUNCTIONS and len(arg_nodes) == 1 and not expand:
+        return MARK_FUNCTIONS[name](_ev(arg_nodes[0], scope))
     fn = FUNCTIONS.get(name)
     if fn is None:
         return UNKNOWN
     args = [_ev(a, scope) for a in arg_nodes]
     if expand and args:
-        last = args.pop()
+        last, m = unmark(args.pop())
         if last is UNKNOWN:
-            return UNKNOWN
-        args.extend(last if isinstance(last, list) else list(last.values()))
+            return mark_if(m, UNKNOWN)
+        args.extend(mark_if(m, a) for a in (last if isinstance(last, list) else list(last.values())))
+    args, hidden = unmark_args(name, args)
     if name not in _UNKNOWN_TOLERANT and any(a is UNKNOWN for a in args):
-        return UNKNOWN
+        return mark_if(hidden, UNKNOWN)
     if any(isinstance(a, JsonDocument) for a in args):
-        return dict(args[0]) if name == "jsondecode" else UNKNOWN
-    return fn(*args)
+        return mark_if(hidden, dict(args[0]) if name == "jsondecode" else UNKNOWN)
+    return mark_if(hidden, fn(*args))
 
 
 _NODES: dict[str, Callable[[Tree, Scope], Any]] = {

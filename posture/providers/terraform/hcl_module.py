@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from posture.model import UNKNOWN
 from posture.providers.terraform.hcl_data import STATIC_DATA
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
+from posture.providers.terraform.hcl_sensitive import Marked, declared_sensitive, mark, mark_if, unmark, unmark_deep
 from posture.providers.terraform.hcl_syntax import _META_ATTRS, _META_BLOCKS, Block, Body
 from posture.providers.terraform.hcl_workspace import ModuleDir
 
@@ -109,7 +110,8 @@ class ModuleInstance(Scope):
             insts = self.instances().get(f"{root}.{first}")
             if not insts:
                 return []
-            if len(steps) > 1 and steps[1][0] == "index" and steps[1][1] is not UNKNOWN and steps[1][1] is not None:
+            if len(steps) > 1 and steps[1][0] == "index" and steps[1][1] is not UNKNOWN and steps[1][1] is not None \
+                    and not isinstance(steps[1][1], Marked):  # a sensitive key: any instance (never the key)
                 wanted = f"{self._p}{root}.{first}{_key(steps[1][1])}"
                 return [i.address for i in insts if i.address == wanted] or [i.address for i in insts]
             return [i.address for i in insts]
@@ -140,6 +142,8 @@ class ModuleInstance(Scope):
                 nullable = decl.body.attrs.get("nullable")
                 if nullable is not None and evaluate(nullable.expr, Scope()) is False:
                     value = evaluate(decl.body.attrs["default"].expr, Scope())
+            if decl is not None and _sensitive(decl):
+                value = mark(value)
             self._vars[name] = value
             return value
         finally:
@@ -174,17 +178,18 @@ class ModuleInstance(Scope):
                 ]
         return self._instances
 
-    def _instance(self, key: str, steps: list[tuple[str, Any]], pos: int) -> tuple[Instance | None, int]:
-        """The instance of ``key`` that ``steps[pos]`` selects (an index step, or none for an unexpanded block)
-        and the position of the step after the selection."""
+    def _instance(self, key: str, steps: list[tuple[str, Any]], pos: int) -> tuple[Instance | None, int, bool]:
+        """The instance of ``key`` that ``steps[pos]`` selects (an index step, or none for an unexpanded block),
+        the position of the step after the selection, and whether the selecting key is sensitive."""
         insts = self.instances().get(key) or []
         if len(steps) > pos and steps[pos][0] == "index":
-            wanted = f"{self._p}{key}{_key(steps[pos][1])}" if steps[pos][1] is not UNKNOWN else None
-            return next((i for i in insts if i.address == wanted), None), pos + 1
-        return (insts[0] if len(insts) == 1 and insts[0].index is None else None), pos
+            index, hidden = unmark(steps[pos][1])
+            wanted = f"{self._p}{key}{_key(index)}" if index is not UNKNOWN else None
+            return next((i for i in insts if i.address == wanted), None), pos + 1, hidden
+        return (insts[0] if len(insts) == 1 and insts[0].index is None else None), pos, False
 
     def _resource_attr(self, root: str, steps: list[tuple[str, Any]]) -> tuple[Any, int]:
-        inst, pos = self._instance(f"{root}.{steps[0][1]}", steps, 1)
+        inst, pos, hidden = self._instance(f"{root}.{steps[0][1]}", steps, 1)
         if inst is None or len(steps) <= pos or steps[pos][0] != "attr":
             return UNKNOWN, len(steps)
         attr = inst.decl.body.attrs.get(steps[pos][1])
@@ -195,7 +200,7 @@ class ModuleInstance(Scope):
             return UNKNOWN, len(steps)
         self._busy.add(busy)
         try:
-            return evaluate(attr.expr, inst.scope), pos + 1
+            return mark_if(hidden, evaluate(attr.expr, inst.scope)), pos + 1
         finally:
             self._busy.discard(busy)
 
@@ -203,7 +208,7 @@ class ModuleInstance(Scope):
         """``data.<type>.<name>[key].<attr>`` of a data source computed statically (hcl_data.STATIC_DATA)."""
         if len(steps) < 3 or steps[1][0] != "attr":
             return UNKNOWN, len(steps)
-        inst, pos = self._instance(f"data.{dtype}.{steps[1][1]}", steps, 2)
+        inst, pos, hidden = self._instance(f"data.{dtype}.{steps[1][1]}", steps, 2)
         fn = STATIC_DATA[dtype].get(steps[pos][1]) if len(steps) > pos and steps[pos][0] == "attr" else None
         if inst is None or fn is None or inst.address in self._busy:
             return UNKNOWN, len(steps)
@@ -211,7 +216,8 @@ class ModuleInstance(Scope):
         try:
             args: dict[str, Any] = {}
             _eval_body(inst.decl.body, inst.scope, "", args, defaultdict(list), set(), top=True)
-            return fn(args), pos + 1
+            plain, m = unmark_deep(args)  # a document rendered from a sensitive argument is sensitive
+            return mark_if(hidden or m, fn(plain)), pos + 1
         finally:
             self._busy.discard(inst.address)
 
@@ -228,7 +234,7 @@ class ModuleInstance(Scope):
         children_ = self.children().get(name, [])
         rest = steps[1:]
         if rest and rest[0][0] == "index":
-            children_ = [(k, m) for k, m in children_ if k == rest[0][1]]
+            children_ = [(k, m) for k, m in children_ if k == unmark(rest[0][1])[0]]
             rest = rest[1:]
         elif rest and rest[0][0] == "splat":
             rest = rest[0][1]
@@ -241,8 +247,9 @@ class ModuleInstance(Scope):
             return UNKNOWN, len(steps)
         children_ = self.children().get(steps[0][1], [])
         if len(steps) > 2 and steps[1][0] == "index" and steps[2][0] == "attr":
-            match = [m for k, m in children_ if k == steps[1][1]]
-            return (self._output(match[0], steps[2][1]) if match else UNKNOWN), 3
+            index, hidden = unmark(steps[1][1])
+            match = [m for k, m in children_ if k == index]
+            return mark_if(hidden, self._output(match[0], steps[2][1]) if match else UNKNOWN), 3
         if len(children_) == 1 and children_[0][0] is None and len(steps) > 1 and steps[1][0] == "attr":
             return self._output(children_[0][1], steps[1][1]), 2
         return UNKNOWN, len(steps)
@@ -252,7 +259,7 @@ class ModuleInstance(Scope):
         block = child.mod.outputs.get(name)
         if block is None or "value" not in block.body.attrs:
             return UNKNOWN
-        return evaluate(block.body.attrs["value"].expr, child)
+        return mark_if(_sensitive(block), evaluate(block.body.attrs["value"].expr, child))
 
     def walk(self) -> Iterator[ModuleInstance]:
         yield self
@@ -316,7 +323,7 @@ def _dynamic(b: Block, scope: Scope, prefix: str, blocks: dict[str, Any], refs: 
         iterator = root or btype
     if content is None or fe is None:
         return
-    coll = evaluate(fe.expr, scope)
+    coll, hidden = unmark(evaluate(fe.expr, scope))  # over a sensitive collection every block is sensitive
     coll_refs = references(fe.expr, scope)
     if isinstance(coll, dict):
         items = list(coll.items())
@@ -329,5 +336,11 @@ def _dynamic(b: Block, scope: Scope, prefix: str, blocks: dict[str, Any], refs: 
     if lst is UNKNOWN:
         return
     for k, v in items:
-        inner = scope.child({iterator: ({"key": k, "value": v}, coll_refs)})
+        inner = scope.child({iterator: ({"key": mark_if(hidden, k), "value": mark_if(hidden, v)}, coll_refs)})
         _block_instance(content.body, inner, prefix, btype, lst, refs, configured)
+
+
+def _sensitive(block: Block) -> bool:
+    """A ``variable`` or ``output`` block declared ``sensitive = true``."""
+    attr = block.body.attrs.get("sensitive")
+    return attr is not None and declared_sensitive(evaluate(attr.expr, Scope()))

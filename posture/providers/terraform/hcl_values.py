@@ -8,6 +8,7 @@ from typing import Any
 from lark import Token, Tree
 
 from posture.model import UNKNOWN
+from posture.providers.terraform.hcl_sensitive import Marked
 
 _SKIP_TOKENS = {"LPAR", "RPAR", "NL_OR_COMMENT", "LSQB", "RSQB", "LBRACE", "RBRACE", "COMMA", "EQ", "COLON",
                 "DBLQUOTE", "QMARK", "INTERP_START", "FOR_OBJECT_ARROW", "DOT", "FOR", "IN", "IF"}
@@ -45,9 +46,11 @@ def unwrap(node: Any) -> Any:
 
 
 def has_unknown(value: Any) -> bool:
-    """True when ``value`` is or contains UNKNOWN."""
+    """True when ``value`` is or contains UNKNOWN (marked or not)."""
     if value is UNKNOWN:
         return True
+    if isinstance(value, Marked):
+        return has_unknown(value.value)
     if isinstance(value, dict):
         return any(has_unknown(v) for v in value.values())
     if isinstance(value, list):
