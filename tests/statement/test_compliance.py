@@ -94,6 +94,14 @@ def test_gaps_make_passes_incomplete(result):
     assert "pass" not in statuses.values()
 
 
+def test_a_value_unknown_gap_leaves_passes_to_the_unverified_findings(result):
+    """A sensitive value is one unknown value, not an unread estate: it does not make every pass incomplete."""
+    plain = {r.id: r.status for r in compliance_view(result.to_dict(), "cis-aws").rows}
+    hidden = replace(result, gaps=(Gap("terraform", "x: values marked sensitive are not read", "sensitive_value"),))
+    view = compliance_view(hidden.to_dict(), "cis-aws")
+    assert {r.id: r.status for r in view.rows} == plain and "pass" in plain.values()
+
+
 @pytest.fixture(scope="module")
 def saved(result, tmp_path_factory):
     path = tmp_path_factory.mktemp("compliance") / "result.json"

@@ -21,6 +21,7 @@ block's literal ``region``/``project``/``subscription_id``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -96,7 +97,11 @@ def parse_plan(data: Any, origin: str) -> Inventory:
 
     meta_base = {"format_version": fmt, "terraform_version": tf_version}
     index = PlanIndex(raws, origin, meta_base, provider_settings)
-    return _normalise(index, meta_base)
+    inventory = _normalise(index, meta_base)
+    hidden = {e["address"]: e["hidden"] for e in entries if e["hidden"] and e["mode"] == "managed"}
+    if not hidden:
+        return inventory
+    return dataclasses.replace(inventory, gaps=(*inventory.gaps, *_sensitive_gaps(hidden)))
 
 
 def _provider_settings(config: dict, chk: _Checker) -> dict[str, dict[str, str]]:
@@ -146,6 +151,7 @@ def _entries(data: dict, chk: _Checker) -> Iterator[dict[str, Any]]:
             after = chk.get(change, "after", cpath, dict)
             unknown = chk.get(change, "after_unknown", cpath, (dict, bool))
             sensitive = chk.get(change, "after_sensitive", cpath, (dict, bool))
+            hidden: list[str] = []
             yield {
                 "address": address,
                 "type": rtype,
@@ -153,7 +159,8 @@ def _entries(data: dict, chk: _Checker) -> Iterator[dict[str, Any]]:
                 "mode": mode,
                 "index": rc.get("index"),
                 "provider_name": rc.get("provider_name") if isinstance(rc.get("provider_name"), str) else "",
-                "values": _clean(after, unknown, sensitive),
+                "values": _clean(after, unknown, sensitive, hidden),
+                "hidden": hidden,
             }
         return
     planned = chk.get(data, "planned_values", "$", dict)
@@ -174,6 +181,7 @@ def _module_values(module: dict, path: str, chk: _Checker) -> Iterator[dict[str,
             raise chk.fail(rpath, f"expected an object, got {_json_type(res)}")
         values = chk.get(res, "values", rpath, dict)
         sensitive = chk.get(res, "sensitive_values", rpath, (dict, bool))
+        hidden: list[str] = []
         yield {
             "address": chk.get(res, "address", rpath, str, required=True),
             "type": chk.get(res, "type", rpath, str, required=True),
@@ -181,7 +189,8 @@ def _module_values(module: dict, path: str, chk: _Checker) -> Iterator[dict[str,
             "mode": chk.get(res, "mode", rpath, str) or "managed",
             "index": res.get("index"),
             "provider_name": res.get("provider_name") if isinstance(res.get("provider_name"), str) else "",
-            "values": _clean(values, None, sensitive),
+            "values": _clean(values, None, sensitive, hidden),
+            "hidden": hidden,
         }
     for i, child in enumerate(chk.get(module, "child_modules", path, list) or []):
         cpath = f"{path}.child_modules[{i}]"
@@ -279,6 +288,22 @@ def _normalise(index: PlanIndex, meta_base: dict[str, Any]) -> Inventory:
         }
     )
     return Inventory(tuple(resources), tuple(dict.fromkeys(edges)), tuple(gaps), freeze(meta))
+
+
+def _sensitive_gaps(hidden: dict[str, list[str]]) -> list[Gap]:
+    """One ``sensitive_value`` gap per resource block (its instances counted), naming paths, never values."""
+    by_block: dict[str, dict[str, list[str]]] = {}
+    for address, paths in hidden.items():
+        by_block.setdefault(re.sub(r"\[[^\]]*\]", "", address), {})[address] = paths
+    out = []
+    for block, instances in by_block.items():
+        first, *others = instances
+        paths = list(dict.fromkeys(p for ps in instances.values() for p in ps))
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        more = f" (and {len(others)} other instance(s))" if others else ""
+        out.append(Gap("terraform", f"{first}{more}: values marked sensitive in the plan are not read "
+                       f"(unknown to the rules): {shown}", code="sensitive_value", target=block))
+    return out
 
 
 def location_for(index: PlanIndex) -> Location:

@@ -1,10 +1,11 @@
-"""Plan value masks: ``after_unknown`` values become UNKNOWN; sensitive values are dropped before any read."""
+"""Plan value masks: ``after_unknown`` values become UNKNOWN; so do sensitive values, before any read."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from posture.model import UNKNOWN
+from posture.redact import is_secret_key
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -58,46 +59,43 @@ def apply_unknown(value: Any, mask: Any) -> Any:
     return value
 
 
-_DROP = object()
-
-
-def strip_sensitive(value: Any, mask: Any) -> Any:
-    """Remove every value marked ``true`` in a sensitivity mask (dict keys dropped, list items removed).
+def hide_sensitive(value: Any, mask: Any, hidden: list[str], path: str = "", key: str = "") -> Any:
+    """Every value marked ``true`` in a sensitivity mask becomes UNKNOWN (keys and list items kept), so a rule
+    reads "cannot verify" rather than an absent value (a sensitive CIDR dropped from a list would read as
+    "opens nothing"). ``hidden`` collects the paths of hidden values a rule could have read: not those of
+    secret-named attributes (passwords: redacted anyway, read by no rule) nor null or unknown ones.
 
     Copy-on-write like :func:`apply_unknown`: only containers holding a sensitive value are copied.
     """
     if mask is True:
-        return _DROP
+        if value is not None and value is not UNKNOWN and not is_secret_key(key):
+            hidden.append(path)
+        return UNKNOWN
     if isinstance(mask, dict) and isinstance(value, dict):
         out = None
         for k, m in mask.items():
             if m and k in value:
                 cur = value[k]
-                new = strip_sensitive(cur, m)
+                new = hide_sensitive(cur, m, hidden, f"{path}.{k}" if path else k, k)
                 if new is not cur:
                     if out is None:
                         out = dict(value)
-                    if new is _DROP:
-                        del out[k]
-                    else:
-                        out[k] = new
+                    out[k] = new
         return value if out is None else out
     if isinstance(mask, list) and isinstance(value, list):
         changed = {}
         for i, m in enumerate(mask[: len(value)]):
             if m:
-                new = strip_sensitive(value[i], m)
+                new = hide_sensitive(value[i], m, hidden, f"{path}.{i}", key)
                 if new is not value[i]:
                     changed[i] = new
         if not changed:
             return value
-        return [changed.get(i, v) for i, v in enumerate(value) if changed.get(i) is not _DROP]
+        return [changed.get(i, v) for i, v in enumerate(value)]
     return value
 
 
-def _clean(values: Any, unknown: Any, sensitive: Any) -> dict[str, Any]:
+def _clean(values: Any, unknown: Any, sensitive: Any, hidden: list[str]) -> dict[str, Any]:
     merged = apply_unknown(values if values is not None else {}, unknown)
-    stripped = strip_sensitive(merged, sensitive)
-    if stripped is _DROP or not isinstance(stripped, dict):
-        return {}
-    return stripped
+    masked = hide_sensitive(merged, sensitive, hidden)
+    return masked if isinstance(masked, dict) else {}

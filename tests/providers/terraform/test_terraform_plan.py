@@ -174,10 +174,15 @@ def test_sensitive_nested_key_removed_but_siblings_kept():
     assert dict(ids["aws_s3_bucket.joined"].tags) == {"Name": "joined"}  # tags.Secret was sensitive
 
 
-def test_whole_resource_sensitive_mask():
-    from posture.providers.terraform.plan_masks import strip_sensitive
+def test_sensitive_values_read_as_unknown_and_their_paths_are_named():
+    from posture.providers.terraform.plan_masks import hide_sensitive
 
-    assert strip_sensitive({"a": [1, 2, 3], "b": {"c": "s"}}, {"a": [False, True], "b": True}) == {"a": [1, 3]}
+    hidden: list[str] = []
+    value = {"a": [1, 2, 3], "b": {"c": "s"}, "password": "p", "d": None}
+    mask = {"a": [False, True], "b": True, "password": True, "d": True}
+    assert hide_sensitive(value, mask, hidden) == {"a": [1, UNKNOWN, 3], "b": UNKNOWN, "password": UNKNOWN,
+                                                   "d": UNKNOWN}
+    assert hidden == ["a.1", "b"]  # a secret-named key and a null hide nothing a rule reads
 
 
 # -- references and joins ----------------------------------------------------------------------------------------
@@ -235,7 +240,7 @@ def test_odd_attribute_shapes_never_crash(name, junk):
             for key in list(after):
                 after[key] = junk
     inv = parse_plan(doc, "odd.json")
-    assert all(g.code == "normalise_error" and "odd" not in g.reason for g in inv.gaps)
+    assert all(g.code in ("normalise_error", "sensitive_value") and "odd" not in g.reason for g in inv.gaps)
     assert len(inv.resources) + len(inv.gaps) >= 1
 
 
@@ -292,22 +297,14 @@ def _naive_unknown(value, mask):
     return value
 
 
-def _naive_strip(value, mask):
-    drop = object()
-
-    def walk(v, m):
-        if m is True:
-            return drop
-        if isinstance(m, dict) and isinstance(v, dict):
-            kept = {k: walk(x, m.get(k)) for k, x in v.items()}
-            return {k: x for k, x in kept.items() if x is not drop}
-        if isinstance(m, list) and isinstance(v, list):
-            kept = [walk(x, m[i]) if i < len(m) else x for i, x in enumerate(v)]
-            return [x for x in kept if x is not drop]
-        return v
-
-    out = walk(value, mask)
-    return None if out is drop else out
+def _naive_hide(value, mask):
+    if mask is True:
+        return UNKNOWN
+    if isinstance(mask, dict) and isinstance(value, dict):
+        return {k: _naive_hide(x, mask.get(k)) for k, x in value.items()}
+    if isinstance(mask, list) and isinstance(value, list):
+        return [_naive_hide(x, mask[i]) if i < len(mask) else x for i, x in enumerate(value)]
+    return value
 
 
 _keys = st.sampled_from(["a", "b", "c"])
@@ -322,10 +319,35 @@ _mask = st.recursive(st.booleans(),
 @settings(max_examples=400, deadline=None)
 @given(_json, _mask)
 def test_mask_overlays_match_a_full_copy_and_leave_the_input_alone(value, mask):
-    from posture.providers.terraform.plan_masks import _DROP, apply_unknown, strip_sensitive
+    from posture.providers.terraform.plan_masks import apply_unknown, hide_sensitive
 
     before = json.dumps(value)
     assert apply_unknown(value, mask) == _naive_unknown(value, mask)
-    stripped = strip_sensitive(value, mask)
-    assert (None if stripped is _DROP else stripped) == _naive_strip(value, mask)
+    assert hide_sensitive(value, mask, []) == _naive_hide(value, mask)
     assert json.dumps(value) == before
+
+
+def test_a_sensitive_cidr_is_unverified_and_named_as_a_gap_never_a_silent_pass(tmp_path, capsys):
+    """A plan value marked sensitive reads as unknown: the SG it opens is 'cannot verify' with a
+    ``sensitive_value`` gap naming the attribute, not a pass (dropping it read as 'opens nothing')."""
+    from posture.cli import main
+
+    doc = _doc("aws/network")
+    rc = next(r for r in doc["resource_changes"] if r["address"] == "aws_security_group.web")
+    rc["change"]["after"]["ingress"] = [{
+        "cidr_blocks": ["0.0.0.0/0"], "description": "SECRET-MARKER-7", "from_port": 22, "to_port": 22,
+        "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False}]
+    rc["change"]["after_sensitive"]["ingress"] = [{"cidr_blocks": [True], "description": True}]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc))
+    code = main(["scan", "terraform", str(plan), "--format", "json"])
+    out = capsys.readouterr().out
+    assert "SECRET-MARKER-7" not in out
+    result = json.loads(out)
+    on_web = [f for f in result["findings"] if f["resource"]["id"] == "aws_security_group.web"
+              and f["rule_id"] == "POSTURE-NET-001"]
+    assert on_web and all(f["unverified"] for f in on_web)
+    gaps = [g for g in result["gaps"] if g["code"] == "sensitive_value"]
+    assert [g["target"] for g in gaps] == ["aws_security_group.web"]
+    assert "ingress.0.cidr_blocks.0" in gaps[0]["reason"] and "description" in gaps[0]["reason"]
+    assert code in (0, 1)
