@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from posture.model import UNKNOWN
-from posture.providers.kit.builders import encryption, provider_default, provider_key, unknown_encryption
+from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.kit.builders import edge, encryption, provider_default, provider_key, unknown_encryption
+from posture.providers.kit.values import tri
 
 # What a switch value means: the store is not encrypted ("off"), encrypted with the provider's key ("provider"),
 # encrypted with the key at the row's key path ("key": a customer key when one is set, else the provider's), or
@@ -41,6 +42,7 @@ class Store:
     only_if: tuple[str, Any] | None = None
     part: str | None = None
     transit: tuple[str, bool] | None = None
+    default: str | None = None
 
 
 Read = Callable[[str], Any]
@@ -96,7 +98,7 @@ def encryption_of(
         return unknown_encryption(), None
     mode = next((m for m in modes if m is not None), None)
     if None in modes and mode is not None:
-        return provider_default(native_type), None  # one switch of several left unset: its default decides
+        return provider_default(spec.default or native_type), None  # a switch left unset: its default decides
     key_set = spec.key is not None and read(spec.key) not in (None, "")
     if mode == PROVIDER:
         return provider_key(), None
@@ -108,4 +110,56 @@ def encryption_of(
             return (dict(found), None) if found is not None else (unknown_encryption(), None)
         if mode == INHERIT:
             return unknown_encryption(), None
-    return provider_default(native_type), None
+    return provider_default(spec.default or native_type), None
+
+
+KeyOf = Callable[[Any, Any, str], tuple[dict[str, Any], Any]]
+"""(index, raw, key path) -> (encryption with that key, key address or None): the cloud's key resolution."""
+
+
+def _present(value: Any, wanted: Any) -> bool:
+    if wanted == "set":
+        return bool(value)
+    return tri(value) is True if wanted is True else value == wanted
+
+
+def normaliser(
+    spec: Store,
+    res: Callable[..., Any],
+    key_of: KeyOf,
+    inherited: Callable[[Any, Any, Store], dict[str, Any] | None] = lambda raw, index, spec: None,
+) -> Callable[[Any, Any], list[Any]]:
+    """A Terraform normaliser for one row: a ``datastore`` (or a part of the resource) and its key edge.
+
+    ``res(raw, index, kind, attrs, name=..., rid=...)`` builds the cloud's resource.
+    """
+
+    def normalise(raw: Any, index: Any) -> list[Any]:
+        if spec.only_if and not _present(raw.get(spec.only_if[0]), spec.only_if[1]):
+            return []
+        enc, key = encryption_of(spec, raw.type, raw.get, raw.is_configured,
+                                 lambda path: key_of(index, raw, path), lambda: inherited(raw, index, spec))
+        attrs: dict[str, Any] = {"store_type": spec.store_type, "encryption": enc}
+        if spec.transit:
+            path, default = spec.transit
+            attrs["transport"] = {"tls_required": tri(raw.get(path), default), "min_tls_version": None}
+        rid = f"{raw.address}/{spec.part}" if spec.part else raw.address
+        value = raw.get(spec.name)
+        name = value if isinstance(value, str) and value else raw.name
+        if spec.part:
+            name = f"{name} ({spec.part})"
+        out = [res(raw, index, Kind.DATASTORE, attrs, name=name, rid=rid)]
+        if isinstance(key, str):
+            out.append(edge(rid, key, EdgeKind.ENCRYPTED_BY))
+        return out
+
+    return normalise
+
+
+def with_parts(*fns: Callable[[Any, Any], Any]) -> Callable[[Any, Any], list[Any]]:
+    """One normaliser from several: the resource's own and the parts judged from a table row."""
+
+    def normalise(raw: Any, index: Any) -> list[Any]:
+        return [item for fn in fns for item in fn(raw, index)]
+
+    return normalise

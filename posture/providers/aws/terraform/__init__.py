@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from posture.providers.aws.terraform.at_rest import EKS_SECRETS, with_parts
+from posture.providers.aws.terraform.at_rest import EKS_SECRETS
 from posture.providers.aws.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.aws.terraform.clusters import _eks
 from posture.providers.aws.terraform.common import Out
@@ -47,6 +47,7 @@ from posture.providers.aws.terraform.network import (
     _vpc,
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
+from posture.providers.kit.at_rest import with_parts
 from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from posture.model import Kind
-from posture.providers.aws.terraform.common import Out, _enc_edge, _first_str, _kms_encryption, _res
-from posture.providers.kit.at_rest import COPY_FLAG, KEY, OFF, PROVIDER, Store, encryption_of
-from posture.providers.kit.values import tri
+from posture.providers.aws.terraform.common import Out, _kms_encryption, _res
+from posture.providers.kit.at_rest import COPY_FLAG, KEY, OFF, PROVIDER, Store, normaliser
 from posture.providers.terraform.dispatch import tables
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
@@ -123,12 +121,6 @@ STORES: dict[str, Store] = {
 """Terraform type -> where it keeps its encryption at rest."""
 
 
-def _present(value: Any, wanted: Any) -> bool:
-    if wanted == "set":
-        return bool(value)
-    return tri(value) is True if wanted is True else value == wanted
-
-
 def _inherited(raw: RawResource, index: PlanIndex, spec: Store) -> dict[str, Any] | None:
     """The encryption of the store ``raw`` copies, when that store is normalised from the same code."""
     if not spec.source:
@@ -149,44 +141,13 @@ def _inherited(raw: RawResource, index: PlanIndex, spec: Store) -> dict[str, Any
     return None
 
 
-def store_encryption(raw: RawResource, index: PlanIndex, spec: Store) -> tuple[dict[str, Any], str | None]:
-    """(encryption object, key address for an encrypted_by edge) of ``raw`` from its row."""
-    return encryption_of(
-        spec, raw.type, raw.get, raw.is_configured,
-        lambda path: _kms_encryption(index, raw, path),
-        lambda: _inherited(raw, index, spec),
-    )
-
-
-def _normalise(spec: Store) -> Callable[[RawResource, PlanIndex], Out]:
-    def normalise(raw: RawResource, index: PlanIndex) -> Out:
-        if spec.only_if and not _present(raw.get(spec.only_if[0]), spec.only_if[1]):
-            return []
-        enc, key = store_encryption(raw, index, spec)
-        attrs: dict[str, Any] = {"store_type": spec.store_type, "encryption": enc}
-        if spec.transit:
-            path, default = spec.transit
-            attrs["transport"] = {"tls_required": tri(raw.get(path), default), "min_tls_version": None}
-        rid = f"{raw.address}/{spec.part}" if spec.part else raw.address
-        name = _first_str(raw.get(spec.name), raw.name)
-        if spec.part:
-            name = f"{name} ({spec.part})"
-        return [_res(raw, index, Kind.DATASTORE, attrs, name=name, rid=rid), *_enc_edge(rid, key)]
-
-    return normalise
-
-
-def with_parts(*fns: Callable[[RawResource, PlanIndex], Out]) -> Callable[[RawResource, PlanIndex], Out]:
-    """One normaliser from several: the resource's own and the parts judged from this table."""
-    def normalise(raw: RawResource, index: PlanIndex) -> Out:
-        return [item for fn in fns for item in fn(raw, index)]
-
-    return normalise
+def _key(index: PlanIndex, raw: RawResource, path: str) -> tuple[dict[str, Any], str | None]:
+    return _kms_encryption(index, raw, path)  # a customer key if set, else the AWS managed key
 
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
-    t: _normalise(spec) for t, spec in STORES.items() if t != "aws_eks_cluster"
+    t: normaliser(spec, _res, _key, _inherited) for t, spec in STORES.items() if t != "aws_eks_cluster"
 }
 """Types normalised from their row alone (EKS clusters add their secrets part to the cluster's normaliser)."""
 
-EKS_SECRETS = _normalise(STORES["aws_eks_cluster"])
+EKS_SECRETS = normaliser(STORES["aws_eks_cluster"], _res, _key, _inherited)
