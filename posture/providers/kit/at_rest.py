@@ -99,13 +99,15 @@ def encryption_of(
     mode = next((m for m in modes if m is not None), None)
     if None in modes and mode is not None:
         return provider_default(spec.default or native_type), None  # a switch left unset: its default decides
-    key_set = spec.key is not None and read(spec.key) not in (None, "")
+    key_value = read(spec.key) if spec.key else None
+    key_set = key_value not in (None, "") and not (key_value is UNKNOWN and configured(spec.key or "") is False)
     if mode == PROVIDER:
         return provider_key(), None
     if mode == KEY or (mode is None and key_set):
         return key(spec.key) if spec.key else (provider_key(), None)
     if mode == INHERIT or (mode is None and spec.source):
-        if spec.source and read(spec.source) not in (None, ""):
+        source = read(spec.source) if spec.source else None
+        if source not in (None, "") and not (source is UNKNOWN and configured(spec.source or "") is False):
             found = inherited()
             return (dict(found), None) if found is not None else (unknown_encryption(), None)
         if mode == INHERIT:
