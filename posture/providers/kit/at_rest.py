@@ -35,7 +35,9 @@ class Store:
     key: str | None = None
     switch: tuple[str, ...] = ()
     modes: Mapping[Any, str] = field(default_factory=lambda: ON_OFF)
-    disable: tuple[str, ...] = ()
+    disable: tuple[tuple[str, str | None, Any], ...] = ()
+    """(flag path, path of the setting the flag applies with or None, that setting's value): a true flag turns
+    encryption off."""
     source: str | None = None
     source_types: tuple[str, ...] = ()
     name: str = "name"
@@ -87,9 +89,10 @@ def encryption_of(
     ``key(path)`` resolves a key reference the cloud's way (customer key, or the provider's when unset);
     ``inherited()`` is the encryption of the store this one copies (None when that store is not known).
     """
-    for path in spec.disable:
+    for path, where, wanted in spec.disable:
         flag = read(path)
-        if flag is True or (isinstance(flag, str) and flag.strip().lower() == "true"):
+        applies = where is None or _norm(read(where)) == wanted
+        if applies and (flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")):
             return encryption(False, basis="explicit"), None
     modes = switch_modes(spec, read, configured)
     if OFF in modes:
