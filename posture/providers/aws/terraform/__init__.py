@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.aws.terraform.at_rest import EKS_SECRETS
+from posture.providers.aws.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.aws.terraform.clusters import _eks
 from posture.providers.aws.terraform.common import Out
 from posture.providers.aws.terraform.compute import (
@@ -45,11 +47,12 @@ from posture.providers.aws.terraform.network import (
     _vpc,
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
+from posture.providers.kit.at_rest import with_parts
 from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
-    "aws_eks_cluster": _eks,
+    "aws_eks_cluster": with_parts(_eks, EKS_SECRETS),
     "aws_vpc": _vpc,
     "aws_default_vpc": _vpc,
     "aws_subnet": _subnet,
@@ -100,6 +103,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_kms_key": _kms_key,
     "aws_cloudtrail": _cloudtrail,
     "aws_iam_user": _iam_user,
+    **AT_REST_NORMALISERS,
 }
 """Native AWS type -> normaliser."""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.azure.terraform.at_rest import AKS_NODE_DISKS
+from posture.providers.azure.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.azure.terraform.clusters import _aks
 from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
 from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
@@ -21,11 +23,12 @@ from posture.providers.azure.terraform.stores import (
     _storage_account,
 )
 from posture.providers.azure.terraform.web import _app_gateway, _web_app_listeners
+from posture.providers.kit.at_rest import with_parts
 from posture.providers.terraform.dispatch import register
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
-    "azurerm_kubernetes_cluster": _aks,
+    "azurerm_kubernetes_cluster": with_parts(_aks, AKS_NODE_DISKS),
     "azurerm_virtual_network": _vnet,
     "azurerm_subnet": _subnet,
     "azurerm_network_security_group": _nsg,
@@ -47,6 +50,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_network_security_rule": _nsg_rule_resource,
     "azurerm_sql_server": _mssql_server,
     **DATA_NORMALISERS,
+    **AT_REST_NORMALISERS,
 }
 """Native azurerm type -> normaliser."""
 

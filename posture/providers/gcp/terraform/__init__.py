@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.gcp.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.gcp.terraform.audit import _audit_config
 from posture.providers.gcp.terraform.clusters import _gke
 from posture.providers.gcp.terraform.common import Out
@@ -38,6 +39,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "google_project_iam_audit_config": _audit_config,
     "google_folder_iam_audit_config": _audit_config,
     "google_organization_iam_audit_config": _audit_config,
+    **AT_REST_NORMALISERS,
 }
 """Native google type -> normaliser."""
 
