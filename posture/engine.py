@@ -1,7 +1,8 @@
 """Evaluation: rules over a frozen graph -> findings. Pure: no network, no mutation.
 
-Also holds the enricher step (derived edges such as internet reachability),
-which runs once per graph before it is frozen, never once per rule.
+Also holds the graph steps that run once per graph before it is frozen, never once per rule: the providers'
+linkers (edges derived from attributes, such as the instances a GCP firewall rule targets), then the enrichers
+(derived edges such as internet reachability).
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from posture.rules.base import Rule, RuleContext
 from posture.rules.operators import EVALUATION_TIME
 
 Enricher = Callable[[Graph], Iterable[Edge]]
+LINKERS: Registry[Enricher] = Registry("linkers")
+"""Provider graph steps: edges a cloud derives from attributes once every source is merged (a GCP firewall rule
+protects the instances it targets), run in name order before the enrichers, which read them (plugins:
+``posture.linkers``)."""
 ENRICHERS: Registry[Enricher] = Registry("enrichers")
 """Derived-edge producers, run in name order on every built graph (plugins: ``posture.enrichers``)."""
+
+PROVIDER_LINKERS = ("posture.providers.gcp.links",)
+"""Modules that register a cloud's linkers on import (by name: the engine imports no provider)."""
 
 
 def graph_from_inventory(inventory: Inventory, *, enrich: bool = True) -> tuple[Graph, list[Gap]]:
@@ -31,16 +39,17 @@ def _graph_from_inventory(inventory: Inventory, enrich: bool) -> tuple[Graph, li
     graph, gaps = build_graph(inventory.resources, inventory.edges)
     if enrich:
         _load_builtin_enrichers()
-        ENRICHERS.load_entry_points()
-        for name, enricher in ENRICHERS.items():
-            try:
-                derived = list(enricher(graph))
-            except Exception as e:  # an enricher bug must not hide the rest of the scan
-                gaps.append(Gap("enricher", f"enricher {name} failed: {type(e).__name__}: {e}", "enricher_error",
-                                target=name))
-                continue
-            for edge in derived:
-                graph.add_edge(edge)
+        for registry in (LINKERS, ENRICHERS):
+            registry.load_entry_points()
+            for name, enricher in registry.items():
+                try:
+                    derived = list(enricher(graph))
+                except Exception as e:  # an enricher bug must not hide the rest of the scan
+                    gaps.append(Gap("enricher", f"{registry.name[:-1]} {name} failed: {type(e).__name__}: {e}",
+                                    "enricher_error", target=name))
+                    continue
+                for edge in derived:
+                    graph.add_edge(edge)
     graph.gaps = tuple(inventory.gaps) + tuple(gaps)
     return graph.freeze(), gaps
 
@@ -54,6 +63,8 @@ def _load_builtin_enrichers() -> None:
 
     for info in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{info.name}")
+    for module in PROVIDER_LINKERS:
+        importlib.import_module(module)
 
 
 Selector = Callable[[Rule, list[Resource]], list[Resource]]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 from posture.gcpause import gc_paused
-from posture.model import Edge, Gap, Resource
+from posture.model import Edge, EdgeKind, Gap, Resource
 
 INTERNET = "internet"
 """Pseudo-node id standing for the public internet (source of derived exposure edges)."""
@@ -165,6 +165,21 @@ class Graph:
                 seen.add(i)
                 out.append(r)
         return out
+
+
+def subnets_of(graph: Graph, r: Resource) -> list[Resource]:
+    """The subnets holding ``r``, directly or through the interfaces attached to it (each once)."""
+    subnets = [s for s in graph.neighbours(r.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
+    for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
+        if iface.kind == "interface":
+            subnets += [s for s in graph.neighbours(iface.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
+    return list({s.id: s for s in subnets}.values())
+
+
+def network_of(graph: Graph, subnet: Resource) -> Resource | None:
+    """The network containing ``subnet``, if the estate holds it."""
+    nets = [n for n in graph.neighbours(subnet.id, EdgeKind.CONTAINS, "in") if n.kind == "network"]
+    return nets[0] if nets else None
 
 
 def build_graph(resources: Iterable[Resource], edges: Iterable[Edge]) -> tuple[Graph, list[Gap]]:

@@ -5,6 +5,9 @@ A resource is reachable from the internet on a port when every layer lets the pa
     internet -> internet gateway -> route table -> subnet -> subnet firewall (NACL / subnet NSG)
              -> instance firewall (security groups / NIC NSG / GCP rules) -> resource with a public address
 
+Every firewall is reached over ``protected_by`` edges, whatever the provider (GCP rules that apply by
+target are linked to their instances before enrichment, by the GCP provider's graph step).
+
 The result is a derived ``reachable_from_internet`` edge from the INTERNET pseudo-node to the resource,
 carrying the open TCP port ranges and the path that proves it. Rules read those edges; they never
 recompute reachability.
@@ -16,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from posture.engine import ENRICHERS
-from posture.graph import INTERNET, Graph
+from posture.graph import INTERNET, Graph, network_of, subnets_of
 from posture.knowledge.network import reachability_default
 from posture.model import UNKNOWN, Edge, EdgeKind, Resource
 from posture.rules.netlogic import internet_open_ranges, intersect_ranges
@@ -43,19 +46,6 @@ def has_public_address(r: Resource) -> bool | None:
     return bool(ips)
 
 
-def _subnets(graph: Graph, r: Resource) -> list[Resource]:
-    subnets = [s for s in graph.neighbours(r.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
-    for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
-        if iface.kind == "interface":
-            subnets += [s for s in graph.neighbours(iface.id, EdgeKind.CONTAINS, "in") if s.kind == "subnet"]
-    return list({s.id: s for s in subnets}.values())
-
-
-def _network_of(graph: Graph, subnet: Resource) -> Resource | None:
-    nets = [n for n in graph.neighbours(subnet.id, EdgeKind.CONTAINS, "in") if n.kind == "network"]
-    return nets[0] if nets else None
-
-
 def _internet_route(graph: Graph, subnet: Resource, provider: str) -> list[str] | None:
     """Path [gateway, route_table, subnet] when the subnet routes to an internet gateway, else None."""
     tables = [t for t in graph.neighbours(subnet.id, EdgeKind.ROUTES_TO) if t.kind == "route_table"]
@@ -68,26 +58,15 @@ def _internet_route(graph: Graph, subnet: Resource, provider: str) -> list[str] 
     rule = reachability_default(provider, "route_without_table", "always")
     if rule == "always":
         return [subnet.id]
-    net = _network_of(graph, subnet)
+    net = network_of(graph, subnet)
     return [subnet.id] if net is not None and net.get("is_default") is True else None
 
 
 class _Index:
-    """Work shared by every resource of one enrichment: GCP rules by network, merged rule lists by firewall set."""
+    """Work shared by every resource of one enrichment: the merged rule list of each distinct firewall set."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self._gcp: dict[Any, list[tuple[int, Resource]]] | None = None
+    def __init__(self) -> None:
         self._open: dict[tuple[str, ...], tuple[list[tuple[int, int]], bool]] = {}
-
-    def gcp_by_network(self) -> dict[Any, list[tuple[int, Resource]]]:
-        """Firewalls with GCP-style ``targets``, by network id, with their position in the kind index."""
-        if self._gcp is None:
-            self._gcp = {}
-            for pos, fw in enumerate(self.graph.by_kind("firewall")):
-                if isinstance(fw.get("targets"), Mapping):
-                    self._gcp.setdefault(fw.get("network"), []).append((pos, fw))
-        return self._gcp
 
     def open(self, firewalls: list[Resource]) -> tuple[list[tuple[int, int]], bool]:
         """:func:`_open` once per distinct firewall list (instances mostly share their groups)."""
@@ -98,30 +77,12 @@ class _Index:
         return got
 
 
-def _gcp_applicable(index: _Index, r: Resource, network_ids: set[str]) -> list[Resource]:
-    """GCP firewall rules apply by network + target tags / service accounts, not by attachment."""
-    tags = set(r.get("network_tags") or ())
-    accounts = set(r.get("service_accounts") or ())
-    by_network = index.gcp_by_network()
-    candidates = sorted((c for n in network_ids for c in by_network.get(n, ())), key=lambda c: c[0])
-    out = []
-    for _, fw in candidates:
-        targets = fw.get("targets")
-        if (targets.get("all") or tags & set(targets.get("tags") or ())
-                or accounts & set(targets.get("service_accounts") or ())):
-            out.append(fw)
-    return out
-
-
-def _instance_firewalls(index: _Index, r: Resource, subnets: list[Resource]) -> list[Resource]:
-    graph = index.graph
+def _instance_firewalls(graph: Graph, r: Resource) -> list[Resource]:
+    """Instance-layer firewalls protecting ``r`` or its interfaces (GCP rules are linked to the instances they
+    target by the GCP provider's graph step, :mod:`posture.providers.gcp.links`)."""
     fws = [f for f in graph.neighbours(r.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
     for iface in graph.neighbours(r.id, EdgeKind.ATTACHED_TO, "in"):
         fws += [f for f in graph.neighbours(iface.id, EdgeKind.PROTECTED_BY) if f.kind == "firewall"]
-    if r.provider == "gcp":
-        nets = {n.id for s in subnets if (n := _network_of(graph, s)) is not None}
-        nets |= {str(r.get("network"))} if r.get("network") else set()
-        fws += _gcp_applicable(index, r, nets)
     return [f for f in {f.id: f for f in fws}.values() if f.get("layer", "instance") != "subnet"]
 
 
@@ -139,11 +100,11 @@ def _open(firewalls: list[Resource]) -> tuple[list[tuple[int, int]], bool]:
 
 def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
     """Derived edges INTERNET -> resource with ``ports`` ([[from, to]], TCP) and the proving ``path``."""
-    index = _Index(graph)
+    index = _Index()
     for r in graph.by_kind(*_TARGET_KINDS):
         if has_public_address(r) is not True:
             continue
-        subnets = _subnets(graph, r)
+        subnets = subnets_of(graph, r)
         route: list[str] | None = None
         subnet_fws: list[Resource] = []
         if subnets:
@@ -157,7 +118,7 @@ def reachable_from_internet(graph: Graph) -> Iterator[Edge]:
                 continue
         else:
             route = []  # placement unknown: a public address is routable by definition
-        instance_fws = _instance_firewalls(index, r, subnets)
+        instance_fws = _instance_firewalls(graph, r)
         if instance_fws:
             ports, undecided = index.open(instance_fws)
         else:

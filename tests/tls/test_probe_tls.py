@@ -116,7 +116,9 @@ def test_findings_carry_evidence_and_plain_remediation(scan, servers):
     result, _ = scan
     by_rule = {f.rule_id: f for f in result.findings if f.resource.id == f"tls://localhost:{servers['self_signed'].port}"}
     f = by_rule["POSTURE-PROBE-012"]
-    assert "self-signed" in f.message and f.evidence.to_dict()["observed"]["self_signed"] is True
+    observed = f.evidence.to_dict()["observed"]  # a YAML rule: the attributes its condition read
+    assert "self-signed" in f.message and observed["tls.certificate.validation_error"] == "self_signed"
+    assert observed["tls.certificate.trusted"] is False
     assert "trusted CA" in f.remediation
     chain = next(f for f in result.findings if f.rule_id == "POSTURE-PROBE-013")
     assert "CN=posture test intermediate" in chain.message and "full chain" in chain.remediation

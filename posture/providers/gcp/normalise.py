@@ -20,6 +20,7 @@ from posture import knowledge
 from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Gap, Kind, Resource
 from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
+from posture.providers.gcp.facts.targeting import TargetKey, instance_keys, target_keys
 from posture.providers.kit.ports import port_span
 
 Record = Mapping[str, Any]
@@ -211,7 +212,7 @@ class _Index:
                              for r in self.by_type["compute.sslPolicy"]}
         # per network: enabled deny rules (cancel allows) and enabled rules by target (protect instances)
         self.denies_of: dict[str | None, list[_Rule]] = defaultdict(list)
-        self.targeting: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+        self.targeting: dict[tuple[str | None, TargetKey], list[str]] = defaultdict(list)
         for r in self.by_type["compute.firewall"]:
             data = r["data"]
             if not data.get("selfLink"):
@@ -225,15 +226,12 @@ class _Index:
             if rule.denies:
                 self.denies_of[net].append(rule)
             if enabled:
-                t = rule.targets
-                keys = ["*"] if t["all"] else [*(f"tag:{x}" for x in t["tags"]),
-                                               *(f"sa:{x}" for x in t["service_accounts"])]
-                for key in keys:
+                for key in target_keys(rule.targets):
                     self.targeting[(net, key)].append(rule.id)
 
-    def firewalls_for(self, network: str | None, tags: Iterable[str], service_accounts: Iterable[str]) -> list[str]:
+    def firewalls_for(self, network: str | None, tags: list[str], service_accounts: list[str]) -> list[str]:
         """Ids of the enabled firewall rules of ``network`` that apply to an instance."""
-        keys = ["*", *(f"tag:{t}" for t in tags), *(f"sa:{s}" for s in service_accounts)]
+        keys = instance_keys(tags, service_accounts)
         return list(dict.fromkeys(fid for k in keys for fid in self.targeting.get((network, k), ())))
 
 

@@ -1,8 +1,9 @@
 """Rules on what the live probe observed (``endpoint`` resources), and on drift from configuration.
 
 The protocol-version rule is the shared POSTURE-TLS-001 (rules.d/transit.yaml), which judges listeners
-and endpoints alike; these cover what only an observation can show. Fixture estates are snapshots
-written by tests/helpers/probe_fixtures.py.
+and endpoints alike; the observations one attribute test decides (PROBE-011/012/014/017/018/019) are YAML
+rules there too. These compute their message or evidence, yield several findings per endpoint, or look
+beyond the endpoint (docs/rules-language.md). Fixture estates are snapshots written by tests/helpers/probe_fixtures.py.
 """
 
 from __future__ import annotations
@@ -70,44 +71,8 @@ def certificate_untrusted(resource: Resource, ctx: RuleContext) -> Iterator[Viol
                               **_cert_evidence(cert, "trust_stores")})
 
 
-@rule(
-    id="POSTURE-PROBE-011",
-    title="Observed TLS certificate is not yet valid",
-    severity="high",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
-    remediation="Check the server's clock and the certificate's notBefore date; serve a certificate that is "
-    "already valid (reissue it, or keep the previous one until the new one starts).",
-    expected="a certificate whose validity period has started",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://notyet.example:443",), pass_=("tls://good.example:443",))],
-)
-def certificate_not_yet_valid(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """A certificate deployed before its start date (or a server clock far behind) is refused by every client."""
-    cert = _cert(resource)
-    if cert is not None and cert.get("not_yet_valid") is True:
-        yield Violation(f"{_label(resource)}: certificate is not valid before {cert.get('not_before')}",
-                        observed=_cert_evidence(cert, "not_before", "not_after"))
 
 
-@rule(
-    id="POSTURE-PROBE-012",
-    title="Observed TLS certificate is self-signed",
-    severity="high",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
-    remediation="Replace the self-signed certificate with one issued by a trusted CA (a public CA such as "
-    "Let's Encrypt, or your organisation's private CA whose root the clients trust).",
-    expected="a certificate issued by a trusted CA",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://selfsigned.example:443",), pass_=("tls://good.example:443",))],
-)
-def certificate_self_signed(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Nobody vouches for a self-signed certificate: clients cannot tell it from an attacker's."""
-    cert = _untrusted(resource, "self_signed")
-    if cert is not None:
-        yield Violation(f"{_label(resource)}: certificate is self-signed ({cert.get('subject')})",
-                        observed={"self_signed": True, **_cert_evidence(cert)})
 
 
 @rule(
@@ -395,26 +360,6 @@ def _tls(resource: Resource) -> Mapping[str, Any] | None:
     return t if isinstance(t, Mapping) else None
 
 
-@rule(
-    id="POSTURE-PROBE-014",
-    title="Observed TLS endpoint offers no forward secrecy",
-    severity="medium",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=_TRANSIT_CONTROLS,
-    remediation="Enable ECDHE (and TLS 1.3) key exchange and put ECDHE suites first; drop static-RSA "
-    "(TLS_RSA_WITH_*) suites, e.g. with the Mozilla intermediate configuration for the server software.",
-    expected="at least one forward-secret (ECDHE/DHE or TLS 1.3) cipher suite",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://nofs.example:443",), pass_=("tls://good.example:443",))],
-)
-def no_forward_secrecy(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """With static-RSA key exchange, whoever obtains the server key later can decrypt every recorded session."""
-    tls = _tls(resource)
-    if tls is None or tls.get("forward_secrecy") is not False:
-        return
-    ciphers = [str(c) for c in tls.get("ciphers") or ()]
-    yield Violation(f"{_label(resource)}: no cipher suite offers forward secrecy (accepted: {', '.join(ciphers)})",
-                    observed={"forward_secrecy": False, "ciphers": ciphers})
 
 
 @rule(
@@ -491,68 +436,10 @@ def mozilla_deviation(resource: Resource, ctx: RuleContext) -> Iterator[Violatio
                         discriminator=f"mozilla/{moz.get('profile')}")
 
 
-@rule(
-    id="POSTURE-PROBE-017",
-    title="Observed TLS certificate carries no revocation information",
-    severity="low",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=[*_TRANSIT_CONTROLS, "NIST:SC-17"],
-    remediation="Use a CA that publishes an OCSP responder or a CRL distribution point in its certificates "
-    "(every public CA does); for a private CA, add AIA/OCSP or CRL distribution points to its issuing profile.",
-    expected="an OCSP URL or a CRL distribution point in the certificate",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://norevocation.example:443",), pass_=("tls://good.example:443",))],
-)
-def no_revocation_info(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Without an OCSP URL or CRL, a compromised key cannot be revoked in the eyes of any client."""
-    cert = _cert(resource)
-    if cert is None or cert.get("self_signed") is True or "ocsp_urls" not in cert:
-        return
-    if not cert.get("ocsp_urls") and not cert.get("crl_urls"):
-        yield Violation(f"{_label(resource)}: certificate has neither an OCSP URL nor a CRL distribution point",
-                        observed={"ocsp_urls": [], "crl_urls": [], "issuer": cert.get("issuer")})
 
 
-@rule(
-    id="POSTURE-PROBE-018",
-    title="Observed TLS endpoint does not staple OCSP responses",
-    severity="low",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=_TRANSIT_CONTROLS,
-    remediation="Turn on OCSP stapling in the server (nginx ssl_stapling on; Apache SSLUseStapling On; most "
-    "load balancers staple by default).",
-    expected="an OCSP response stapled to the handshake when the certificate names an OCSP responder",
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://nostaple.example:443",), pass_=("tls://good.example:443",))],
-)
-def no_ocsp_stapling(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Without stapling, clients either skip revocation checks or tell the CA which sites they visit."""
-    cert = _cert(resource)
-    if cert is not None and cert.get("ocsp_urls") and cert.get("ocsp_stapled") is False:
-        yield Violation(f"{_label(resource)}: no OCSP response stapled (responder {cert['ocsp_urls'][0]})",
-                        observed={"ocsp_stapled": False, "ocsp_urls": list(cert["ocsp_urls"])})
 
 
-@rule(
-    id="POSTURE-PROBE-019",
-    title="Observed TLS endpoint does not offer TLS 1.3",
-    severity="low",
-    category="encryption.in_transit",
-    kinds=["endpoint"],
-    controls=_TRANSIT_CONTROLS,
-    remediation="Enable TLS 1.3 in the server or load balancer policy (OpenSSL 1.1.1+ servers support it).",
-    expected="TLS 1.3 among the accepted versions",
-    enabled=False,
-    fixtures=[RuleFixture(FIXTURE, fail=("tls://nofs.example:443",), pass_=("tls://good.example:443",))],
-)
-def tls13_not_offered(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """Opt-in: TLS 1.3 removes static RSA, CBC and renegotiation, and saves a round trip. Unlike the strict
-    POSTURE-TLS-002 (anything below 1.3 accepted), this passes a modern 1.2 + 1.3 endpoint."""
-    tls = _tls(resource)
-    versions = _versions(tls.get("versions")) if tls else None
-    if versions and "1.3" not in versions:
-        yield Violation(f"{_label(resource)} accepts TLS {', '.join(versions)} but not TLS 1.3",
-                        observed={"versions": versions})
 
 
 @rule(

@@ -168,7 +168,8 @@ def _admits(rules: Any, zone_cidrs: list[Any], zone_groups: set[str]) -> list[Ma
     if rules is UNKNOWN:
         return hits
     for r in rules or ():
-        if r.get("direction") != "ingress" or r.get("action", "allow") != "allow" or r.get("implied"):
+        if r.get("direction") != "ingress" or r.get("action", "allow") != "allow" or r.get("implied") \
+                or r.get("disabled") is True:  # a rule disabled at the provider admits nothing
             continue
         for peer in r.get("peers") or ():
             p = str(peer)

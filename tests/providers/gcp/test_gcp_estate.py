@@ -108,8 +108,17 @@ def test_gcp_estate_graph_links_instances_to_their_firewalls_and_keys(scanned):
         return {dst.rsplit("/", 1)[1] for _, dst, k in nx.out_edges(instances + rid, keys=True) if k == "protected_by"}
 
     untargeted = {"allow-ssh-corp", "deny-egress-smtp"}  # rules without targets apply to every instance
+    # a disabled rule still targets them (linked by the GCP graph step); its entries are never evaluated
+    untargeted |= {"allow-rdp-disabled"}
     assert firewalls("us-central1-a/instances/bastion-1") == {"allow-ssh-world"} | untargeted
     assert firewalls("us-central1-b/instances/web-1") == {"allow-ssh-web", "deny-ssh-web", "allow-https"} | untargeted
+    # the source itself links the enabled rules; the disabled one is linked once the graph is built
+    linked = {e.dst.rsplit("/", 1)[1] for e in result.inventory.edges
+              if e.kind == "protected_by" and e.src == instances + "us-central1-a/instances/bastion-1"}
+    assert linked == {"allow-ssh-world"} | untargeted - {"allow-rdp-disabled"}
+    reach = [e for e in result.graph.in_edges(instances + "us-central1-a/instances/bastion-1")
+             if e.kind == "reachable_from_internet"]
+    assert [list(p) for p in reach[0].attrs["ports"]] == [[22, 22]]  # 3389 stays closed: the rule is disabled
     web_disk = "//compute.googleapis.com/projects/acme-prod/zones/us-central1-b/disks/web-1"
     assert nx.has_edge(web_disk, KEY + "rotated-90d", key="encrypted_by")
     # rotated-90d protects the disk and a bucket; the findings carry no dangling-reference gaps

@@ -7,6 +7,7 @@ from typing import Any
 from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
+from posture.providers.gcp.facts.targeting import applies
 from posture.providers.gcp.terraform.common import (
     _LINK_ATTRS,
     NETWORK_TYPES,
@@ -209,12 +210,7 @@ def _firewall(raw: RawResource, index: PlanIndex) -> Out:
             ]
             if network not in nets:
                 continue
-            inst_tags = str_list(inst.get("tags"))
             inst_sas = [sa.get("email") for sa in listed(blocks(inst.values, "service_account"))]
-            if (
-                targets["all"] is True
-                or (isinstance(target_tags, list) and isinstance(inst_tags, list) and set(target_tags) & set(inst_tags))
-                or (isinstance(target_sas, list) and set(target_sas) & set(s for s in inst_sas if isinstance(s, str)))
-            ):
+            if applies(targets, str_list(inst.get("tags")), [s for s in inst_sas if isinstance(s, str)]):
                 out.append(edge(inst.address, raw.address, EdgeKind.PROTECTED_BY))
     return out
