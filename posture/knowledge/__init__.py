@@ -51,7 +51,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
-    "audit_logs", "dh_groups",
+    "audit_logs", "dh_groups", "network_access_defaults",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
@@ -604,6 +604,16 @@ def validate() -> list[str]:
             if native in seen_types:
                 problems.append(f"{where}: {native} already covered by {seen_types[native]}")
             seen_types[native] = str(entry.get("id"))
+    for native, entry in (_table("network_access_defaults").get("types") or {}).items():
+        where = f"network_access_defaults.yaml: {native}"
+        urls = [entry.get("source"), *(entry.get("sources") or [])]
+        if not all(str(u or "").startswith("https://") for u in urls):
+            problems.append(f"{where}: sources must be https URLs")
+        if entry.get("provider") not in ("aws", "azure", "gcp") or not entry.get("gates"):
+            problems.append(f"{where}: needs a provider and gates")
+        for gate in entry.get("gates") or []:
+            if not (("attr" in gate and "unset" in gate and gate.get("closed")) or "listed" in gate):
+                problems.append(f"{where}: a gate needs attr, unset and closed, or listed")
     for prov, services in (_table("key_specs").get("providers") or {}).items():
         for svc, table in services.items():
             if not str(table.get("source", "")).startswith("https://"):

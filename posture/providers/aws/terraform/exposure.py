@@ -1,0 +1,139 @@
+"""AWS service-level exposure in Terraform: endpoints open to every network and grants to anyone.
+
+Types another table already normalises get a facet (``network_public`` from the knowledge table, ``public_grant``
+from their resource policies or shares); the types judged only for exposure become ``service`` resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from posture.model import UNKNOWN, Kind
+from posture.providers.aws.facts.s3_public import policy_grants_anyone
+from posture.providers.aws.terraform.common import Out, _res
+from posture.providers.kit.builders import mapping, str_list
+from posture.providers.kit.exposure import network_public, network_types, public_grant
+from posture.providers.kit.values import json_document
+from posture.providers.terraform.dispatch import Facet, Normaliser
+from posture.providers.terraform.plan_index import PlanIndex, RawResource
+
+
+def _network(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    return network_public(raw.type, raw.get, raw.is_configured)
+
+
+def _policies(raw: RawResource, holders: Iterable[RawResource], attr: str = "policy") -> list[tuple[str, Any]]:
+    """(what, grants to anyone) for the resource's own policy attribute and its separate policy resources."""
+    docs = [(h.address, h.get("policy")) for h in holders]
+    if not (raw.get(attr) is UNKNOWN and raw.is_configured(attr) is False):
+        docs.append((f"{raw.address}.{attr}", raw.get(attr)))
+    return [(f"{what}: a statement allows anyone", policy_grants_anyone(json_document(doc)))
+            for what, doc in docs if doc not in (None, "")]
+
+
+def _policy_facet(types: tuple[str, ...], path: str, literal: tuple[str, ...]) -> Facet:
+    def facet(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+        return public_grant(_policies(raw, index.referrers(raw.address, types, path, literal)))
+    return facet
+
+
+def _shared_with_all(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """RDS snapshots: ``shared_accounts`` naming ``all`` makes the snapshot public (any account may restore it)."""
+    accounts = str_list(raw.get("shared_accounts"))
+    if accounts is UNKNOWN:
+        return public_grant([(f"{raw.address}.shared_accounts", UNKNOWN)])
+    return public_grant((f"{raw.address}.shared_accounts = all", UNKNOWN if a is UNKNOWN else a.lower() == "all")
+                        for a in accounts)
+
+
+FACETS: dict[str, Facet] = {
+    **{t: _network for t in network_types("aws") if t not in ("aws_transfer_server", "aws_appstream_fleet")},
+    "aws_ecr_repository": _policy_facet(("aws_ecr_repository_policy",), "repository", ("name",)),
+    "aws_sqs_queue": _policy_facet(("aws_sqs_queue_policy",), "queue_url", ("id", "url")),
+    "aws_sns_topic": _policy_facet(("aws_sns_topic_policy",), "arn", ("arn",)),
+    "aws_secretsmanager_secret": _policy_facet(("aws_secretsmanager_secret_policy",), "secret_arn", ("arn", "id")),
+    "aws_db_snapshot": _shared_with_all,
+}
+"""Exposure attributes added to types another table normalises."""
+
+
+def _service(service_type: str, attrs: Any) -> Normaliser:
+    def normalise(raw: RawResource, index: PlanIndex) -> Out:
+        return [_res(raw, index, Kind.SERVICE, {"service_type": service_type, **attrs(raw, index)})]
+    return normalise
+
+
+def _own_policy(attr: str) -> Any:
+    return lambda raw, index: public_grant(_policies(raw, (), attr))
+
+
+def _lambda_permission(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """A permission for principal ``*`` with nothing pinning the caller lets anyone invoke the function."""
+    principal = raw.get("principal")
+    pinned = [raw.get(k) for k in ("source_arn", "source_account", "principal_org_id")]
+    if principal is UNKNOWN:
+        anyone: Any = UNKNOWN
+    else:
+        anyone = principal == "*" and not any(isinstance(p, str) and p for p in pinned)
+        if anyone and UNKNOWN in pinned:
+            anyone = UNKNOWN
+    return public_grant([(f"{raw.address}: principal * without source_arn, source_account or principal_org_id",
+                          anyone)])
+
+
+def _function_url(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    auth = raw.get("authorization_type")
+    open_ = UNKNOWN if auth is UNKNOWN else str(auth).upper() == "NONE"
+    return public_grant([(f"{raw.address}: authorization_type NONE (anyone may call the URL)", open_)])
+
+
+def _ssm_document(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    perms = raw.get("permissions")
+    if perms is UNKNOWN:
+        return public_grant([(f"{raw.address}.permissions", UNKNOWN)])
+    perms = mapping(perms)
+    shared = perms.get("type")
+    accounts = perms.get("account_ids")
+    if UNKNOWN in (shared, accounts):
+        granted: Any = UNKNOWN
+    else:
+        ids = [a.strip().lower() for a in str(accounts or "").split(",")]
+        granted = str(shared or "").lower() == "share" and "all" in ids
+    return public_grant([(f"{raw.address}.permissions: shared with All accounts", granted)])
+
+
+def _api_method(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """A method with authorization NONE and no API key lets anyone reach its back end (CORS preflight aside)."""
+    auth, key, method = raw.get("authorization"), raw.get("api_key_required"), raw.get("http_method")
+    if UNKNOWN in (auth, key, method):
+        open_: Any = UNKNOWN
+    else:
+        open_ = str(auth).upper() == "NONE" and key is not True and str(method).upper() != "OPTIONS"
+    return public_grant([(f"{raw.address}: {method} with authorization NONE and no API key", open_)])
+
+
+def _ecs_service(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """Tasks of a service with ``assign_public_ip`` get a public address each (unknown before launch)."""
+    assign = raw.get("network_configuration.0.assign_public_ip")
+    if assign is UNKNOWN and raw.is_configured("network_configuration.0.assign_public_ip") is not False:
+        return {"public_ips": UNKNOWN}
+    return {"public_ips": [UNKNOWN] if assign is True else []}
+
+
+NORMALISERS: dict[str, Normaliser] = {
+    "aws_transfer_server": _service("file_transfer", _network),
+    "aws_appstream_fleet": _service("desktop_fleet", _network),
+    "aws_glacier_vault": _service("archive_vault", _own_policy("access_policy")),
+    "aws_cloudwatch_event_bus_policy": _service("event_bus_policy", _own_policy("policy")),
+    "aws_glue_resource_policy": _service("data_catalog_policy", _own_policy("policy")),
+    "aws_lambda_permission": _service("function_permission", _lambda_permission),
+    "aws_lambda_function_url": _service("function_url", _function_url),
+    "aws_ssm_document": _service("automation_document", _ssm_document),
+    "aws_api_gateway_method": _service("api_method", _api_method),
+    "aws_ecs_service": _service("container_service", _ecs_service),
+}
+"""Types judged only for their exposure, as ``service`` resources."""
+
+JOINED = frozenset({"aws_ecr_repository_policy", "aws_secretsmanager_secret_policy"})
+"""Policies folded into their resource's ``public_grant``."""
