@@ -103,6 +103,12 @@ def _ssm_document(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
     return public_grant([(f"{raw.address}.permissions: shared with All accounts", granted)])
 
 
+def _ami_permission(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    group = raw.get("group")
+    public = UNKNOWN if group is UNKNOWN else str(group or "").lower() == "all"
+    return public_grant([(f"{raw.address}: launch permission for group all (a public image)", public)])
+
+
 def _api_method(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
     """A method with authorization NONE and no API key lets anyone reach its back end (CORS preflight aside)."""
     auth, key, method = raw.get("authorization"), raw.get("api_key_required"), raw.get("http_method")
@@ -127,6 +133,8 @@ NORMALISERS: dict[str, Normaliser] = {
     "aws_glacier_vault": _service("archive_vault", _own_policy("access_policy")),
     "aws_cloudwatch_event_bus_policy": _service("event_bus_policy", _own_policy("policy")),
     "aws_glue_resource_policy": _service("data_catalog_policy", _own_policy("policy")),
+    "aws_ses_identity_policy": _service("email_identity_policy", _own_policy("policy")),
+    "aws_ami_launch_permission": _service("image_share", _ami_permission),
     "aws_lambda_permission": _service("function_permission", _lambda_permission),
     "aws_lambda_function_url": _service("function_url", _function_url),
     "aws_ssm_document": _service("automation_document", _ssm_document),
