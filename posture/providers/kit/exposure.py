@@ -115,3 +115,12 @@ def public_member(member: Any) -> Any:
     if member is UNKNOWN:
         return UNKNOWN
     return isinstance(member, str) and member.strip().lower() in ("allusers", "allauthenticatedusers")
+
+
+def node_public_ips(read: Read, configured: Configured, path: str, public_when: bool) -> dict[str, Any]:
+    """``{node_public_ips}`` for a managed cluster whose nodes get external addresses when the boolean at ``path``
+    equals ``public_when``. Unset is UNKNOWN: these defaults changed with provider and image versions."""
+    value = read(path)
+    if value is UNKNOWN or value is None or not isinstance(value, bool):
+        return {"node_public_ips": UNKNOWN}
+    return {"node_public_ips": value is public_when}

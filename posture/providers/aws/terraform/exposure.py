@@ -11,10 +11,11 @@ from typing import Any
 
 from posture.model import UNKNOWN, Kind
 from posture.providers.aws.facts.s3_public import policy_grants_anyone
-from posture.providers.aws.terraform.common import Out, _res
-from posture.providers.kit.builders import mapping, str_list
+from posture.providers.aws.terraform.common import SUBNET_TYPES, Out, _res
+from posture.providers.kit.builders import listed, mapping, rule, str_list
 from posture.providers.kit.exposure import network_public, network_types, public_grant
-from posture.providers.kit.values import json_document
+from posture.providers.kit.ports import port_range
+from posture.providers.kit.values import any_of, json_document, tri, unless
 from posture.providers.terraform.dispatch import Facet, Normaliser
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
@@ -109,13 +110,28 @@ def _ami_permission(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
     return public_grant([(f"{raw.address}: launch permission for group all (a public image)", public)])
 
 
+def _private_api(raw: RawResource, index: PlanIndex) -> Any:
+    """Whether the method's REST API (in the code) has only a PRIVATE endpoint (reached through VPC endpoints)."""
+    api = index.target(raw, "rest_api_id", ("aws_api_gateway_rest_api",))
+    if api is None:
+        return False
+    types = index.by_address[api].get("endpoint_configuration.0.types")
+    if types is UNKNOWN:
+        return UNKNOWN
+    return bool(types) and all(str(t).upper() == "PRIVATE" for t in listed(types))
+
+
 def _api_method(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
-    """A method with authorization NONE and no API key lets anyone reach its back end (CORS preflight aside)."""
+    """A method with authorization NONE and no API key lets anyone reach its back end (CORS preflight aside),
+    unless its REST API is private."""
     auth, key, method = raw.get("authorization"), raw.get("api_key_required"), raw.get("http_method")
+    private = _private_api(raw, index)
     if UNKNOWN in (auth, key, method):
         open_: Any = UNKNOWN
     else:
         open_ = str(auth).upper() == "NONE" and key is not True and str(method).upper() != "OPTIONS"
+        if open_ and private is not False:
+            open_ = False if private is True else UNKNOWN
     return public_grant([(f"{raw.address}: {method} with authorization NONE and no API key", open_)])
 
 
@@ -127,7 +143,86 @@ def _ecs_service(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
     return {"public_ips": [UNKNOWN] if assign is True else []}
 
 
+def _access_point(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """An access point policy for anyone is public unless the access point's public access block (all settings
+    default true) blocks or restricts public policies, or the access point is reachable from one VPC only."""
+    grants = _policies(raw, index.referrers(raw.address, ("aws_s3control_access_point_policy",), "access_point_arn",
+                                            ("arn",)))
+    pab = raw.get("public_access_block_configuration")
+    if raw.get("vpc_configuration.0.vpc_id") not in (None, ""):
+        blocked: Any = True
+    elif pab is UNKNOWN:
+        blocked = UNKNOWN
+    elif not listed(pab):
+        blocked = True  # no block configured: every setting is on
+    else:
+        blocked = any_of(tri(raw.get(f"public_access_block_configuration.0.{k}"), True)
+                         for k in ("block_public_policy", "restrict_public_buckets"))
+    return public_grant((what, unless(granted, blocked)) for what, granted in grants)
+
+
+def _subnet_maps_public_ips(raw: RawResource, index: PlanIndex, path: str) -> Any:
+    """Whether instances launched in the subnet at ``path`` get public addresses (UNKNOWN when not in the code)."""
+    subnet = index.target(raw, path, SUBNET_TYPES)
+    if subnet is None:
+        return UNKNOWN
+    value = index.by_address[subnet].get("map_public_ip_on_launch")
+    return value if isinstance(value, bool) else (False if value is None else UNKNOWN)
+
+
+def _emr_cluster(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """EMR nodes launched in a subnet that maps public IPs get public addresses (the master's public DNS)."""
+    public = _subnet_maps_public_ips(raw, index, "ec2_attributes.0.subnet_id")
+    return {"public_ips": UNKNOWN if public is UNKNOWN else [UNKNOWN] if public else []}
+
+
+def _eks_remote_access(raw: RawResource, index: PlanIndex) -> Out:
+    """A node group with an SSH key and no source security groups gets a security group opening SSH (RDP for
+    Windows AMIs) to 0.0.0.0/0, made by EKS: a firewall of its own, ``<address>/remote_access``."""
+    access = raw.get("remote_access")
+    if access is UNKNOWN or not listed(access):
+        return []
+    key = raw.get("remote_access.0.ec2_ssh_key")
+    sources = raw.get("remote_access.0.source_security_group_ids")
+    if key in (None, "") or (sources is not UNKNOWN and str_list(sources)):
+        return []
+    ami = raw.get("ami_type")
+    port = 3389 if isinstance(ami, str) and "WINDOWS" in ami.upper() else 22
+    peers: Any = UNKNOWN if sources is UNKNOWN else ["0.0.0.0/0"]
+    attrs = {"layer": "instance", "stateful": True, "is_default": False, "network": None,
+             "rules": [rule("ingress", "allow", "tcp", [[port, port]], peers,
+                            description="EKS remote access without source security groups")]}
+    return [_res(raw, index, Kind.FIREWALL, attrs, rid=f"{raw.address}/remote_access",
+                 name=f"{raw.get('node_group_name') or raw.name} remote access")]
+
+
+def _lightsail_ports(raw: RawResource, index: PlanIndex) -> Out:
+    """Lightsail public ports: every port_info opens a range to its cidrs (none listed: every IPv4 address) and
+    closes all others."""
+    infos = raw.get("port_info")
+    if infos is UNKNOWN:
+        rules_: Any = UNKNOWN
+    else:
+        rules_ = []
+        for info in listed(infos):
+            info = mapping(info)
+            cidrs = info.get("cidrs")
+            peers = UNKNOWN if cidrs is UNKNOWN else (str_list(cidrs) or ["0.0.0.0/0"])
+            v6 = info.get("ipv6_cidrs")
+            if isinstance(peers, list) and v6 is not UNKNOWN:
+                peers = peers + str_list(v6)
+            protocol = info.get("protocol")
+            rules_.append(rule("ingress", "allow", protocol.lower() if isinstance(protocol, str) else UNKNOWN,
+                               port_range(info.get("from_port"), info.get("to_port")), peers))
+    attrs = {"layer": "instance", "stateful": True, "is_default": False, "network": None, "rules": rules_}
+    return [_res(raw, index, Kind.FIREWALL, attrs, name=raw.get("instance_name"))]
+
+
 NORMALISERS: dict[str, Normaliser] = {
+    "aws_eks_node_group": _eks_remote_access,
+    "aws_lightsail_instance_public_ports": _lightsail_ports,
+    "aws_emr_cluster": _service("data_cluster", _emr_cluster),
+    "aws_s3_access_point": _service("object_access_point", _access_point),
     "aws_transfer_server": _service("file_transfer", _network),
     "aws_appstream_fleet": _service("desktop_fleet", _network),
     "aws_glacier_vault": _service("archive_vault", _own_policy("access_policy")),
@@ -143,5 +238,6 @@ NORMALISERS: dict[str, Normaliser] = {
 }
 """Types judged only for their exposure, as ``service`` resources."""
 
-JOINED = frozenset({"aws_ecr_repository_policy", "aws_secretsmanager_secret_policy"})
+JOINED = frozenset({"aws_ecr_repository_policy", "aws_secretsmanager_secret_policy",
+                    "aws_s3control_access_point_policy"})
 """Policies folded into their resource's ``public_grant``."""

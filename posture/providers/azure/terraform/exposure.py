@@ -11,7 +11,7 @@ from typing import Any
 
 from posture.model import UNKNOWN, Kind
 from posture.providers.azure.terraform.common import res
-from posture.providers.kit.exposure import network_public, network_types, public_grant
+from posture.providers.kit.exposure import network_public, network_types, node_public_ips, public_grant
 from posture.providers.kit.values import tri
 from posture.providers.terraform.dispatch import Facet, Normaliser
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
@@ -59,6 +59,13 @@ def _node_public_ips(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
     return {"public_ips": UNKNOWN if enabled is UNKNOWN else [UNKNOWN] if enabled else []}
 
 
+def _databricks(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """Without secure cluster connectivity (``no_public_ip`` false) every cluster node gets a public IP; the unset
+    value changed with azurerm 4.0 (false before, true since), so it is not decided."""
+    return {**_network(raw, index),
+            **node_public_ips(raw.get, raw.is_configured, "custom_parameters.0.no_public_ip", False)}
+
+
 def _service(raw: RawResource, index: PlanIndex) -> Out:
     attrs = _registry(raw, index) if raw.type == "azurerm_container_registry" else _network(raw, index)
     return [res(raw, index, Kind.SERVICE, {"service_type": _SERVICES[raw.type], **attrs})]
@@ -67,6 +74,7 @@ def _service(raw: RawResource, index: PlanIndex) -> Out:
 FACETS: dict[str, Facet] = {
     **{t: _network for t in network_types("azure") if t not in _SERVICES},
     "azurerm_kubernetes_cluster": _node_public_ips,
+    "azurerm_databricks_workspace": _databricks,
 }
 """Exposure attributes added to types another table normalises."""
 

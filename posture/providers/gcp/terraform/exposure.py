@@ -13,7 +13,7 @@ from typing import Any
 from posture.model import UNKNOWN, Kind
 from posture.providers.gcp.terraform.common import _res
 from posture.providers.kit.builders import listed, mapping
-from posture.providers.kit.exposure import network_public, public_grant, public_member
+from posture.providers.kit.exposure import network_public, node_public_ips, public_grant, public_member
 from posture.providers.kit.values import json_document
 from posture.providers.terraform.dispatch import Facet, Normaliser
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
@@ -98,6 +98,14 @@ def _no_public_ip(path: str) -> Facet:
     return facet
 
 
+def _dataproc(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    """IAM grants, and external addresses on every node unless ``internal_ip_only`` (unset: depends on the image
+    version, internal only since Dataproc 2.2)."""
+    return {**_iam("google_dataproc_cluster", "cluster", ("name",))(raw, index),
+            **node_public_ips(raw.get, raw.is_configured, "cluster_config.0.gce_cluster_config.0.internal_ip_only",
+                              False)}
+
+
 FACETS: dict[str, Facet] = {
     "google_bigquery_dataset": _dataset,
     "google_bigquery_table": _iam("google_bigquery_table", "table_id", ("table_id",)),
@@ -105,7 +113,7 @@ FACETS: dict[str, Facet] = {
     "google_artifact_registry_repository": _iam("google_artifact_registry_repository", "repository",
                                                 ("name", "repository_id", "id")),
     "google_kms_crypto_key": _iam("google_kms_crypto_key", "crypto_key_id", ("id",)),
-    "google_dataproc_cluster": _iam("google_dataproc_cluster", "cluster", ("name",)),
+    "google_dataproc_cluster": _dataproc,
 }
 """Exposure attributes added to types another table normalises."""
 
