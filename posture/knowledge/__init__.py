@@ -1,7 +1,8 @@
 """Provider knowledge as data: TLS policies, encryption and public-access defaults, key specs, ciphers.
 
 The facts live in the YAML tables next to this module (``tls_policies.yaml``,
-``encryption_defaults.yaml``, ``public_access_defaults.yaml``, ``key_specs.yaml``, ``ciphers.yaml``), each
+``encryption_defaults.yaml``, ``public_access_defaults.yaml``, ``network_access_defaults.yaml``, ``key_specs.yaml``,
+``ciphers.yaml``...), each
 entry with the documentation URL it was taken from. This module only loads them (once, with
 ``yaml.safe_load`` through :mod:`importlib.resources`, so it works from a wheel) and answers
 questions about them. No provider fact is written as code here: adding a policy or a default is
