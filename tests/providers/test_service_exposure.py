@@ -141,3 +141,24 @@ def test_live_sqs_and_sns_policies_on_moto():
                       "open-topic": True, "org-topic": False}
     flagged = {f.resource.name for f in result.findings if f.rule_id == "POSTURE-SEG-010" and not f.unverified}
     assert flagged == {"open-queue", "open-topic"}
+
+
+def test_live_msk_public_access_on_moto():
+    """The live source reads MSK public access (ListClustersV2 ``ConnectivityInfo.PublicAccess``)."""
+    import posture
+
+    def provisioned(public: str) -> dict:
+        info = {"InstanceType": "kafka.m5.large", "ClientSubnets": ["subnet-1", "subnet-2"],
+                "ConnectivityInfo": {"PublicAccess": {"Type": public}}}
+        return {"BrokerNodeGroupInfo": info, "KafkaVersion": "3.6.0", "NumberOfBrokerNodes": 2}
+
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+        kafka = session.client("kafka")
+        kafka.create_cluster_v2(ClusterName="public-brokers", Provisioned=provisioned("SERVICE_PROVIDED_EIPS"))
+        kafka.create_cluster_v2(ClusterName="private-brokers", Provisioned=provisioned("DISABLED"))
+        result = posture.scan_aws(session, regions=["eu-west-1"], services=["kafka"])
+    public = {r.name: r.attrs["network_public"] for r in result.inventory.resources if r.native_type == "kafka.cluster"}
+    assert public == {"public-brokers": True, "private-brokers": False}
+    flagged = {f.resource.name for f in result.findings if f.rule_id == "POSTURE-SEG-007" and not f.unverified}
+    assert flagged == {"public-brokers"}
