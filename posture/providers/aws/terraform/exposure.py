@@ -48,17 +48,6 @@ def _shared_with_all(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
                         for a in accounts)
 
 
-FACETS: dict[str, Facet] = {
-    **{t: _network for t in network_types("aws") if t not in ("aws_transfer_server", "aws_appstream_fleet")},
-    "aws_ecr_repository": _policy_facet(("aws_ecr_repository_policy",), "repository", ("name",)),
-    "aws_sqs_queue": _policy_facet(("aws_sqs_queue_policy",), "queue_url", ("id", "url")),
-    "aws_sns_topic": _policy_facet(("aws_sns_topic_policy",), "arn", ("arn",)),
-    "aws_secretsmanager_secret": _policy_facet(("aws_secretsmanager_secret_policy",), "secret_arn", ("arn", "id")),
-    "aws_db_snapshot": _shared_with_all,
-}
-"""Exposure attributes added to types another table normalises."""
-
-
 def _service(service_type: str, attrs: Any) -> Normaliser:
     def normalise(raw: RawResource, index: PlanIndex) -> Out:
         return [_res(raw, index, Kind.SERVICE, {"service_type": service_type, **attrs(raw, index)})]
@@ -237,6 +226,16 @@ NORMALISERS: dict[str, Normaliser] = {
     "aws_ecs_service": _service("container_service", _ecs_service),
 }
 """Types judged only for their exposure, as ``service`` resources."""
+
+FACETS: dict[str, Facet] = {
+    **{t: _network for t in network_types("aws") if t not in NORMALISERS},
+    "aws_ecr_repository": _policy_facet(("aws_ecr_repository_policy",), "repository", ("name",)),
+    "aws_sqs_queue": _policy_facet(("aws_sqs_queue_policy",), "queue_url", ("id", "url")),
+    "aws_sns_topic": _policy_facet(("aws_sns_topic_policy",), "arn", ("arn",)),
+    "aws_secretsmanager_secret": _policy_facet(("aws_secretsmanager_secret_policy",), "secret_arn", ("arn", "id")),
+    "aws_db_snapshot": _shared_with_all,
+}
+"""Exposure attributes added to types another table normalises."""
 
 JOINED = frozenset({"aws_ecr_repository_policy", "aws_secretsmanager_secret_policy",
                     "aws_s3control_access_point_policy"})
