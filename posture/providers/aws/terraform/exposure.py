@@ -59,9 +59,12 @@ def _own_policy(attr: str) -> Any:
 
 
 def _lambda_permission(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
-    """A permission for principal ``*`` with nothing pinning the caller lets anyone invoke the function."""
+    """A permission for principal ``*`` with nothing pinning the caller (no source ARN, account or organisation,
+    and not a function URL that requires IAM authentication) lets anyone invoke the function."""
     principal = raw.get("principal")
     pinned = [raw.get(k) for k in ("source_arn", "source_account", "principal_org_id")]
+    if raw.get("function_url_auth_type") == "AWS_IAM":
+        pinned.append("AWS_IAM")  # the URL still demands a signed request from an IAM principal
     if principal is UNKNOWN:
         anyone: Any = UNKNOWN
     else:
