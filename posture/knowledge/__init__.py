@@ -52,7 +52,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
-    "audit_logs", "dh_groups", "network_access_defaults",
+    "audit_logs", "dh_groups", "network_access_defaults", "identity_federation",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
@@ -615,6 +615,9 @@ def validate() -> list[str]:
         for gate in entry.get("gates") or []:
             if not (("attr" in gate and "unset" in gate and gate.get("closed")) or "listed" in gate):
                 problems.append(f"{where}: a gate needs attr, unset and closed, or listed")
+    for issuer, entry in (_table("identity_federation").get("multi_tenant_issuers") or {}).items():
+        if not str(issuer).startswith("https://") or not str((entry or {}).get("source", "")).startswith("https://"):
+            problems.append(f"identity_federation.yaml: {issuer}: an https issuer with an https source")
     for prov, services in (_table("key_specs").get("providers") or {}).items():
         for svc, table in services.items():
             if not str(table.get("source", "")).startswith("https://"):

@@ -171,3 +171,20 @@ def test_every_table_type_is_normalised_and_judged():
     normalisers, _ = tables()
     table = knowledge.load_table("network_access_defaults")["types"]
     assert set(table) <= set(normalisers), sorted(set(table) - set(normalisers))
+
+
+@pytest.mark.parametrize(
+    ("issuer", "condition", "expected"),
+    [
+        ("https://token.actions.githubusercontent.com", None, True),
+        ("https://token.actions.githubusercontent.com/", "", True),  # a trailing slash names the same issuer
+        ("https://token.actions.githubusercontent.com", "assertion.repository_owner == 'acme'", False),
+        ("https://login.example.com", None, False),  # one tenant: the owner's own provider
+        (UNKNOWN, None, UNKNOWN),
+        ("https://gitlab.com", UNKNOWN, UNKNOWN),
+    ],
+)
+def test_federation_open(issuer, condition, expected):
+    from posture.providers.kit.exposure import federation_open
+
+    assert federation_open(issuer, condition)[0] is expected

@@ -124,3 +124,22 @@ def node_public_ips(read: Read, configured: Configured, path: str, public_when: 
     if value is UNKNOWN or value is None or not isinstance(value, bool):
         return {"node_public_ips": UNKNOWN}
     return {"node_public_ips": value is public_when}
+
+
+@cache
+def _issuers() -> Mapping[str, Mapping[str, Any]]:
+    issuers: Mapping[str, Mapping[str, Any]] = load_table("identity_federation")["multi_tenant_issuers"]
+    return issuers
+
+
+def federation_open(issuer: Any, condition: Any) -> tuple[Any, str]:
+    """(anyone, why): a workload identity provider trusting a multi-tenant OIDC issuer without an attribute
+    condition admits every tenant's tokens (``knowledge/identity_federation.yaml``)."""
+    if issuer is UNKNOWN or condition is UNKNOWN:
+        return UNKNOWN, "issuer or attribute condition unknown"
+    entry = _issuers().get(str(issuer or "").rstrip("/"))
+    if entry is None:
+        return False, "single-tenant issuer"
+    if isinstance(condition, str) and condition.strip():
+        return False, "an attribute condition limits the tokens"
+    return True, f"trusts {issuer} ({entry['who']}) without an attribute condition"

@@ -13,7 +13,13 @@ from typing import Any
 from posture.model import UNKNOWN, Kind
 from posture.providers.gcp.terraform.common import _res
 from posture.providers.kit.builders import listed, mapping
-from posture.providers.kit.exposure import network_public, node_public_ips, public_grant, public_member
+from posture.providers.kit.exposure import (
+    federation_open,
+    network_public,
+    node_public_ips,
+    public_grant,
+    public_member,
+)
 from posture.providers.kit.values import json_document
 from posture.providers.terraform.dispatch import Facet, Normaliser
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
@@ -117,7 +123,13 @@ FACETS: dict[str, Facet] = {
 }
 """Exposure attributes added to types another table normalises."""
 
+def _federation(raw: RawResource, index: PlanIndex) -> dict[str, Any]:
+    anyone, why = federation_open(raw.get("oidc.0.issuer_uri"), raw.get("attribute_condition"))
+    return public_grant([(f"{raw.address}: {why}", anyone)])
+
+
 NORMALISERS: dict[str, Normaliser] = {
+    "google_iam_workload_identity_pool_provider": _service("identity_federation", _federation),
     "google_cloudfunctions_function": _service(
         "function", _network, _iam("google_cloudfunctions_function", "cloud_function", ("name", "id"))),
     "google_cloudfunctions2_function": _service(
