@@ -188,3 +188,40 @@ def test_federation_open(issuer, condition, expected):
     from posture.providers.kit.exposure import federation_open
 
     assert federation_open(issuer, condition)[0] is expected
+
+
+def test_plan_source_reads_the_same_facts(tmp_path):
+    """A plan (the provider's defaults written into ``after``, computed values in ``after_unknown``, joins through
+    configuration references) gives the answers the HCL corpus gives."""
+    from posture.api import scan_terraform
+    from tests.fixtures.plans.handwritten import AZ_PROVIDER, GCP_PROVIDER, cfg, change, const, plan, ref
+
+    changes = [
+        change("azurerm_key_vault.open", {"name": "open", "location": "westeurope",
+                                          "public_network_access_enabled": True, "network_acls": []}),
+        change("azurerm_key_vault.deny", {"name": "deny", "location": "westeurope",
+                                          "public_network_access_enabled": True,
+                                          "network_acls": [{"default_action": "Deny", "bypass": "AzureServices",
+                                                            "ip_rules": ["203.0.113.0/24"]}]}),
+        change("google_cloudfunctions_function.computed", {"name": "computed"},
+               unknown={"ingress_settings": True}),
+        change("google_pubsub_topic.public", {"name": "public"}, unknown={"id": True}),
+        change("google_pubsub_topic_iam_member.public", {"role": "roles/pubsub.publisher", "member": "allUsers"},
+               unknown={"topic": True}),
+    ]
+    config = [
+        cfg("azurerm_key_vault.open", {"name": const("open")}),
+        cfg("azurerm_key_vault.deny", {"name": const("deny")}),
+        cfg("google_cloudfunctions_function.computed", {"name": const("computed")}, provider="google"),
+        cfg("google_pubsub_topic.public", {"name": const("public")}, provider="google"),
+        cfg("google_pubsub_topic_iam_member.public", {"topic": ref("google_pubsub_topic.public"),
+                                                      "member": const("allUsers")}, provider="google"),
+    ]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan(changes, config, {**AZ_PROVIDER, **GCP_PROVIDER})))
+    result = scan_terraform(path)
+    found = {(f.rule_id, f.resource.id) for f in result.findings if not f.unverified
+             and f.rule_id in ("POSTURE-SEG-007", "POSTURE-SEG-010")}
+    assert found == {("POSTURE-SEG-007", "azurerm_key_vault.open"),
+                     ("POSTURE-SEG-007", "google_cloudfunctions_function.computed"),  # unset: ALLOW_ALL
+                     ("POSTURE-SEG-010", "google_pubsub_topic.public")}
