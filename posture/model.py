@@ -81,6 +81,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
+    SERVICE = "service"  # a managed service judged for its exposure (registry, vault, broker, API, function...)
 
 
 class EdgeKind(str, Enum):
