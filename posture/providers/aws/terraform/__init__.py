@@ -47,8 +47,10 @@ from posture.providers.aws.terraform.network import (
     _vpc,
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
+from posture.providers.aws.terraform.transit import FACETS as TRANSIT_FACETS
+from posture.providers.aws.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register
+from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -104,6 +106,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_cloudtrail": _cloudtrail,
     "aws_iam_user": _iam_user,
     **AT_REST_NORMALISERS,
+    **TRANSIT_NORMALISERS,
 }
 """Native AWS type -> normaliser."""
 
@@ -146,3 +149,4 @@ JOINED: frozenset[str] = frozenset(
 """Types folded into another resource (or deliberately ignored) rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+register_facets(TRANSIT_FACETS)
