@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from posture.providers.aws.terraform.at_rest import EKS_SECRETS
 from posture.providers.aws.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
+from posture.providers.aws.terraform.certificates import NORMALISERS as CERTIFICATE_NORMALISERS
 from posture.providers.aws.terraform.clusters import _eks
 from posture.providers.aws.terraform.common import Out
 from posture.providers.aws.terraform.compute import (
@@ -47,6 +48,8 @@ from posture.providers.aws.terraform.network import (
     _vpc,
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
+from posture.providers.aws.terraform.security_configs import NORMALISERS as SECURITY_CONFIG_NORMALISERS
+from posture.providers.aws.terraform.templates import launch_interfaces
 from posture.providers.aws.terraform.transit import FACETS as TRANSIT_FACETS
 from posture.providers.aws.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
 from posture.providers.kit.at_rest import with_parts
@@ -84,8 +87,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_opensearch_domain": _search_domain,
     "aws_kinesis_stream": _kinesis,
     "aws_msk_cluster": _msk,
-    "aws_launch_configuration": _launch_volumes,
-    "aws_launch_template": _launch_volumes,
+    "aws_launch_configuration": with_parts(_launch_volumes, launch_interfaces),
+    "aws_launch_template": with_parts(_launch_volumes, launch_interfaces),
     "aws_api_gateway_domain_name": _api_domain,
     "aws_apigatewayv2_domain_name": _api_domain,
     "aws_dynamodb_table": _dynamodb,
@@ -107,6 +110,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_iam_user": _iam_user,
     **AT_REST_NORMALISERS,
     **TRANSIT_NORMALISERS,
+    **CERTIFICATE_NORMALISERS,
+    **SECURITY_CONFIG_NORMALISERS,
 }
 """Native AWS type -> normaliser."""
 

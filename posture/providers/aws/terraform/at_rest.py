@@ -45,7 +45,12 @@ STORES: dict[str, Store] = {
                                    source="source_snapshot_id",
                                    source_types=("aws_ebs_snapshot", "aws_ebs_snapshot_copy")),
     "aws_ami_copy": Store("image", key="kms_key_id", switch=("encrypted",), modes=COPY_FLAG,
-                          source="source_ami_id", source_types=("aws_ami_copy",)),
+                          source="source_ami_id", source_types=("aws_ami", "aws_ami_copy")),
+    # an AMI registered from snapshots: its (first) block device is as encrypted as its snapshot, or encrypted
+    # when asked; a new empty volume follows the EBS default (not encrypted unless asked)
+    "aws_ami": Store("image", key="ebs_block_device.0.kms_key_id", switch=("ebs_block_device.0.encrypted",),
+                     modes=COPY_FLAG, source="ebs_block_device.0.snapshot_id",
+                     source_types=("aws_ebs_snapshot", "aws_ebs_snapshot_copy"), default="aws.ebs.none"),
     "aws_rds_global_cluster": _GLOBAL_CLUSTER,
     "aws_docdb_global_cluster": _GLOBAL_CLUSTER,
     "aws_memorydb_snapshot": Store("snapshot", key="kms_key_arn"),
