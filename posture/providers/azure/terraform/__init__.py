@@ -14,6 +14,8 @@ from posture.providers.azure.terraform.at_rest import NORMALISERS as AT_REST_NOR
 from posture.providers.azure.terraform.clusters import _aks
 from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
 from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
+from posture.providers.azure.terraform.host_encryption import FACETS as HOST_ENCRYPTION_FACETS
+from posture.providers.azure.terraform.host_encryption import NORMALISERS as HOST_ENCRYPTION_NORMALISERS
 from posture.providers.azure.terraform.network import Out, _nic, _nsg, _nsg_rule_resource, _subnet, _vm, _vnet
 from posture.providers.azure.terraform.stores import (
     _key_vault_key,
@@ -22,9 +24,10 @@ from posture.providers.azure.terraform.stores import (
     _mssql_server,
     _storage_account,
 )
+from posture.providers.azure.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
 from posture.providers.azure.terraform.web import _app_gateway, _web_app_listeners
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register
+from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -51,6 +54,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_sql_server": _mssql_server,
     **DATA_NORMALISERS,
     **AT_REST_NORMALISERS,
+    **TRANSIT_NORMALISERS,
+    **HOST_ENCRYPTION_NORMALISERS,
 }
 """Native azurerm type -> normaliser."""
 
@@ -73,3 +78,4 @@ JOINED: frozenset[str] = frozenset(
 """azurerm types folded into another resource rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+register_facets(HOST_ENCRYPTION_FACETS)
