@@ -81,6 +81,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
+    CONNECTION = "connection"  # a connection one service makes to another (backend, mounted share, mail relay)
 
 
 class EdgeKind(str, Enum):

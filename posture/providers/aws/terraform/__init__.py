@@ -52,6 +52,7 @@ from posture.providers.aws.terraform.security_configs import NORMALISERS as SECU
 from posture.providers.aws.terraform.templates import launch_interfaces
 from posture.providers.aws.terraform.transit import FACETS as TRANSIT_FACETS
 from posture.providers.aws.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
+from posture.providers.aws.terraform.transit import elb_backends
 from posture.providers.kit.at_rest import with_parts
 from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
@@ -100,7 +101,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_dax_cluster": _dax,
     "aws_lb": _lb,
     "aws_alb": _lb,
-    "aws_elb": _lb,
+    "aws_elb": with_parts(_lb, elb_backends),
     "aws_lb_listener": _lb_listener,
     "aws_alb_listener": _lb_listener,
     "aws_cloudfront_distribution": _cloudfront,

@@ -2,7 +2,9 @@
 
 Endpoints a service terminates are ``listener`` resources (CloudSearch domains, Transfer Family FTP); a
 classic load balancer policy is a ``tls_policy``; a DMS endpoint's connection TLS is the ``transport`` of the
-``connection`` store its at-rest row builds (a facet). TLS versions come from posture/knowledge/tls_policies.yaml.
+``connection`` store its at-rest row builds (a facet). Connections a service makes to another are ``connection``
+resources: a classic load balancer's leg to its instances, an ECS task's EFS volumes, an SES configuration set's
+mail delivery, a Glue connection. TLS versions come from posture/knowledge/tls_policies.yaml.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from posture.model import UNKNOWN, Kind
 from posture.providers.aws.terraform.common import Out, _first_str, _res, _unset_default
 from posture.providers.kit.builders import blocks, listed, tls_policy
+from posture.providers.kit.values import as_int
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
@@ -132,7 +135,94 @@ def _dms_transport(raw: RawResource, index: PlanIndex) -> Mapping[str, Any]:
     return {"transport": {"tls_required": required, "min_tls_version": None}}
 
 
+def _connection(raw: RawResource, index: PlanIndex, rid: str, tls: Any, protocol: Any, target: Any,
+                name: str) -> Any:
+    attrs = {"transport": {"tls_required": tls, "min_tls_version": None}, "protocol": protocol, "target": target}
+    return _res(raw, index, Kind.CONNECTION, attrs, rid=rid, name=name,
+                native_type=raw.type if rid == raw.address else f"{raw.type}.connection", tags={})
+
+
+def elb_backends(raw: RawResource, index: PlanIndex) -> Out:
+    """A classic load balancer listener's leg to its instances (``instance_protocol``).
+
+    HTTP, or TCP behind a TLS-terminating (SSL/HTTPS) front end, reaches the instances in clear; HTTPS/SSL is
+    encrypted; TCP behind TCP passes the client's bytes through (TLS may end on the instances): not decided.
+    """
+    listeners = blocks(raw.values, "listener")
+    out: Out = []
+    for lst in listed(listeners) if listeners is not UNKNOWN else []:
+        if not isinstance(lst, Mapping):
+            continue
+        front, back = lst.get("lb_protocol"), lst.get("instance_protocol")
+        port = as_int(lst.get("lb_port"))
+        if UNKNOWN in (front, back):
+            tls: Any = UNKNOWN
+        else:
+            front, back = str(front).lower(), str(back).lower()
+            tls = True if back in ("https", "ssl") else False if back == "http" or front in ("https", "ssl") else None
+        name = _first_str(raw.get("name"), raw.name)
+        out.append(_connection(raw, index, f"{raw.address}/listener/{port}/backend", tls,
+                               back if isinstance(back, str) else UNKNOWN, "instances",
+                               f"{name}:{port} -> instances"))
+    return out
+
+
+def _ecs_task_definition(raw: RawResource, index: PlanIndex) -> Out:
+    """A task definition's EFS volumes: ``transit_encryption`` ENABLED mounts over TLS (DISABLED by default)."""
+    volumes = blocks(raw.values, "volume")
+    out: Out = []
+    for i, volume in enumerate(listed(volumes) if volumes is not UNKNOWN else []):
+        efs = block(volume, "efs_volume_configuration") if isinstance(volume, Mapping) else None
+        if not efs:
+            continue
+        if efs is UNKNOWN:
+            tls: Any = UNKNOWN
+        else:
+            mode = efs.get("transit_encryption")
+            tls = UNKNOWN if mode is UNKNOWN else str(mode or "DISABLED").upper() == "ENABLED"
+        vname = volume.get("name") if isinstance(volume.get("name"), str) else str(i)
+        target = index.ref_or_value(raw, f"volume.{i}.efs_volume_configuration.0.file_system_id",
+                                    ("aws_efs_file_system",))
+        out.append(_connection(raw, index, f"{raw.address}/volume/{vname}", tls, "nfs", target,
+                               f"{_first_str(raw.get('family'), raw.name)} volume {vname}"))
+    return out
+
+
+def _ses_configuration_set(raw: RawResource, index: PlanIndex) -> Out:
+    """Mail delivery of an SES configuration set: TLS only with ``delivery_options.tls_policy = Require``.
+
+    The default (``Optional``) delivers in clear to a receiving server that does not offer STARTTLS.
+    """
+    policy = _unset_default(raw, "delivery_options.0.tls_policy", "Optional")
+    tls = UNKNOWN if policy is UNKNOWN else str(policy or "Optional").lower() == "require"
+    return [_connection(raw, index, f"{raw.address}/delivery", tls, "smtp", "recipient mail servers",
+                        f"{_first_str(raw.get('name'), raw.name)} delivery")]
+
+
+def _glue_connection(raw: RawResource, index: PlanIndex) -> Out:
+    """A Glue JDBC connection: SSL only with ``JDBC_ENFORCE_SSL = "true"`` (false by default).
+
+    Other connection types (network, Kafka, MongoDB, marketplace) are not judged here.
+    """
+    ctype = _unset_default(raw, "connection_type", "JDBC")
+    props = raw.get("connection_properties")
+    if ctype is UNKNOWN:
+        tls: Any = UNKNOWN
+    elif str(ctype or "JDBC").upper() != "JDBC":
+        tls = None
+    elif props is UNKNOWN or (isinstance(props, Mapping) and props.get("JDBC_ENFORCE_SSL") is UNKNOWN):
+        tls = UNKNOWN
+    else:
+        tls = str((props or {}).get("JDBC_ENFORCE_SSL", "false")).strip().lower() == "true"
+    url = props.get("JDBC_CONNECTION_URL") if isinstance(props, Mapping) else None
+    return [_connection(raw, index, raw.address, tls, "jdbc" if tls is not None else ctype,
+                        url if isinstance(url, str) else None, _first_str(raw.get("name"), raw.name))]
+
+
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
+    "aws_ecs_task_definition": _ecs_task_definition,
+    "aws_ses_configuration_set": _ses_configuration_set,
+    "aws_glue_connection": _glue_connection,
     "aws_cloudsearch_domain": _cloudsearch,
     "aws_load_balancer_policy": _lb_policy,
     "aws_transfer_server": _transfer_server,

@@ -3,7 +3,8 @@
 API Management gateways and Spring Cloud API portals are client endpoints (``listener`` parts
 ``<address>/https`` and ``<address>/http``): the gateway accepts the TLS versions its ``security`` block enables
 (TLS 1.2 and 1.3 always; SSL 3.0, TLS 1.0 and 1.1 only when turned on, off by default), and a public API portal
-serves plain HTTP unless ``https_only_enabled``.
+serves plain HTTP unless ``https_only_enabled``. An API Management backend is the ``connection`` the gateway
+makes to the service behind it: encrypted only when its ``url`` is https.
 """
 
 from __future__ import annotations
@@ -63,7 +64,17 @@ def _spring_api_portal(raw: RawResource, index: PlanIndex) -> Out:
     return [_endpoint(raw, index, "http", None, UNKNOWN if https_only is UNKNOWN else False)]
 
 
+def _api_backend(raw: RawResource, index: PlanIndex) -> Out:
+    url = raw.get("url")
+    scheme = url.split("://", 1)[0].lower() if isinstance(url, str) and "://" in url else None
+    tls = UNKNOWN if url is UNKNOWN else (scheme == "https" if scheme in ("http", "https") else None)
+    attrs = {"transport": {"tls_required": tls, "min_tls_version": None}, "protocol": scheme,
+             "target": url if isinstance(url, str) else UNKNOWN if url is UNKNOWN else None}
+    return [res(raw, index, Kind.CONNECTION, attrs)]
+
+
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
+    "azurerm_api_management_backend": _api_backend,
     "azurerm_api_management": _api_management,
     "azurerm_spring_cloud_api_portal": _spring_api_portal,
 }
