@@ -229,7 +229,22 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
 }
 """Types this module normalises."""
 
+def _monitoring_job_transport(raw: RawResource, index: PlanIndex) -> Mapping[str, Any]:
+    """Traffic between the instances of a SageMaker monitoring job: encrypted only with
+    ``enable_inter_container_traffic_encryption`` (off by default); a one-instance job has no such traffic."""
+    count = as_int(_unset_default(raw, "job_resources.0.cluster_config.0.instance_count", 1))
+    flag = _unset_default(raw, "network_config.0.enable_inter_container_traffic_encryption", False)
+    if count is UNKNOWN:
+        in_cluster: Any = UNKNOWN
+    elif not isinstance(count, int) or count < 2:
+        in_cluster = None
+    else:
+        in_cluster = UNKNOWN if flag is UNKNOWN else bool(flag) and str(flag).lower() != "false"
+    return {"transport": {"tls_required": None, "min_tls_version": None, "in_cluster_tls": in_cluster}}
+
+
 FACETS: dict[str, Callable[[RawResource, PlanIndex], Mapping[str, Any]]] = {
     "aws_dms_endpoint": _dms_transport,
+    "aws_sagemaker_data_quality_job_definition": _monitoring_job_transport,
 }
 """In-transit attributes added to resources other tables build."""
