@@ -133,6 +133,8 @@ STORES: dict[str, Store] = {
     "aws_sagemaker_data_quality_job_definition": Store(
         "block_volume", key="job_resources.0.cluster_config.0.volume_kms_key_id"),
     "aws_bedrock_custom_model": Store("model", key="custom_model_kms_key_id", name="custom_model_name"),
+    "aws_comprehend_entity_recognizer": Store("model", key="model_kms_key_id"),
+    "aws_comprehend_document_classifier": Store("model", key="model_kms_key_id"),
     "aws_storagegateway_nfs_file_share": _FILE_SHARE,
     "aws_storagegateway_smb_file_share": _FILE_SHARE,
     "aws_bedrockagent_agent": Store("agent", key="customer_encryption_key_arn", name="agent_name"),
