@@ -98,6 +98,11 @@ def elb(idx: Index, out: Out) -> None:
             out.add(lb, lid, Kind.LISTENER, "elb.listener", attrs, name=f"{name}:{port}")
             out.edge(lid, rid, EdgeKind.ATTACHED_TO)
             _serves(out, lid, certs)
+            back = str(ls.get("InstanceProtocol", "")).lower() or None
+            backend = {"transport": {"tls_required": aws_transport.elb_backend_tls(proto, back),
+                                     "min_tls_version": None}, "protocol": back, "target": "instances"}
+            out.add(lb, f"{lid}/backend", Kind.CONNECTION, "elb.listener.backend", backend,
+                    name=f"{name}:{port} -> instances")
 
 
 def _acm_spec(value: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Kind
+from posture.providers.aws.facts import transport as aws_transport
 from posture.providers.aws.terraform.common import Out, _first_str, _res, _unset_default
 from posture.providers.kit.builders import blocks, listed, tls_policy
 from posture.providers.kit.values import as_int
@@ -146,23 +147,20 @@ def elb_backends(raw: RawResource, index: PlanIndex) -> Out:
     """A classic load balancer listener's leg to its instances (``instance_protocol``).
 
     HTTP, or TCP behind a TLS-terminating (SSL/HTTPS) front end, reaches the instances in clear; HTTPS/SSL is
-    encrypted; TCP behind TCP passes the client's bytes through (TLS may end on the instances): not decided.
+    encrypted; TCP behind TCP passes the client's bytes through (TLS may end on the instances): not decided
+    (posture.providers.aws.facts.transport.elb_backend_tls, shared with the live source).
     """
     listeners = blocks(raw.values, "listener")
     out: Out = []
     for lst in listed(listeners) if listeners is not UNKNOWN else []:
         if not isinstance(lst, Mapping):
             continue
-        front, back = lst.get("lb_protocol"), lst.get("instance_protocol")
+        back = lst.get("instance_protocol")
         port = as_int(lst.get("lb_port"))
-        if UNKNOWN in (front, back):
-            tls: Any = UNKNOWN
-        else:
-            front, back = str(front).lower(), str(back).lower()
-            tls = True if back in ("https", "ssl") else False if back == "http" or front in ("https", "ssl") else None
+        tls = aws_transport.elb_backend_tls(lst.get("lb_protocol"), back)
         name = _first_str(raw.get("name"), raw.name)
         out.append(_connection(raw, index, f"{raw.address}/listener/{port}/backend", tls,
-                               back if isinstance(back, str) else UNKNOWN, "instances",
+                               str(back).lower() if isinstance(back, str) else UNKNOWN, "instances",
                                f"{name}:{port} -> instances"))
     return out
 
