@@ -15,7 +15,7 @@ from typing import Any
 from posture.model import UNKNOWN, Kind
 from posture.providers.aws.facts import transport as aws_transport
 from posture.providers.aws.terraform.common import Out, _first_str, _res, _unset_default
-from posture.providers.kit.builders import blocks, listed, tls_policy
+from posture.providers.kit.builders import blocks, default_tls_policy, listed, tls_policy
 from posture.providers.kit.values import as_int
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
@@ -37,8 +37,8 @@ def _listener(raw: RawResource, index: PlanIndex, proto: str, port: int, tls: An
 def _cloudsearch(raw: RawResource, index: PlanIndex) -> Out:
     """A CloudSearch domain's public endpoint: HTTPS with its TLS policy, and plain HTTP unless HTTPS is enforced.
 
-    EnforceHTTPS defaults to false and TLSSecurityPolicy to Policy-Min-TLS-1-0-2019-07 (the API's defaults,
-    which the provider leaves to the API when ``endpoint_options`` is unset).
+    EnforceHTTPS defaults to false and TLSSecurityPolicy to the TLS 1.0 policy (the API's defaults, which the
+    provider leaves to the API when ``endpoint_options`` is unset).
     """
     options = block(raw, "endpoint_options")
     if options is UNKNOWN and raw.is_configured("endpoint_options") is False:
@@ -48,10 +48,10 @@ def _cloudsearch(raw: RawResource, index: PlanIndex) -> Out:
     policy = options.get("tls_security_policy")
     if policy is UNKNOWN and raw.is_configured("endpoint_options.0.tls_security_policy") is False:
         policy = None
-    setting = policy if policy not in (None, "") else "Policy-Min-TLS-1-0-2019-07"
-    tls = tls_policy("aws", setting, "cloudsearch")
-    if isinstance(setting, str):  # a minimum-version setting, not a policy with configurable suites
-        tls["policy"], tls["setting"] = None, setting
+    # unset: the family's documented default (knowledge/tls_policies.yaml, cloudsearch)
+    tls = default_tls_policy("aws", "cloudsearch") if policy in (None, "") else tls_policy("aws", policy, "cloudsearch")
+    if isinstance(tls.get("policy"), str):  # a minimum-version setting, not a policy with configurable suites
+        tls["policy"], tls["setting"] = None, tls["policy"]
     out: Out = [_listener(raw, index, "https", 443, tls)]
     enforced = options.get("enforce_https")
     if enforced is UNKNOWN and raw.is_configured("endpoint_options.0.enforce_https") is False:
