@@ -82,6 +82,7 @@ class Kind(str, Enum):
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
     SERVICE = "service"  # a managed service judged for its exposure (registry, vault, broker, API, function...)
+    CONNECTION = "connection"  # a connection one service makes to another (backend, mounted share, mail relay)
 
 
 class EdgeKind(str, Enum):

@@ -14,7 +14,8 @@ from posture.knowledge import load_table
 
 _TABLE = load_table("network_defaults")
 
-RULE_TABLES: tuple[str, ...] = ("azure_nsg_default_rules", "gcp_implied_firewall_rules", "aws_nacl_final_rules")
+RULE_TABLES: tuple[str, ...] = ("azure_nsg_default_rules", "gcp_implied_firewall_rules", "gcp_default_network_rules",
+                                 "aws_nacl_final_rules")
 """Sections of the table that list rules, each with its source."""
 
 IP_PROTOCOLS: Mapping[str, str] = {**_TABLE["ip_protocols"]["numbers"], **_TABLE["ip_protocols"]["aliases"]}

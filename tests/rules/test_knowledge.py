@@ -72,7 +72,7 @@ def test_every_family_has_a_resolvable_default() -> None:
 
 
 def test_requested_families_are_present() -> None:
-    assert set(k.tls_families("aws")) == {"elbv2", "elb", "cloudfront", "apigateway", "opensearch"}
+    assert set(k.tls_families("aws")) == {"elbv2", "elb", "cloudfront", "apigateway", "opensearch", "cloudsearch"}
     assert set(k.tls_families("azure")) == {"app_gateway", "storage_min_tls", "sql_min_tls", "app_service_min_tls"}
     assert k.tls_families("gcp") == ["gcp_ssl_policy"]
 
@@ -586,3 +586,9 @@ def test_every_cipher_in_the_policy_tables_is_classified_without_fallback() -> N
     for policy in _all_policies():
         for cipher in policy["ciphers"] or []:
             assert k.classify_cipher(cipher)["reason"] != "not recognised by the classification table", cipher
+
+
+def test_cloudsearch_policies_resolve_to_their_minimum() -> None:
+    assert k.tls_policy("aws", "Policy-Min-TLS-1-0-2019-07", "cloudsearch")["versions"] == ["1.0", "1.1", "1.2"]
+    assert k.tls_policy("aws", "Policy-Min-TLS-1-2-2019-07", "cloudsearch")["min_version"] == "1.2"
+    assert k.default_tls_policy("aws", "cloudsearch")["name"] == "Policy-Min-TLS-1-0-2019-07"

@@ -8,13 +8,14 @@ from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.aws.facts import transport as aws_transport
 from posture.providers.aws.norm_common import Index, Out, arn, ec2_arn, tls_from_knowledge, tls_from_live
+from posture.providers.kit.pem import certificate_facts
 
 TLS_PROTOCOLS = ("https", "tls", "ssl")
 
 
 def _serves(out: Out, listener: str, certs: list[str]) -> None:
     for cert in certs:
-        if ":acm:" in cert:  # IAM server certificates are not collected
+        if ":acm:" in cert or ":server-certificate/" in cert:
             out.edge(listener, cert, EdgeKind.SERVES_TLS)
 
 
@@ -98,6 +99,11 @@ def elb(idx: Index, out: Out) -> None:
             out.add(lb, lid, Kind.LISTENER, "elb.listener", attrs, name=f"{name}:{port}")
             out.edge(lid, rid, EdgeKind.ATTACHED_TO)
             _serves(out, lid, certs)
+            back = str(ls.get("InstanceProtocol", "")).lower() or None
+            backend = {"transport": {"tls_required": aws_transport.elb_backend_tls(proto, back),
+                                     "min_tls_version": None}, "protocol": back, "target": "instances"}
+            out.add(lb, f"{lid}/backend", Kind.CONNECTION, "elb.listener.backend", backend,
+                    name=f"{name}:{port} -> instances")
 
 
 def _acm_spec(value: str | None) -> dict[str, Any]:
@@ -117,6 +123,16 @@ def acm(idx: Index, out: Out) -> None:
                  "domains": [d for d in dict.fromkeys(domains) if d], "managed": c.get("Type") == "AMAZON_ISSUED",
                  "status": c.get("Status"), "in_use": c.get("InUse")}
         out.add(c, c["CertificateArn"], Kind.CERTIFICATE, "acm.certificate", attrs, name=c.get("DomainName"))
+
+
+def iam_server_certificates(idx: Index, out: Out) -> None:
+    """IAM server certificates: key, signature hash and expiry from the uploaded body (IAM never renews them)."""
+    for c in idx.records("iam.server_certificate"):
+        facts = certificate_facts(c.get("CertificateBody"))
+        if facts["not_after"] is UNKNOWN and c.get("Expiration"):
+            facts["not_after"] = c["Expiration"]  # the reader keeps times as ISO text
+        out.add(c, c["Arn"], Kind.CERTIFICATE, "iam.server_certificate", {**facts, "managed": False},
+                name=c.get("ServerCertificateName"), region="")
 
 
 def cloudfront(idx: Index, out: Out) -> None:

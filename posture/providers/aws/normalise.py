@@ -22,6 +22,7 @@ NORMALISERS: tuple[Callable[[Index, Out], None], ...] = (
     norm_edge.elbv2,
     norm_edge.elb,
     norm_edge.acm,
+    norm_edge.iam_server_certificates,
     norm_edge.cloudfront,
     norm_identity.identity,
     norm_identity.cloudtrail,

@@ -15,7 +15,8 @@ REPORT_WAIT_SECONDS = 20.0
 
 def iam(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
     """Users with their policies and groups (one paged authorization-details read), the credential
-    report (MFA and access-key ages of every user and of root, in one document), password policy."""
+    report (MFA and access-key ages of every user and of root, in one document), password policy, server
+    certificates."""
     r = Reader(spec, account, region, "iam", "iam")
     details = r.pages_multi("get_account_authorization_details", ("UserDetailList", "GroupDetailList"),
                             Filter=["User", "Group"])
@@ -25,7 +26,21 @@ def iam(spec: SessionSpec, account: str, region: str) -> dict[str, Any]:
     policy = r.call("get_account_password_policy", absent=("NoSuchEntity",))
     if policy is not None:
         r.put("iam.password_policy", [{"policy": None if isinstance(policy, Missing) else policy["PasswordPolicy"]}])
+    r.put("iam.server_certificate", _server_certificates(r))
     return r.result()
+
+
+def _server_certificates(r: Reader) -> list[dict[str, Any]] | None:
+    """Uploaded server certificates with their public body (the private key never leaves IAM)."""
+    certs = r.pages("list_server_certificates", "ServerCertificateMetadataList")
+    for cert in certs or []:
+        got = r.call("get_server_certificate", ServerCertificateName=cert["ServerCertificateName"],
+                     target=cert["Arn"])
+        if got is None:
+            cert["_unread"] = ["body"]
+        else:
+            cert["CertificateBody"] = got.get("ServerCertificate", {}).get("CertificateBody")
+    return certs
 
 
 def _credential_report(r: Reader) -> list[dict[str, Any]] | None:

@@ -82,6 +82,9 @@ def _keys(ix: Index) -> Produced:
             "rotation": key_rotation(p.get("rotationPolicy")),
             "enabled": attributes.get("enabled", True) is not False,
             "expires": epoch_to_iso(attributes.get("exp")),
+            "expiry_supported": True,
+            "expiry_policy_days": iso_duration_days(
+                ((p.get("rotationPolicy") or {}).get("attributes") or {}).get("expiryTime")),
             "protection": spec.get("protection"),
             "vault": vault,
         }, region=str(vault_data.get("location", "")))

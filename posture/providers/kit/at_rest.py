@@ -44,6 +44,9 @@ class Store:
     only_if: tuple[str, Any] | None = None
     part: str | None = None
     transit: tuple[str, bool] | None = None
+    """(path, value when unset) of the switch that makes clients use TLS (``transport.tls_required``)."""
+    transit_modes: Mapping[Any, bool] | None = None
+    """What each value of a non-boolean transit switch means (an unlisted value is UNKNOWN)."""
     default: str | None = None
 
 
@@ -146,8 +149,7 @@ def normaliser(
                                  lambda path: key_of(index, raw, path), lambda: inherited(raw, index, spec))
         attrs: dict[str, Any] = {"store_type": spec.store_type, "encryption": enc}
         if spec.transit:
-            path, default = spec.transit
-            attrs["transport"] = {"tls_required": tri(raw.get(path), default), "min_tls_version": None}
+            attrs["transport"] = {"tls_required": _tls_required(spec, raw), "min_tls_version": None}
         rid = f"{raw.address}/{spec.part}" if spec.part else raw.address
         value = raw.get(spec.name)
         name = value if isinstance(value, str) and value else raw.name
@@ -159,6 +161,18 @@ def normaliser(
         return out
 
     return normalise
+
+
+def _tls_required(spec: Store, raw: Any) -> Any:
+    """``transport.tls_required`` from the row's transit switch (its unset value is the row's default)."""
+    assert spec.transit is not None
+    path, default = spec.transit
+    value = raw.get(path)
+    if value is UNKNOWN and raw.is_configured(path) is False:
+        value = None
+    if spec.transit_modes is None or value is UNKNOWN:
+        return tri(value, default)
+    return default if value in (None, "") else spec.transit_modes.get(_norm(value), UNKNOWN)
 
 
 def with_parts(*fns: Callable[[Any, Any], Any]) -> Callable[[Any, Any], list[Any]]:

@@ -6,6 +6,9 @@ clouds by name, so the format layer (``plan.py``) never imports a cloud module t
 A *facet* is one aspect of a type read by its own table (network exposure, service logs...): a function
 ``(raw, index) -> attrs`` whose attributes are added to the resource the type's normaliser builds for
 ``raw.address``. Facets let each aspect live in its own module without a second normaliser per type.
+*Parts* are the same for whole resources: a parts normaliser adds resources of their own (a service's
+``<address>/https`` listener) to whatever the type's normaliser builds, or builds them alone when no table
+normalises the type.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ CLOUDS = ("posture.providers.aws.terraform", "posture.providers.azure.terraform"
 _NORMALISERS: dict[str, Normaliser] = {}
 _JOINED: set[str] = set()
 _FACETS: dict[str, list[Facet]] = {}
+_PARTS: dict[str, list[Normaliser]] = {}
 
 
 def register(normalisers: Mapping[str, Normaliser], joined: Iterable[str] = ()) -> None:
@@ -40,6 +44,21 @@ def register_facets(facets: Mapping[str, Facet]) -> None:
     """Add one aspect's facet for each native type in ``facets`` (a type may carry several aspects)."""
     for native_type, facet in facets.items():
         _FACETS.setdefault(native_type, []).append(facet)
+
+
+def register_parts(parts: Mapping[str, Normaliser]) -> None:
+    """Add one aspect's parts normaliser for each native type in ``parts``."""
+    for native_type, fn in parts.items():
+        _PARTS.setdefault(native_type, []).append(fn)
+
+
+def _with_parts(fns: Iterable[Normaliser]) -> Normaliser:
+    fns = tuple(fns)
+
+    def normalise(raw: Any, index: Any) -> list[Any]:
+        return [item for fn in fns for item in fn(raw, index)]
+
+    return normalise
 
 
 def with_facets(base: Normaliser, facets: Iterable[Facet]) -> Normaliser:
@@ -76,6 +95,9 @@ def tables() -> tuple[dict[str, Normaliser], frozenset[str]]:
     if orphans:
         raise ValueError(f"Terraform types with facets but no normaliser: {', '.join(orphans)}")
     table = dict(_NORMALISERS)
+    for native_type, parts in _PARTS.items():
+        base = [table[native_type]] if native_type in table else []
+        table[native_type] = _with_parts([*base, *parts])
     for native_type, facets in _FACETS.items():
         table[native_type] = with_facets(table[native_type], facets)
     return table, frozenset(_JOINED)

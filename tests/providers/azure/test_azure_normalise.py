@@ -183,6 +183,30 @@ def test_azure_key_spec_rotation_and_expiry():
     assert iso_duration_days("P2M1W") == 67 and iso_duration_days("PT1H") is None
 
 
+def test_azure_key_expiry_from_the_key_or_its_rotation_policy_judged_by_key_007():
+    from posture import scan_inventory
+
+    kv = f"{P}/Microsoft.KeyVault/vaults/kv"
+    inv = normalise([
+        rec("Microsoft.KeyVault/vaults", {"id": kv, "name": "kv", "location": "westeurope", "properties": {}}),
+        rec("Microsoft.KeyVault/vaults/keys", {"id": f"{kv}/keys/dated", "name": "dated", "properties": {
+            "kty": "RSA", "keySize": 3072, "attributes": {"exp": 1893456000}}}),
+        rec("Microsoft.KeyVault/vaults/keys", {"id": f"{kv}/keys/policy", "name": "policy", "properties": {
+            "kty": "RSA", "keySize": 3072, "attributes": {},
+            "rotationPolicy": {"attributes": {"expiryTime": "P90D"}, "lifetimeActions": [
+                {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Rotate"}}]}}}),
+        rec("Microsoft.KeyVault/vaults/keys", {"id": f"{kv}/keys/forever", "name": "forever", "properties": {
+            "kty": "RSA", "keySize": 3072, "attributes": {}}}),
+    ])
+    dated, policy, forever = by_name(inv, "dated"), by_name(inv, "policy"), by_name(inv, "forever")
+    assert all(k.get("expiry_supported") is True for k in (dated, policy, forever))
+    assert (policy.get("expiry_policy_days"), forever.get("expiry_policy_days"), forever.get("expires")) == (
+        90, None, None)
+    failing = {f.resource.name for f in scan_inventory(inv).findings
+               if f.rule_id == "POSTURE-KEY-007" and f.status == "open"}
+    assert failing == {"forever"}
+
+
 def test_azure_app_gateway_ssl_policies_resolve_through_the_knowledge_table():
     def gateway(name: str, ssl_policy: dict | None) -> dict:
         gid = f"{P}/Microsoft.Network/applicationGateways/{name}"

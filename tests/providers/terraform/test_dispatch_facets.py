@@ -33,3 +33,15 @@ def test_a_facet_without_a_normaliser_is_refused(monkeypatch):
     monkeypatch.setattr(dispatch, "_FACETS", {"aws_not_a_type": [lambda raw, index: {}]})
     with pytest.raises(ValueError, match="aws_not_a_type"):
         dispatch.tables()
+
+
+def test_parts_join_the_types_normaliser_or_stand_alone(monkeypatch):
+    part = lambda raw, index: [Resource(id=f"{raw.address}/https", kind="listener", native_type="t", provider="aws")]  # noqa: E731
+    dispatch.tables()  # every cloud registered before the tables are swapped for this test's
+    monkeypatch.setattr(dispatch, "_NORMALISERS", {"aws_x": _base})
+    monkeypatch.setattr(dispatch, "_PARTS", {"aws_x": [part], "aws_y": [part]})
+    monkeypatch.setattr(dispatch, "_FACETS", {})
+    table, _ = dispatch.tables()
+    assert [getattr(i, "id", None) for i in table["aws_x"](RAW, None)] == ["aws_x.y", None, "aws_x.y/https"]
+    alone = SimpleNamespace(address="aws_y.z", type="aws_y")
+    assert [i.id for i in table["aws_y"](alone, None)] == ["aws_y.z/https"]

@@ -137,3 +137,20 @@ def redshift_tls_required(require_ssl: Any) -> Any:
     still not judged (UNKNOWN): neither a plan nor the cluster record carries that group's effective value,
     and posture does not read default groups, so "cannot verify" is the honest answer."""
     return UNKNOWN if require_ssl is None or require_ssl is UNKNOWN else tri(str(require_ssl).lower())
+
+
+def elb_backend_tls(lb_protocol: Any, instance_protocol: Any) -> Any:
+    """Whether a classic load balancer listener reaches its instances over TLS.
+
+    HTTPS/SSL to the instances is encrypted; HTTP is not, and neither is TCP behind a TLS-terminating (HTTPS/SSL)
+    front end; TCP behind TCP passes the client's bytes through unchanged (TLS may end on the instances), so the
+    configuration does not decide it (None). UNKNOWN when either protocol is not known yet.
+    """
+    if lb_protocol is UNKNOWN or instance_protocol is UNKNOWN:
+        return UNKNOWN
+    front, back = str(lb_protocol or "").lower(), str(instance_protocol or "").lower()
+    if back in ("https", "ssl"):
+        return True
+    if back == "http" or front in ("https", "ssl"):
+        return False
+    return None

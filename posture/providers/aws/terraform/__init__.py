@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from posture.providers.aws.terraform.at_rest import EKS_SECRETS
 from posture.providers.aws.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
+from posture.providers.aws.terraform.certificates import NORMALISERS as CERTIFICATE_NORMALISERS
 from posture.providers.aws.terraform.clusters import _eks
 from posture.providers.aws.terraform.common import Out
 from posture.providers.aws.terraform.compute import (
@@ -50,8 +51,14 @@ from posture.providers.aws.terraform.network import (
     _vpc,
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
+from posture.providers.aws.terraform.security_configs import NORMALISERS as SECURITY_CONFIG_NORMALISERS
+from posture.providers.aws.terraform.templates import launch_interfaces
+from posture.providers.aws.terraform.transit import FACETS as TRANSIT_FACETS
+from posture.providers.aws.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
+from posture.providers.aws.terraform.transit import PARTS as TRANSIT_PARTS
+from posture.providers.aws.terraform.transit import elb_backends
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register, register_facets
+from posture.providers.terraform.dispatch import register, register_facets, register_parts
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -85,8 +92,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_opensearch_domain": _search_domain,
     "aws_kinesis_stream": _kinesis,
     "aws_msk_cluster": _msk,
-    "aws_launch_configuration": _launch_volumes,
-    "aws_launch_template": _launch_volumes,
+    "aws_launch_configuration": with_parts(_launch_volumes, launch_interfaces),
+    "aws_launch_template": with_parts(_launch_volumes, launch_interfaces),
     "aws_api_gateway_domain_name": _api_domain,
     "aws_apigatewayv2_domain_name": _api_domain,
     "aws_dynamodb_table": _dynamodb,
@@ -98,7 +105,7 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_dax_cluster": _dax,
     "aws_lb": _lb,
     "aws_alb": _lb,
-    "aws_elb": _lb,
+    "aws_elb": with_parts(_lb, elb_backends),
     "aws_lb_listener": _lb_listener,
     "aws_alb_listener": _lb_listener,
     "aws_cloudfront_distribution": _cloudfront,
@@ -107,6 +114,9 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "aws_cloudtrail": _cloudtrail,
     "aws_iam_user": _iam_user,
     **AT_REST_NORMALISERS,
+    **TRANSIT_NORMALISERS,
+    **CERTIFICATE_NORMALISERS,
+    **SECURITY_CONFIG_NORMALISERS,
 }
 """Native AWS type -> normaliser."""
 
@@ -151,3 +161,5 @@ JOINED: frozenset[str] = frozenset(
 register(NORMALISERS, JOINED)
 register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
 register_facets(EXPOSURE_FACETS)
+register_facets(TRANSIT_FACETS)
+register_parts(TRANSIT_PARTS)

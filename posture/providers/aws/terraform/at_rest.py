@@ -19,6 +19,8 @@ _TYPE_KEY = {"AWS_OWNED_KEY": PROVIDER, "AWS_OWNED_KMS_KEY": PROVIDER, "AWS_OWNE
              "CUSTOMER_MANAGED_KMS_KEY": KEY, "CUSTOMER_MANAGED_CMK": KEY, "CUSTOMER_KMS": KEY}
 _FSX = Store("file_system", key="kms_key_id")
 _SAGEMAKER_VOLUME = Store("block_volume", key="kms_key_id")
+_FILE_SHARE = Store("file_system", key="kms_key_arn", switch=("kms_encrypted",), modes={True: KEY, False: PROVIDER},
+                    default="aws.s3.sse_s3", name="file_share_name")
 _FIREWALL = Store("configuration", key="encryption_configuration.0.key_id",
                   switch=("encryption_configuration.0.type",), modes=_TYPE_KEY)
 _S3_OBJECT = Store("object", key="kms_key_id", switch=("server_side_encryption",),
@@ -45,7 +47,21 @@ STORES: dict[str, Store] = {
                                    source="source_snapshot_id",
                                    source_types=("aws_ebs_snapshot", "aws_ebs_snapshot_copy")),
     "aws_ami_copy": Store("image", key="kms_key_id", switch=("encrypted",), modes=COPY_FLAG,
-                          source="source_ami_id", source_types=("aws_ami_copy",)),
+                          source="source_ami_id", source_types=("aws_ami", "aws_ami_copy")),
+    # an AMI registered from snapshots: its (first) block device is as encrypted as its snapshot, or encrypted
+    # when asked; a new empty volume follows the EBS default (not encrypted unless asked)
+    "aws_ami": Store("image", key="ebs_block_device.0.kms_key_id", switch=("ebs_block_device.0.encrypted",),
+                     modes=COPY_FLAG, source="ebs_block_device.0.snapshot_id",
+                     source_types=("aws_ebs_snapshot", "aws_ebs_snapshot_copy"), default="aws.ebs.none"),
+    "aws_db_instance_automated_backups_replication": Store(
+        "snapshot", key="kms_key_id", source="source_db_instance_arn", source_types=("aws_db_instance",),
+        name="source_db_instance_arn"),
+    "aws_redshift_snapshot_copy_grant": Store("snapshot", key="kms_key_id", name="snapshot_copy_grant_name"),
+    # an image recipe's volumes follow its parent image unless they ask for encryption
+    "aws_imagebuilder_image_recipe": Store(
+        "image", key="block_device_mapping.0.ebs.0.kms_key_id", switch=("block_device_mapping.0.ebs.0.encrypted",),
+        modes=COPY_FLAG, source="parent_image", source_types=("aws_ami", "aws_ami_copy"),
+        only_if=("block_device_mapping", "set")),
     "aws_rds_global_cluster": _GLOBAL_CLUSTER,
     "aws_docdb_global_cluster": _GLOBAL_CLUSTER,
     "aws_memorydb_snapshot": Store("snapshot", key="kms_key_arn"),
@@ -114,6 +130,13 @@ STORES: dict[str, Store] = {
     "aws_sagemaker_notebook_instance": _SAGEMAKER_VOLUME,
     "aws_sagemaker_endpoint_configuration": Store("block_volume", key="kms_key_arn"),
     "aws_sagemaker_domain": Store("file_system", key="kms_key_id", name="domain_name"),
+    "aws_sagemaker_data_quality_job_definition": Store(
+        "block_volume", key="job_resources.0.cluster_config.0.volume_kms_key_id"),
+    "aws_bedrock_custom_model": Store("model", key="custom_model_kms_key_id", name="custom_model_name"),
+    "aws_comprehend_entity_recognizer": Store("model", key="model_kms_key_id"),
+    "aws_comprehend_document_classifier": Store("model", key="model_kms_key_id"),
+    "aws_storagegateway_nfs_file_share": _FILE_SHARE,
+    "aws_storagegateway_smb_file_share": _FILE_SHARE,
     "aws_bedrockagent_agent": Store("agent", key="customer_encryption_key_arn", name="agent_name"),
     "aws_networkfirewall_firewall": _FIREWALL,
     "aws_networkfirewall_firewall_policy": _FIREWALL,

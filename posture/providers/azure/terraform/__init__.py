@@ -16,6 +16,8 @@ from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
 from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
 from posture.providers.azure.terraform.exposure import FACETS as EXPOSURE_FACETS
 from posture.providers.azure.terraform.exposure import NORMALISERS as EXPOSURE_NORMALISERS
+from posture.providers.azure.terraform.host_encryption import FACETS as HOST_ENCRYPTION_FACETS
+from posture.providers.azure.terraform.host_encryption import NORMALISERS as HOST_ENCRYPTION_NORMALISERS
 from posture.providers.azure.terraform.network import Out, _nic, _nsg, _nsg_rule_resource, _subnet, _vm, _vnet
 from posture.providers.azure.terraform.stores import (
     _key_vault_key,
@@ -24,9 +26,11 @@ from posture.providers.azure.terraform.stores import (
     _mssql_server,
     _storage_account,
 )
+from posture.providers.azure.terraform.transit import NORMALISERS as TRANSIT_NORMALISERS
+from posture.providers.azure.terraform.transit import PARTS as TRANSIT_PARTS
 from posture.providers.azure.terraform.web import _app_gateway, _web_app_listeners
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register, register_facets
+from posture.providers.terraform.dispatch import register, register_facets, register_parts
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -53,6 +57,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "azurerm_sql_server": _mssql_server,
     **DATA_NORMALISERS,
     **AT_REST_NORMALISERS,
+    **TRANSIT_NORMALISERS,
+    **HOST_ENCRYPTION_NORMALISERS,
 }
 """Native azurerm type -> normaliser."""
 
@@ -77,3 +83,5 @@ JOINED: frozenset[str] = frozenset(
 register(NORMALISERS, JOINED)
 register(EXPOSURE_NORMALISERS, ())
 register_facets(EXPOSURE_FACETS)
+register_facets(HOST_ENCRYPTION_FACETS)
+register_parts(TRANSIT_PARTS)

@@ -331,6 +331,8 @@ def _key_vault_key(raw: RawResource, index: PlanIndex) -> Out:
         "rotation": rotation,
         "enabled": True,
         "expires": raw.get("expiration_date"),
+        "expiry_supported": True,
+        "expiry_policy_days": UNKNOWN if policy is UNKNOWN else iso_duration_days((policy or {}).get("expire_after")),
         "protection": UNKNOWN if key_type is UNKNOWN else ("hsm" if str(key_type).endswith("-HSM") else "software"),
     }
     return [_res(raw, index, Kind.KEY, attrs)]

@@ -15,11 +15,13 @@ from posture.providers.gcp.terraform.audit import _audit_config
 from posture.providers.gcp.terraform.clusters import _gke
 from posture.providers.gcp.terraform.common import Out
 from posture.providers.gcp.terraform.compute import _disk, _instance
+from posture.providers.gcp.terraform.dnssec import NORMALISERS as DNSSEC_NORMALISERS
 from posture.providers.gcp.terraform.exposure import FACETS as EXPOSURE_FACETS
 from posture.providers.gcp.terraform.exposure import JOINED as EXPOSURE_JOINED
 from posture.providers.gcp.terraform.exposure import NORMALISERS as EXPOSURE_NORMALISERS
 from posture.providers.gcp.terraform.keys import _certificate, _crypto_key, _ssl_policy, _target_proxy
 from posture.providers.gcp.terraform.network import _firewall, _network, _subnetwork
+from posture.providers.gcp.terraform.project import NORMALISERS as PROJECT_NORMALISERS
 from posture.providers.gcp.terraform.stores import _ACL_TYPES, _IAM_TYPES, _bucket, _sql_instance
 from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
@@ -43,6 +45,8 @@ NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
     "google_folder_iam_audit_config": _audit_config,
     "google_organization_iam_audit_config": _audit_config,
     **AT_REST_NORMALISERS,
+    **DNSSEC_NORMALISERS,
+    **PROJECT_NORMALISERS,
 }
 """Native google type -> normaliser."""
 

@@ -1,7 +1,8 @@
 """Google Cloud stores judged for encryption at rest from one table row each (posture.providers.kit.at_rest).
 
 Every one of them is encrypted by Google with Google-managed keys; the row says where a Cloud KMS key (CMEK)
-is named, which makes the key a customer key (POSTURE-ENC-003 judges that when a policy asks for it).
+is named, which makes the key a customer key (POSTURE-ENC-003 judges that when a policy asks for it), and for
+stores that clients reach over their own protocol, the switch that makes them use TLS.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ STORES: dict[str, Store] = {
     "google_artifact_registry_repository": Store("repository", key="kms_key_name", name="repository_id"),
     "google_vertex_ai_dataset": Store("dataset", key="encryption_spec.0.kms_key_name", name="display_name"),
     "google_vertex_ai_metadata_store": Store("dataset", key="encryption_spec.0.kms_key_name"),
+    # Memorystore for Redis: clients use TLS only with transit_encryption_mode SERVER_AUTHENTICATION (the API
+    # default is DISABLED: https://cloud.google.com/memorystore/docs/redis/in-transit-encryption)
+    "google_redis_instance": Store("cache", key="customer_managed_key",
+                                   transit=("transit_encryption_mode", False),
+                                   transit_modes={"SERVER_AUTHENTICATION": True, "DISABLED": False,
+                                                  "TRANSIT_ENCRYPTION_MODE_UNSPECIFIED": False}),
 }
 """Terraform type -> where it names its Cloud KMS key."""
 

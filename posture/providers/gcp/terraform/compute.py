@@ -31,13 +31,14 @@ def _disk_key_encryption(index: PlanIndex, raw: RawResource, values: Any, prefix
     if link not in (None, ""):
         key_id, key = _kms(index, raw, f"{prefix}kms_key_self_link")
         return customer_key(key_id), key
+    raw_key = bool(raw.is_configured(f"{prefix}raw_key") or raw.is_configured(f"{prefix}disk_encryption_key_raw"))
     if (
         values.get("disk_encryption_key_sha256") not in (None, "", UNKNOWN)
         or values.get("sha256") not in (None, "", UNKNOWN)
-        or raw.is_configured(f"{prefix}raw_key")
-        or raw.is_configured(f"{prefix}disk_encryption_key_raw")
+        or raw_key
     ):
-        return customer_key(None), None  # customer-supplied key (the key itself is sensitive, never read)
+        # a customer-supplied key (the key itself is sensitive, never read); a raw one sits in the code and state
+        return {**customer_key(None), "key_in_code": raw_key}, None
     return provider_default("google_compute_disk"), None
 
 
