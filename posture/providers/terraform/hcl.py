@@ -39,6 +39,7 @@ from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
 from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate, resolved
 from posture.providers.terraform.plan_index import RawResource
+from posture.providers.terraform.plan_refs import add_index_free
 from posture.skippaths import SkipPaths
 
 
@@ -254,6 +255,7 @@ class HclLoader:
         refs: dict[str, list[str]] = defaultdict(list)
         configured: set[str] = set()
         _eval_body(decl.body, inst.scope, "", values, refs, configured, top=True)
+        add_index_free(refs, configured)
         values, hidden = redact_marked(values)
         if hidden and decl.type != "data":
             self.hidden.setdefault(f"{decl.file}:{decl.line}", {})[inst.address] = hidden
