@@ -208,3 +208,15 @@ def test_unreadable_modules_json_is_a_gap(tmp_path):
     loaded = load_hcl_sources(tmp_path)
     assert any(g.code == "unreadable_file" and "modules.json:1: invalid JSON" in g.reason for g in loaded.gaps)
     assert any(g.code == "unknown_module" for g in loaded.gaps)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("9" * 5000, "tf_json_parse_error main.tf.json:1: invalid JSON: integer longer than 4,300 digits"),
+    ("[" * 50_000 + "]" * 50_000, "tf_json_parse_error main.tf.json: JSON nests too deeply"),
+])
+def test_hostile_tf_json_is_a_gap_for_its_file(tmp_path, body, message):
+    (tmp_path / "ok.tf").write_text(TF)
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"x": ' + body + "}}}}")
+    loaded = load_hcl_sources(tmp_path)
+    assert [r.address for r in loaded.raws] == ["aws_s3_bucket.ok"]
+    assert [f"{g.code} {g.reason}" for g in loaded.gaps] == [message + "; file skipped"]
