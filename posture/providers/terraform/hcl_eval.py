@@ -437,7 +437,10 @@ def _for_iter(node: Tree, scope: Scope) -> Any:
         return UNKNOWN, None, hidden
     refs = references(coll_node, scope)
     out = []
+    budget = current_budget()
     for k, v in _items(coll):
+        if budget is not None:
+            budget.step()
         bind = {names[0]: (k, refs), names[1]: (v, refs)} if len(names) == 2 else {names[0]: (v, refs)}
         inner = scope.child(bind)
         if cond is not None:

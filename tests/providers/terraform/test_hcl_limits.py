@@ -204,11 +204,11 @@ def test_every_limit_is_documented_with_its_default():
 
 
 def test_the_scan_step_budget(tmp_path, small, monkeypatch):
-    monkeypatch.setenv("POSTURE_MAX_TOTAL_EVAL_STEPS", "30000")
-    text = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = length([for a in range(300) : length([for b in '
+    monkeypatch.setenv("POSTURE_MAX_TOTAL_EVAL_STEPS", "15000")
+    text = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = length([for a in range(100) : length([for b in '
                    f'range(30) : a])])\n}}\n' for i in range(5))
     loaded = _load(tmp_path, text)
-    assert _values(loaded, "aws_s3_bucket.b0")["bucket"] == 300  # within both budgets
+    assert _values(loaded, "aws_s3_bucket.b0")["bucket"] == 100  # within both budgets
     assert _values(loaded, "aws_s3_bucket.b4")["bucket"] is UNKNOWN
     assert any("POSTURE_MAX_TOTAL_EVAL_STEPS" in g.reason for g in _limited(loaded).values())
 
