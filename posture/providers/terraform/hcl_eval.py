@@ -374,6 +374,9 @@ def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
             if value is None:
                 return mark_if(hidden, [])
             items = value if isinstance(value, list) else [value]
+            budget = current_budget()
+            if budget is not None:
+                budget.step(len(items))
             return mark_if(hidden, [apply_steps(v, arg) for v in items])
         if arg is UNKNOWN:
             return mark_if(hidden, UNKNOWN)
