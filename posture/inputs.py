@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from posture.errors import InputError
+from posture.errors import InputError, LimitExceeded
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,7 +54,8 @@ DEFAULT_MAX_NODES = 10_000_000
 _SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """The whole number in environment variable ``name`` (``K``/``M``/``G`` suffixes), else ``default``."""
     raw = os.environ.get(name, "").strip().upper().removesuffix("B")
     if not raw:
         return default
@@ -76,9 +77,9 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         return cls(
-            max_bytes={k: _env_int(f"POSTURE_MAX_{k.upper()}_BYTES", v) for k, v in DEFAULT_MAX_BYTES.items()},
-            max_depth=_env_int("POSTURE_MAX_DEPTH", DEFAULT_MAX_DEPTH),
-            max_nodes=_env_int("POSTURE_MAX_NODES", DEFAULT_MAX_NODES),
+            max_bytes={k: env_int(f"POSTURE_MAX_{k.upper()}_BYTES", v) for k, v in DEFAULT_MAX_BYTES.items()},
+            max_depth=env_int("POSTURE_MAX_DEPTH", DEFAULT_MAX_DEPTH),
+            max_nodes=env_int("POSTURE_MAX_NODES", DEFAULT_MAX_NODES),
         )
 
     def bytes_for(self, kind: str) -> int:
@@ -127,8 +128,8 @@ def check_output(path: str | os.PathLike[str], what: str) -> None:
         raise InputError(f"cannot write {what}: directory {parent} does not exist", where=p)
 
 
-def _too_big(size: int, limit: int, kind: str, what: str, where: str) -> InputError:
-    return InputError(f"{what} is larger than the {limit:,}-byte limit for {kind} inputs "
+def _too_big(size: int, limit: int, kind: str, what: str, where: str) -> LimitExceeded:
+    return LimitExceeded(f"{what} is larger than the {limit:,}-byte limit for {kind} inputs "
                       f"(raise it with POSTURE_MAX_{kind.upper()}_BYTES)" if size < 0 else
                       f"{what} is {size:,} bytes, over the {limit:,}-byte limit for {kind} inputs "
                       f"(raise it with POSTURE_MAX_{kind.upper()}_BYTES)", where=where)
@@ -246,19 +247,26 @@ def _at(where: str, line: int) -> str:
     return f"{where}:{line}" if line else where
 
 
-def parse_json(text: str, where: str, limits: Limits | None = None, *, line: int = 0) -> Any:
-    """Decode JSON text (``line`` is the file line of the text, for JSON Lines) with bounded shape."""
+def parse_json(text: str | bytes, where: str, limits: Limits | None = None, *, line: int = 0,
+               shape: bool = True) -> Any:
+    """Decode JSON text (``line`` is the file line of the text, for JSON Lines) with bounded shape.
+
+    ``shape=False`` leaves out the depth/value-count walk, for documents whose size limit already bounds them
+    and whose readers do not recurse (a plan of millions of values); the decoder's own depth limit still holds.
+    """
+    if isinstance(text, bytes):
+        text = decode_utf8(text, where)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg} (column {e.colno})", where=_at(where, line or e.lineno)) from None
     except RecursionError:
-        raise InputError(f"nested deeper than {_limits(limits).max_depth} levels (POSTURE_MAX_DEPTH)",
-                         where=_at(where, line)) from None
+        raise InputError(f"nested deeper than {_limits(limits).max_depth} levels (POSTURE_MAX_DEPTH)" if shape else
+                         "invalid JSON: nested deeper than the JSON decoder allows", where=_at(where, line)) from None
     except ValueError:  # Python's integer string conversion limit
         raise InputError("invalid JSON: integer longer than 4,300 digits",
                          where=_at(where, line or _long_int_line(text))) from None
-    return check_shape(doc, _at(where, line), limits, json_text=text)
+    return check_shape(doc, _at(where, line), limits, json_text=text) if shape else doc
 
 
 def load_json(path: str | os.PathLike[str], kind: str = "config", what: str = "",

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from posture.model import UNKNOWN
 from posture.providers.terraform.hcl_data import STATIC_DATA
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
+from posture.providers.terraform.hcl_limits import LimitHit
+from posture.providers.terraform.hcl_limits import current as current_budget
 from posture.providers.terraform.hcl_sensitive import Marked, declared_sensitive, mark, mark_if, unmark, unmark_deep
 from posture.providers.terraform.hcl_syntax import _META_ATTRS, _META_BLOCKS, Block, Body
 from posture.providers.terraform.hcl_workspace import ModuleDir
@@ -53,6 +55,7 @@ class ModuleInstance(Scope):
         self.call_path = call_path
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
+        self._refs: dict[str, list[str]] = {}
         self._busy: set[str] = set()
         self._instances: dict[str, list[Instance]] | None = None
         self._children: dict[str, list[tuple[Any, ModuleInstance]]] | None = None
@@ -84,18 +87,15 @@ class ModuleInstance(Scope):
         if first is None or root in ("path", "terraform", "count", "each", "self"):
             return []
         key = f"{root}.{first}"
+        if key in self._refs:  # a variable's or local's references are collected once: local.s1 = "${local.s0}${
+            return self._refs[key]  # local.s0}" forty times over would otherwise be 2**40 walks
         if key in self._busy:
             return []
         self._busy.add(key)
         try:
-            if root == "var":
-                if self.call is None or self.call_scope is None:
-                    return []
-                attr = self.call.body.attrs.get(first)
-                return references(attr.expr, self.call_scope) if attr else []
-            if root == "local":
-                attr = self.mod.locals.get(first)
-                return references(attr.expr, self) if attr else []
+            if root in ("var", "local"):
+                self._refs[key] = found = self._var_local_refs(root, first)
+                return found
             if root == "module":
                 out: list[str] = []
                 for child, out_name in self._module_targets(steps):
@@ -117,6 +117,15 @@ class ModuleInstance(Scope):
             return [i.address for i in insts]
         finally:
             self._busy.discard(key)
+
+    def _var_local_refs(self, root: str, name: str) -> list[str]:
+        if root == "var":
+            if self.call is None or self.call_scope is None:
+                return []
+            attr = self.call.body.attrs.get(name)
+            return references(attr.expr, self.call_scope) if attr else []
+        attr = self.mod.locals.get(name)
+        return references(attr.expr, self) if attr else []
 
     @property
     def _p(self) -> str:
@@ -302,12 +311,10 @@ def _block_instance(body: Body, scope: Scope, prefix: str, btype: str, lst: list
     _eval_body(body, scope, "", sub, sub_refs, sub_conf)
     lst.append(sub)
     configured.add(f"{prefix}{btype}")
-    for p in sub_conf:
+    for p in sub_conf:  # indexed paths only: the index-free ones are added once, at the top (add_index_free)
         configured.add(f"{prefix}{btype}.{i}.{p}")
-        configured.add(f"{prefix}{btype}.{p}")
     for p, r in sub_refs.items():
         refs[f"{prefix}{btype}.{i}.{p}"].extend(r)
-        refs[f"{prefix}{btype}.{p}"].extend(r)
         refs[f"{prefix}{btype}"].extend(r)
 
 
@@ -335,7 +342,15 @@ def _dynamic(b: Block, scope: Scope, prefix: str, blocks: dict[str, Any], refs: 
     lst = blocks.setdefault(btype, [])
     if lst is UNKNOWN:
         return
+    budget = current_budget()
     for k, v in items:
+        if budget is not None:
+            try:
+                budget.step()
+            except LimitHit as hit:  # over the work budget: the blocks are not all known
+                budget.record(hit)
+                blocks[btype] = UNKNOWN
+                return
         inner = scope.child({iterator: ({"key": mark_if(hidden, k), "value": mark_if(hidden, v)}, coll_refs)})
         _block_instance(content.body, inner, prefix, btype, lst, refs, configured)
 

@@ -80,10 +80,13 @@ def _body(tree: Tree, file: str) -> Body:
 _PARSER: list[Any] = []
 
 
-def _parser_cache() -> str | bool:
+def _parser_cache(grammar: str) -> str | bool:
     """A private file for Lark's parse-table cache: under the user's cache directory (mode 0700), never the
     shared temporary directory (Lark unpickles its cache), and apart from python-hcl2's own cache, which is
-    keyed on different options. False (build the tables each run) when no such directory can be made."""
+    keyed on different options. Named by the grammar's hash, so checkouts with different grammars do not
+    rebuild each other's tables. False (build the tables each run) when no such directory can be made."""
+    import hashlib
+
     import lark
 
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "posture"
@@ -93,7 +96,8 @@ def _parser_cache() -> str | bool:
             return False
     except (OSError, RuntimeError, AttributeError):
         return False
-    return str(base / f"hcl2-{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:12]
+    return str(base / f"hcl2-{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{digest}.lark")
 
 
 def parse_hcl(text: str) -> Tree:
@@ -108,9 +112,27 @@ def parse_hcl(text: str) -> Tree:
         from hcl2.postlexer import PostLexer
         from lark import Lark
 
-        _PARSER.append(Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, parser="lalr", postlex=PostLexer(),
-                                 propagate_positions=False, cache=_parser_cache()))
-    return _PARSER[0].parse(text + "\n")
+        grammar = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+        for old, new in _LINEAR_TERMINALS:
+            grammar = grammar.replace(old, new)
+        _PARSER.append(Lark(grammar, parser="lalr", postlex=PostLexer(), propagate_positions=False,
+                            cache=_parser_cache(grammar)))
+    tree = _PARSER[0].parse(text + "\n")
+    for sub in tree.iter_subtrees():  # rule names as plain str: Lark's Token compares in Python, and the
+        sub.data = str(sub.data)      # evaluator compares node kinds millions of times (a third of a big scan)
+    return tree
+
+
+# python-hcl2's terminals for quoted strings, block comments and heredocs repeat a group ("(.|\n)*?", "(?:a|b)+"):
+# Python's regex engine keeps backtracking state for every character such a group matches, ~200 bytes each, so
+# one 15 MiB string literal cost 3 GB to lex. The same languages, matched without that state: one character
+# class instead of the group, a possessive repeat where nothing follows it. (A pattern not found, in another
+# python-hcl2 version, is left as it is.)
+_LINEAR_TERMINALS = (
+    ("|(?:%(?!%?\\{)))+/", "|(?:%(?!%?\\{)))++/"),
+    ("/\\/\\*(.|\\n)*?(\\*\\/)/", "/\\/\\*[\\s\\S]*?\\*\\//"),
+    ("(?:(?:.|\\n)*?\\r?\\n)??", "(?:[\\s\\S]*?\\r?\\n)??"),
+)
 
 
 def _line(node: Tree) -> int:
