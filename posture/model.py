@@ -81,6 +81,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
+    SERVICE = "service"  # a managed service's configuration judged for its own logs or backups (API stage, web ACL)
 
 
 class EdgeKind(str, Enum):

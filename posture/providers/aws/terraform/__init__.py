@@ -146,3 +146,5 @@ JOINED: frozenset[str] = frozenset(
 """Types folded into another resource (or deliberately ignored) rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+
+from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -55,3 +55,5 @@ JOINED: frozenset[str] = frozenset(
 """google types folded into another resource rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+
+from posture.providers.gcp.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)
