@@ -147,4 +147,5 @@ JOINED: frozenset[str] = frozenset(
 
 register(NORMALISERS, JOINED)
 
+from posture.providers.aws.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
 from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -1,0 +1,27 @@
+"""Azure resilience from the knowledge table (``posture/knowledge/backups.yaml``): geo-redundancy of the types
+another module normalises (facets), and Recovery Services VM backup policies as ``service`` resources carrying
+their daily retention.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from posture.model import Kind
+from posture.providers.azure.terraform.common import res
+from posture.providers.kit.backups import facets, retention_days
+from posture.providers.terraform.dispatch import register, register_facets
+
+FACET_TYPES = ("azurerm_storage_account", "azurerm_postgresql_server", "azurerm_postgresql_flexible_server",
+               "azurerm_mysql_server", "azurerm_mysql_flexible_server")
+"""Types normalised elsewhere whose geo-redundancy is a facet."""
+
+
+def _backup_policy(raw: Any, index: Any) -> list[Any]:
+    attrs: dict[str, Any] = {"service_type": "backup_policy_vm",
+                             "backup": {"enabled": True, "retention_days": retention_days(raw)}}
+    return [res(raw, index, Kind.SERVICE, attrs)]
+
+
+register({"azurerm_backup_policy_vm": _backup_policy}, frozenset({"azurerm_backup_protected_vm"}))
+register_facets(facets(FACET_TYPES))
