@@ -14,7 +14,8 @@ from typing import Any
 
 from posture.knowledge import KnowledgeError, load_table
 from posture.model import UNKNOWN
-from posture.providers.kit.switches import OFF, any_state, applies, check_way, check_when, way_state
+from posture.providers.kit.switches import OFF, any_state, applies, check_way, check_when, read, way_state
+from posture.providers.kit.values import as_int
 
 
 def check(table: Mapping[str, Any]) -> list[str]:
@@ -35,8 +36,11 @@ def check(table: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-_TABLE: Mapping[str, Mapping[str, Any]] = load_table("service_logs")["types"]
-_PROBLEMS = check(_TABLE)
+_DOC = load_table("service_logs")
+_TABLE: Mapping[str, Mapping[str, Any]] = _DOC["types"]
+_RETENTION: Mapping[str, Mapping[str, Any]] = _DOC.get("retention", {})
+_PROBLEMS = check(_TABLE) + [f"service_logs.yaml: retention.{t}: needs path and source"
+                             for t, spec in _RETENTION.items() if not {"path", "source"} <= set(spec)]
 if _PROBLEMS:
     raise KnowledgeError("; ".join(_PROBLEMS))
 
@@ -69,6 +73,21 @@ def service_logs(native_type: str, raw: Any, index: Any) -> dict[str, Any] | Non
     enabled: Any = False if off else (UNKNOWN if unknown else True)
     return {"enabled": enabled, "streams": judged, "off": off, "unknown": unknown,
             "default_source": f"service_logs.yaml#{native_type}"}
+
+
+def retention_days(raw: Any) -> Any:
+    """Days a log sink keeps its records: None when kept until deleted, UNKNOWN when not known yet."""
+    spec = _RETENTION[raw.type]
+    if "switch" in spec:
+        switch = read(raw, spec["switch"])
+        if switch is UNKNOWN:
+            return UNKNOWN
+        if switch is False or (isinstance(switch, str) and switch.strip().lower() == "false"):
+            return None  # no retention policy: nothing is deleted
+    days = as_int(read(raw, spec["path"]))
+    if days is None or days in spec.get("unlimited", ()):
+        return None
+    return days
 
 
 def facet(raw: Any, index: Any) -> dict[str, Any]:

@@ -66,7 +66,6 @@ JOINED: frozenset[str] = frozenset(
         "azurerm_mssql_server_transparent_data_encryption",
         "azurerm_disk_encryption_set",
         "azurerm_virtual_machine_data_disk_attachment",
-        "azurerm_network_watcher_flow_log",
         *DATA_JOINED,
     }
 )
