@@ -2,7 +2,8 @@
 :mod:`posture.providers.kit.service_logs`).
 
 Types another module already normalises get the ``service_logs`` attribute as a dispatch facet; the types read
-only for their logs (API Gateway stages, WAF web ACLs, Route 53 zones, ECS clusters) become ``service``
+only for their logs (API Gateway stages, WAF web ACLs, Route 53 zones, ECS clusters, directories, DataSync
+tasks) become ``service``
 resources here. The resources that switch a log on elsewhere (a logging configuration, a query log) are joined.
 """
 
@@ -24,7 +25,8 @@ FACET_TYPES = (
 """Types normalised elsewhere whose service logs are a facet."""
 
 _NAMES = {"aws_api_gateway_stage": "stage_name", "aws_apigatewayv2_stage": "name", "aws_wafv2_web_acl": "name",
-          "aws_route53_zone": "name", "aws_ecs_cluster": "name"}
+          "aws_route53_zone": "name", "aws_ecs_cluster": "name", "aws_directory_service_directory": "name",
+          "aws_datasync_task": "name"}
 
 
 def _service(raw: RawResource, index: PlanIndex) -> Out:
@@ -40,7 +42,8 @@ NORMALISERS = dict.fromkeys(_NAMES, _service)
 """The types read only for their logs -> ``service`` resources."""
 
 JOINED = frozenset({"aws_redshift_logging", "aws_networkfirewall_logging_configuration",
-                    "aws_wafv2_web_acl_logging_configuration", "aws_route53_query_log"})
+                    "aws_wafv2_web_acl_logging_configuration", "aws_route53_query_log",
+                    "aws_directory_service_log_subscription"})
 """The resources that turn a service's log on, read through the service."""
 
 register(NORMALISERS, JOINED)

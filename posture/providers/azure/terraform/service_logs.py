@@ -24,7 +24,8 @@ FACET_TYPES = (
 """Types normalised elsewhere whose service logs are a facet."""
 
 # `enabled` when unset: an auditing policy is on unless it says otherwise (azurerm docs); a log profile has no switch
-_ENABLED_DEFAULT = {"azurerm_mssql_server_extended_auditing_policy": True, "azurerm_network_watcher_flow_log": None,
+_ENABLED_DEFAULT = {"azurerm_mssql_server_extended_auditing_policy": True,
+                    "azurerm_mssql_database_extended_auditing_policy": True, "azurerm_network_watcher_flow_log": None,
                     "azurerm_monitor_log_profile": True}
 
 
