@@ -4,7 +4,8 @@ type (``posture/knowledge/service_logs.yaml``, its format described there).
 :func:`service_logs` reads a resource's ``service_logs`` object: ``enabled`` (every judged stream is recorded;
 Kleene: false when one is off, UNKNOWN when none is off and one is not known), ``off`` and ``unknown`` (stream
 names) and ``streams`` (the streams judged). A type with no entry, or whose streams' conditions all fail, gets no
-attribute. :func:`facets` turns the entries of some types into dispatch facets.
+attribute. :func:`facets` turns the entries of some types into dispatch facets; :func:`live_service_logs` reads the
+same streams from a live API record where the entry says how (``live``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from posture.knowledge import KnowledgeError, load_table
-from posture.model import UNKNOWN
+from posture.model import UNKNOWN, get_path
 from posture.providers.kit.switches import OFF, any_state, applies, check_way, check_when, read, way_state
 from posture.providers.kit.values import as_int
 
@@ -25,6 +26,10 @@ def check(table: Mapping[str, Any]) -> list[str]:
         if not isinstance(entry, dict) or not entry.get("source") or not entry.get("streams"):
             problems.append(f"service_logs.yaml: {native_type}: needs a source and streams")
             continue
+        live = entry.get("live")
+        if live is not None and (not isinstance(live, dict) or not {"record", "fields"} <= set(live)
+                                 or set(live) - {"record", "fields", "engines"}):
+            problems.append(f"service_logs.yaml: {native_type}.live: takes record, fields and optionally engines")
         for name, stream in entry["streams"].items():
             where = f"service_logs.yaml: {native_type}.streams.{name}"
             if not isinstance(stream, dict) or set(stream) - {"any", "when"} or not stream.get("any"):
@@ -88,6 +93,32 @@ def retention_days(raw: Any) -> Any:
     if days is None or days in spec.get("unlimited", ()):
         return None
     return days
+
+
+class _LiveRecord:
+    """A live API record read through a table entry's ``live.fields`` (its path roots renamed to API fields)."""
+
+    def __init__(self, record: Mapping[str, Any], fields: Mapping[str, str]):
+        self._record, self._fields = record, fields
+
+    def get(self, path: str, default: Any = None) -> Any:
+        root, _, rest = path.partition(".")
+        field = self._fields.get(root)
+        value = self._record.get(field) if field else None
+        return get_path(value, rest) if rest and value is not None else value
+
+    def is_configured(self, path: str) -> bool | None:
+        return None
+
+
+def live_service_logs(record_type: str, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``service_logs`` object of a live record (``rds.db_instance`` ...), or None when no entry reads it."""
+    engine = str(record.get("Engine") or "").lower()
+    for native_type, entry in _TABLE.items():
+        live = entry.get("live")
+        if live and live["record"] == record_type and (not live.get("engines") or engine in live["engines"]):
+            return service_logs(native_type, _LiveRecord(record, live["fields"]), None)
+    return None
 
 
 def facet(raw: Any, index: Any) -> dict[str, Any]:

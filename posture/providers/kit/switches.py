@@ -128,6 +128,8 @@ def way_state(way: Mapping[str, Any], raw: Any, index: Any) -> Any:
             return OFF
         return UNKNOWN if UNKNOWN in states else ON
     if "joined" in way:
+        if index is None:  # a live record: other resources are not joined here
+            return UNKNOWN
         join = way["joined"]
         found = index.referrers(raw.address, (join["type"],), join["via"], tuple(join.get("literal", ("id",))))
         return any_state(_matches(other, join.get("match", {})) for other in found)
