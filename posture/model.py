@@ -81,7 +81,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
-    SERVICE = "service"  # a managed service's configuration judged for its own logs or backups (API stage, web ACL)
+    SERVICE = "service"  # a managed service judged for its own exposure, logs or backups (registry, API stage...)
 
 
 class EdgeKind(str, Enum):
@@ -126,6 +126,32 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 """The single unknown value. Serialised as ``{"$unknown": true}``."""
+
+
+def kleene_and(values: Iterable[Any], unknown: Any) -> Any:
+    """The one Kleene AND: False if any is False, else ``unknown`` if any is ``unknown``, else True.
+
+    Values read from a source mark unknown with :data:`UNKNOWN`; a condition's verdict marks it with None (a rule
+    could not decide). Both speak this one logic, each passing its own marker.
+    """
+    undecided = False
+    for v in values:
+        if v is False:
+            return False
+        if v is unknown:
+            undecided = True
+    return unknown if undecided else True
+
+
+def kleene_or(values: Iterable[Any], unknown: Any) -> Any:
+    """The one Kleene OR: True if any is True, else ``unknown`` if any is ``unknown``, else False."""
+    undecided = False
+    for v in values:
+        if v is True:
+            return True
+        if v is unknown:
+            undecided = True
+    return unknown if undecided else False
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]

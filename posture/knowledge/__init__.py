@@ -1,7 +1,8 @@
 """Provider knowledge as data: TLS policies, encryption and public-access defaults, key specs, ciphers.
 
 The facts live in the YAML tables next to this module (``tls_policies.yaml``,
-``encryption_defaults.yaml``, ``public_access_defaults.yaml``, ``key_specs.yaml``, ``ciphers.yaml``), each
+``encryption_defaults.yaml``, ``public_access_defaults.yaml``, ``network_access_defaults.yaml``, ``key_specs.yaml``,
+``ciphers.yaml``...), each
 entry with the documentation URL it was taken from. This module only loads them (once, with
 ``yaml.safe_load`` through :mod:`importlib.resources`, so it works from a wheel) and answers
 questions about them. No provider fact is written as code here: adding a policy or a default is
@@ -51,7 +52,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
-    "audit_logs", "dh_groups", "service_logs", "backups",
+    "audit_logs", "dh_groups", "network_access_defaults", "identity_federation", "service_logs", "backups",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 
@@ -604,6 +605,19 @@ def validate() -> list[str]:
             if native in seen_types:
                 problems.append(f"{where}: {native} already covered by {seen_types[native]}")
             seen_types[native] = str(entry.get("id"))
+    for native, entry in (_table("network_access_defaults").get("types") or {}).items():
+        where = f"network_access_defaults.yaml: {native}"
+        urls = [entry.get("source"), *(entry.get("sources") or [])]
+        if not all(str(u or "").startswith("https://") for u in urls):
+            problems.append(f"{where}: sources must be https URLs")
+        if entry.get("provider") not in ("aws", "azure", "gcp") or not entry.get("gates"):
+            problems.append(f"{where}: needs a provider and gates")
+        for gate in entry.get("gates") or []:
+            if not (("attr" in gate and "unset" in gate and gate.get("closed")) or "listed" in gate):
+                problems.append(f"{where}: a gate needs attr, unset and closed, or listed")
+    for issuer, entry in (_table("identity_federation").get("multi_tenant_issuers") or {}).items():
+        if not str(issuer).startswith("https://") or not str((entry or {}).get("source", "")).startswith("https://"):
+            problems.append(f"identity_federation.yaml: {issuer}: an https issuer with an https source")
     for prov, services in (_table("key_specs").get("providers") or {}).items():
         for svc, table in services.items():
             if not str(table.get("source", "")).startswith("https://"):

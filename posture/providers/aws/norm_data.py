@@ -6,7 +6,7 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
-from posture.providers.aws.facts.s3_public import acl_grant_public, policy_public
+from posture.providers.aws.facts.s3_public import acl_grant_public, policy_grants_anyone, policy_public
 from posture.providers.aws.facts.transport import policy_denies_http, rds_tls_parameter, rds_tls_required
 from posture.providers.aws.norm_common import (
     Index,
@@ -21,6 +21,7 @@ from posture.providers.aws.norm_common import (
 )
 from posture.providers.aws.tasks_data import cluster_group, instance_groups
 from posture.providers.kit.builders import public_read
+from posture.providers.kit.exposure import public_grant
 from posture.providers.kit.service_logs import live_service_logs
 from posture.providers.kit.values import all_of, any_of, json_document, unless
 
@@ -233,6 +234,12 @@ def _policy_transport(rec: dict[str, Any]) -> dict[str, Any]:
     return {"tls_required": policy_denies_http(rec.get("Policy")), "min_tls_version": None}
 
 
+def _policy_grant(rec: dict[str, Any], rid: str) -> dict[str, Any]:
+    """``public_grant`` from a queue/topic policy (the ``Policy`` attribute; none: nothing grants to anyone)."""
+    doc = json_document(rec.get("Policy"))
+    return public_grant([(f"{rid} policy: a statement allows anyone", policy_grants_anyone(doc))] if doc else [])
+
+
 def simple_stores(idx: Index, out: Out) -> None:
     """DynamoDB tables, SQS queues, SNS topics, EFS file systems."""
     for t in idx.records("dynamodb.table"):
@@ -259,13 +266,15 @@ def simple_stores(idx: Index, out: Out) -> None:
         else:
             enc = not_encrypted()
         out.add(q, rid, Kind.DATASTORE, "sqs.queue", {"store_type": "queue", "encryption": enc, "public": UNKNOWN,
-                                                      "transport": _policy_transport(q)}, name=rid.rsplit(":", 1)[-1])
+                                                      "transport": _policy_transport(q), **_policy_grant(q, rid)},
+                name=rid.rsplit(":", 1)[-1])
     for tp in idx.records("sns.topic"):
         rid = tp["TopicArn"]
         enc = kms_encryption(idx, out, rid, tp["KmsMasterKeyId"], tp["_account"], tp["_region"]) \
             if tp.get("KmsMasterKeyId") else provider_default("sns.topic")
         out.add(tp, rid, Kind.DATASTORE, "sns.topic", {"store_type": "topic", "encryption": enc, "public": UNKNOWN,
-                                                       "transport": _policy_transport(tp)}, name=rid.rsplit(":", 1)[-1])
+                                                       "transport": _policy_transport(tp), **_policy_grant(tp, rid)},
+                name=rid.rsplit(":", 1)[-1])
     for fs in idx.records("efs.file_system"):
         rid = fs.get("FileSystemArn") or arn("elasticfilesystem", fs["_region"], fs["_account"],
                                               f"file-system/{fs['FileSystemId']}")

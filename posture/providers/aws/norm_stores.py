@@ -65,6 +65,7 @@ def kafka(idx: Index, out: Out, c: dict[str, Any]) -> None:
         # https://docs.aws.amazon.com/msk/latest/developerguide/serverless.html: serverless clusters take
         # only IAM-authenticated TLS clients and encrypt all traffic in transit
         enc, tls, in_cluster, public = provider_default("kafka.cluster"), True, True, False
+        via = "serverless: reached from its VPCs only"
         vpcs = (c.get("Serverless") or {}).get("VpcConfigs") or []
         sgs = [g for v in vpcs for g in v.get("SecurityGroupIds", [])]
         subnets = [s for v in vpcs for s in v.get("SubnetIds", [])]
@@ -79,9 +80,11 @@ def kafka(idx: Index, out: Out, c: dict[str, Any]) -> None:
         nodes = p.get("BrokerNodeGroupInfo") or {}
         access = ((nodes.get("ConnectivityInfo") or {}).get("PublicAccess") or {}).get("Type") or "DISABLED"
         public = access == "SERVICE_PROVIDED_EIPS"
+        via = f"BrokerNodeGroupInfo.ConnectivityInfo.PublicAccess.Type = {access}"
         sgs, subnets = nodes.get("SecurityGroups", []), nodes.get("ClientSubnets", [])
     attrs = {
         "store_type": "stream", "encryption": enc, "public": public, "engine": "kafka",
+        "network_public": public, "network_public_via": via,
         "transport": {"tls_required": tls, "min_tls_version": None, "in_cluster_tls": in_cluster},
     }
     attrs["firewalls"] = _placed(out, c, rid, sgs, subnets)

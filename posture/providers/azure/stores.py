@@ -118,6 +118,7 @@ def _storage_accounts(ix: Index) -> Produced:
             "encryption": encryption_,
             **_anonymous_read(p.get("allowBlobPublicAccess"), network_public),
             "network_public": network_public,
+            "network_public_via": f"publicNetworkAccess {pna or 'unset'}, networkAcls.defaultAction {acl_default}",
             "blob_public_access": p.get("allowBlobPublicAccess"),
             "transport": {"tls_required": https_only if isinstance(https_only, bool) else UNKNOWN,
                           "min_tls_version": tls["min_version"]},

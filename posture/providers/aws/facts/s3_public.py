@@ -125,6 +125,16 @@ def policy_public(doc: Any) -> Any:
     True when an Allow statement grants a read action to everyone without a restricting condition and no Deny
     statement for everyone limits reads to pinned callers (the common "deny unless from my VPC endpoint").
     """
+    return _public(doc, _reads)
+
+
+def policy_grants_anyone(doc: Any) -> Any:
+    """Whether any resource policy (queue, topic, repository, secret, vault...) allows anyone any action, by the
+    same meaning of public as S3's."""
+    return _public(doc, lambda st: True)
+
+
+def _public(doc: Any, covers: Any) -> Any:
     sts = statements(doc)
     if sts is UNKNOWN:
         return UNKNOWN
@@ -137,9 +147,9 @@ def policy_public(doc: Any) -> Any:
         if effect is UNKNOWN:
             allows.append(UNKNOWN)
         elif effect == "Allow":
-            allows.append(all_of(_anyone(st), _reads(st), not_(_restricts(st.get("Condition"), _POSITIVE_OPS))))
+            allows.append(all_of(_anyone(st), covers(st), not_(_restricts(st.get("Condition"), _POSITIVE_OPS))))
         elif effect == "Deny":
-            fences.append(all_of(_anyone(st), _reads(st), _restricts(st.get("Condition"), _NEGATED_OPS)))
+            fences.append(all_of(_anyone(st), covers(st), _restricts(st.get("Condition"), _NEGATED_OPS)))
     return all_of(any_of(allows), not_(any_of(fences)))
 
 

@@ -35,6 +35,9 @@ from posture.providers.aws.terraform.datastores import (
     _sqs,
 )
 from posture.providers.aws.terraform.edge import _acm, _api_domain, _cloudfront, _kms_key, _lb, _lb_listener
+from posture.providers.aws.terraform.exposure import FACETS as EXPOSURE_FACETS
+from posture.providers.aws.terraform.exposure import JOINED as EXPOSURE_JOINED
+from posture.providers.aws.terraform.exposure import NORMALISERS as EXPOSURE_NORMALISERS
 from posture.providers.aws.terraform.identity import _cloudtrail, _iam_user
 from posture.providers.aws.terraform.network import (
     _SG_RULE_TYPES,
@@ -48,7 +51,7 @@ from posture.providers.aws.terraform.network import (
 )
 from posture.providers.aws.terraform.s3 import _s3_bucket
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register
+from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -146,6 +149,8 @@ JOINED: frozenset[str] = frozenset(
 """Types folded into another resource (or deliberately ignored) rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
+register_facets(EXPOSURE_FACETS)
 
 from posture.providers.aws.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
 from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -14,6 +14,8 @@ from posture.providers.azure.terraform.at_rest import NORMALISERS as AT_REST_NOR
 from posture.providers.azure.terraform.clusters import _aks
 from posture.providers.azure.terraform.data import JOINED as DATA_JOINED
 from posture.providers.azure.terraform.data import NORMALISERS as DATA_NORMALISERS
+from posture.providers.azure.terraform.exposure import FACETS as EXPOSURE_FACETS
+from posture.providers.azure.terraform.exposure import NORMALISERS as EXPOSURE_NORMALISERS
 from posture.providers.azure.terraform.network import Out, _nic, _nsg, _nsg_rule_resource, _subnet, _vm, _vnet
 from posture.providers.azure.terraform.stores import (
     _key_vault_key,
@@ -24,7 +26,7 @@ from posture.providers.azure.terraform.stores import (
 )
 from posture.providers.azure.terraform.web import _app_gateway, _web_app_listeners
 from posture.providers.kit.at_rest import with_parts
-from posture.providers.terraform.dispatch import register
+from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -72,6 +74,8 @@ JOINED: frozenset[str] = frozenset(
 """azurerm types folded into another resource rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+register(EXPOSURE_NORMALISERS, ())
+register_facets(EXPOSURE_FACETS)
 
 from posture.providers.azure.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
 from posture.providers.azure.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

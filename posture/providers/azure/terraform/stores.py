@@ -166,6 +166,8 @@ def _storage_account(raw: RawResource, index: PlanIndex) -> Out:
         "encryption": enc,
         **_containers_public(raw, index, nested, network_public),
         "network_public": network_public,
+        "network_public_via": f"public_network_access_enabled {public_access}, firewall default action "
+                              f"{'Allow (no network_rules)' if default_action is None else default_action}",
         "blob_public_access": nested,
         "transport": {
             "tls_required": https_only,

@@ -15,10 +15,13 @@ from posture.providers.gcp.terraform.audit import _audit_config
 from posture.providers.gcp.terraform.clusters import _gke
 from posture.providers.gcp.terraform.common import Out
 from posture.providers.gcp.terraform.compute import _disk, _instance
+from posture.providers.gcp.terraform.exposure import FACETS as EXPOSURE_FACETS
+from posture.providers.gcp.terraform.exposure import JOINED as EXPOSURE_JOINED
+from posture.providers.gcp.terraform.exposure import NORMALISERS as EXPOSURE_NORMALISERS
 from posture.providers.gcp.terraform.keys import _certificate, _crypto_key, _ssl_policy, _target_proxy
 from posture.providers.gcp.terraform.network import _firewall, _network, _subnetwork
 from posture.providers.gcp.terraform.stores import _ACL_TYPES, _IAM_TYPES, _bucket, _sql_instance
-from posture.providers.terraform.dispatch import register
+from posture.providers.terraform.dispatch import register, register_facets
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 
 NORMALISERS: dict[str, Callable[[RawResource, PlanIndex], Out]] = {
@@ -55,5 +58,7 @@ JOINED: frozenset[str] = frozenset(
 """google types folded into another resource rather than normalised on their own."""
 
 register(NORMALISERS, JOINED)
+register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
+register_facets(EXPOSURE_FACETS)
 
 from posture.providers.gcp.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)
