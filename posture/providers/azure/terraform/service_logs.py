@@ -20,6 +20,7 @@ from posture.providers.terraform.plan_index import PlanIndex, RawResource
 FACET_TYPES = (
     "azurerm_mssql_server", "azurerm_sql_server", "azurerm_storage_account", "azurerm_function_app",
     "azurerm_kubernetes_cluster", "azurerm_mysql_flexible_server", "azurerm_postgresql_flexible_server",
+    "azurerm_key_vault", "azurerm_cognitive_account",
 )
 """Types normalised elsewhere whose service logs are a facet."""
 
