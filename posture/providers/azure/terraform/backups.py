@@ -13,8 +13,8 @@ from posture.providers.kit.backups import facets, retention_days
 from posture.providers.terraform.dispatch import register, register_facets
 
 FACET_TYPES = ("azurerm_storage_account", "azurerm_postgresql_server", "azurerm_postgresql_flexible_server",
-               "azurerm_mysql_server", "azurerm_mysql_flexible_server")
-"""Types normalised elsewhere whose geo-redundancy is a facet."""
+               "azurerm_mysql_server", "azurerm_mysql_flexible_server", "azurerm_container_registry")
+"""Types normalised elsewhere whose zone or region placement is a facet."""
 
 
 def _backup_policy(raw: Any, index: Any) -> list[Any]:
