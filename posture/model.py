@@ -81,7 +81,7 @@ class Kind(str, Enum):
     IDENTITY = "identity"
     TLS_POLICY = "tls_policy"
     CLUSTER = "cluster"  # managed Kubernetes control plane (EKS, AKS, GKE)
-    SERVICE = "service"  # a managed service judged for its exposure (registry, vault, broker, API, function...)
+    SERVICE = "service"  # a managed service judged for its own exposure, logs or backups (registry, API stage...)
     CONNECTION = "connection"  # a connection one service makes to another (backend, mounted share, mail relay)
 
 

@@ -52,7 +52,7 @@ TLS_VERSIONS: tuple[str, ...] = ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3")
 
 TABLES: tuple[str, ...] = (
     "tls_policies", "encryption_defaults", "public_access_defaults", "key_specs", "ciphers", "network_defaults",
-    "audit_logs", "dh_groups", "network_access_defaults", "identity_federation",
+    "audit_logs", "dh_groups", "network_access_defaults", "identity_federation", "service_logs", "backups",
 )
 """Names of the knowledge tables (``<name>.yaml`` in this package)."""
 

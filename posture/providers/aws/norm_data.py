@@ -22,6 +22,7 @@ from posture.providers.aws.norm_common import (
 from posture.providers.aws.tasks_data import cluster_group, instance_groups
 from posture.providers.kit.builders import public_read
 from posture.providers.kit.exposure import public_grant
+from posture.providers.kit.service_logs import live_service_logs
 from posture.providers.kit.values import all_of, any_of, json_document, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -212,13 +213,17 @@ def rds(idx: Index, out: Out) -> None:
                 "backup": {"retention_days": retention, "enabled": bool(retention)},
                 "multi_az": bool(db.get("MultiAZ")), "engine": db.get("Engine"), "firewalls": sgs,
             }
+            logs = live_service_logs(rtype, db)
+            if logs is not None:
+                attrs["service_logs"] = logs
             tls = _rds_tls(groups, db, kind == "db_cluster")
             if tls is not None:
                 attrs["transport"] = {"tls_required": tls, "min_tls_version": None}
             out.add(db, rid, Kind.DATASTORE, rtype, attrs, name=db.get(name_field))
             for sg in sgs:
                 out.edge(rid, sg, EdgeKind.PROTECTED_BY)
-            for sn in (db.get("DBSubnetGroup") or {}).get("Subnets", []):
+            group = db.get("DBSubnetGroup")  # DescribeDBClusters gives the group's name only
+            for sn in group.get("Subnets", []) if isinstance(group, dict) else []:
                 out.edge(ec2_arn(db, "subnet", sn["SubnetIdentifier"]), rid, EdgeKind.CONTAINS)
 
 

@@ -163,3 +163,6 @@ register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
 register_facets(EXPOSURE_FACETS)
 register_facets(TRANSIT_FACETS)
 register_parts(TRANSIT_PARTS)
+
+from posture.providers.aws.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
+from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -74,7 +74,6 @@ JOINED: frozenset[str] = frozenset(
         "azurerm_mssql_server_transparent_data_encryption",
         "azurerm_disk_encryption_set",
         "azurerm_virtual_machine_data_disk_attachment",
-        "azurerm_network_watcher_flow_log",
         *DATA_JOINED,
     }
 )
@@ -85,3 +84,6 @@ register(EXPOSURE_NORMALISERS, ())
 register_facets(EXPOSURE_FACETS)
 register_facets(HOST_ENCRYPTION_FACETS)
 register_parts(TRANSIT_PARTS)
+
+from posture.providers.azure.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
+from posture.providers.azure.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

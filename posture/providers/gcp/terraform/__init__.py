@@ -64,3 +64,5 @@ JOINED: frozenset[str] = frozenset(
 register(NORMALISERS, JOINED)
 register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
 register_facets(EXPOSURE_FACETS)
+
+from posture.providers.gcp.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)
