@@ -19,5 +19,13 @@ class InputError(PostureError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class LimitExceeded(InputError):
+    """An input over one of posture's resource limits (size, instances, evaluation work): see docs/inputs.md.
+
+    For a file named on the command line it is an input error like any other (exit 2); for part of an input
+    (one ``.tf`` file in a directory, one block) the reader turns it into a ``limit_exceeded`` coverage gap.
+    """
+
+
 class DuplicateError(PostureError):
     """Two registrations under one name (a rule id, a provider, a sink)."""

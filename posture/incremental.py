@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from posture import inputs
 from posture.engine import evaluate_rules
 from posture.errors import InputError
 from posture.fanout import task_outputs
@@ -87,8 +88,8 @@ def rule_key(rule: Rule) -> str:
 @lru_cache(maxsize=256)
 def _file_digest(path: str) -> str:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(inputs.read_bytes(path, "rules", "rule file")).hexdigest()
+    except InputError:
         return "-"
 
 
@@ -186,8 +187,6 @@ def save_state(state: EvaluationState, path: str | os.PathLike[str]) -> Path:
 
 def load_state(path: str | os.PathLike[str]) -> EvaluationState | None:
     """Read a saved state; None when the file is missing or from another format version (nothing reused)."""
-    from posture import inputs
-
     p = Path(path)
     if inputs.check_file(p, "evaluation state") is None:
         return None

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from posture.errors import InputError
+from posture.errors import InputError, LimitExceeded
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -127,8 +127,8 @@ def check_output(path: str | os.PathLike[str], what: str) -> None:
         raise InputError(f"cannot write {what}: directory {parent} does not exist", where=p)
 
 
-def _too_big(size: int, limit: int, kind: str, what: str, where: str) -> InputError:
-    return InputError(f"{what} is larger than the {limit:,}-byte limit for {kind} inputs "
+def _too_big(size: int, limit: int, kind: str, what: str, where: str) -> LimitExceeded:
+    return LimitExceeded(f"{what} is larger than the {limit:,}-byte limit for {kind} inputs "
                       f"(raise it with POSTURE_MAX_{kind.upper()}_BYTES)" if size < 0 else
                       f"{what} is {size:,} bytes, over the {limit:,}-byte limit for {kind} inputs "
                       f"(raise it with POSTURE_MAX_{kind.upper()}_BYTES)", where=where)
@@ -246,8 +246,15 @@ def _at(where: str, line: int) -> str:
     return f"{where}:{line}" if line else where
 
 
-def parse_json(text: str, where: str, limits: Limits | None = None, *, line: int = 0) -> Any:
-    """Decode JSON text (``line`` is the file line of the text, for JSON Lines) with bounded shape."""
+def parse_json(text: str | bytes, where: str, limits: Limits | None = None, *, line: int = 0,
+               shape: bool = True) -> Any:
+    """Decode JSON text (``line`` is the file line of the text, for JSON Lines) with bounded shape.
+
+    ``shape=False`` leaves out the depth/value-count walk, for documents whose size limit already bounds them
+    and whose readers do not recurse (a plan of millions of values); the decoder's own depth limit still holds.
+    """
+    if isinstance(text, bytes):
+        text = decode_utf8(text, where)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -258,7 +265,7 @@ def parse_json(text: str, where: str, limits: Limits | None = None, *, line: int
     except ValueError:  # Python's integer string conversion limit
         raise InputError("invalid JSON: integer longer than 4,300 digits",
                          where=_at(where, line or _long_int_line(text))) from None
-    return check_shape(doc, _at(where, line), limits, json_text=text)
+    return check_shape(doc, _at(where, line), limits, json_text=text) if shape else doc
 
 
 def load_json(path: str | os.PathLike[str], kind: str = "config", what: str = "",

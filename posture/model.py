@@ -439,6 +439,7 @@ GAP_CLASSES: Mapping[str, GapClass] = {
     "hcl_parse_error": GapClass.INPUT_NOT_READ,
     "tf_json_parse_error": GapClass.INPUT_NOT_READ,
     "unreadable_file": GapClass.INPUT_NOT_READ,
+    "limit_exceeded": GapClass.INPUT_NOT_READ,  # a file or block over a resource limit (docs/inputs.md): not read
     "unknown_module": GapClass.INPUT_NOT_READ,
     "unknown_module_version": GapClass.INPUT_NOT_READ,
     "module_not_found": GapClass.INPUT_NOT_READ,

@@ -71,8 +71,10 @@ def _tls_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     inventory = _inventory(args)
     if args.from_graph and inventory is None:
         raise InputError("--from-graph needs an inventory: --snapshot FILE or --terraform PLAN")
-    if args.ca_file and not Path(args.ca_file).is_file():
-        raise InputError("CA file does not exist", where=args.ca_file)
+    if args.ca_file:  # sslyze opens it later: refuse a pipe or a device (and check its size) first
+        from posture.inputs import read_bytes
+
+        read_bytes(args.ca_file, "config", "CA file")
     try:
         ca = Path(args.ca_file) if args.ca_file else None
         opts = ProbeOptions(checks=frozenset(args.checks or CHECKS), ca_file=ca,

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from posture import inputs
 from posture.discovery.addresses import Resolver, parse_address, resolve_host
 from posture.discovery.portscan import OpenPort, discover, nmap_arguments, nmap_binary, port_ranges, top_ports
 from posture.discovery.scope import Scope, load_scope
@@ -149,6 +150,8 @@ def plan_external(
     ports -= set(scope.model.exclude.ports)
     lim = scope.limits
     sv = scope.model.service_detection if service_detection is None else service_detection
+    if ca_file:  # sslyze opens it later: refuse a pipe or a device (and check its size) before any probe
+        inputs.read_bytes(ca_file, "config", "CA file")
     try:
         options = ProbeOptions(checks=frozenset(checks) if checks else frozenset(CHECKS),
                                ca_file=Path(ca_file) if ca_file else None, connect_timeout=lim.connect_timeout,

@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posture import inputs
 from posture.errors import InputError
 from posture.fanout import FanoutResult, Task
 from posture.model import Inventory
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 
 
 def read_shard(path: str) -> str:
-    """Collect: the raw text of one shard (raises OSError when it cannot be read)."""
-    return Path(path).read_text(encoding="utf-8")
+    """Collect: the raw text of one shard (raises InputError when it cannot be read: the task's gap)."""
+    return inputs.read_text(path, "snapshot", "snapshot shard")
 
 
 def parse_shard(text: str, where: str) -> Inventory:
@@ -44,12 +45,16 @@ class _Parse:
 
 
 def shard_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Files named, and ``*.jsonl`` files inside directories named, sorted; a missing path is an InputError."""
+    """Files named, and ``*.jsonl`` files inside directories named, sorted.
+
+    A missing path, or one that is neither a directory nor a regular file (a named pipe would block its task
+    forever), is an InputError; a special file found inside a directory fails its own task (a gap).
+    """
     out: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
             out += sorted(str(f) for f in p.glob("*.jsonl"))
-        elif p.exists():
+        elif inputs.check_file(p, "snapshot") is not None:
             out.append(str(p))
         else:
             raise InputError("no such snapshot file or directory", where=str(p))

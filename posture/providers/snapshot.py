@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from posture import inputs
 from posture.errors import InputError
 from posture.gcpause import gc_paused
 from posture.model import Edge, Gap, Inventory, Resource, freeze, thaw
@@ -51,27 +52,15 @@ def save_snapshot(inventory: Inventory, path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def _lines(p: Path) -> Iterator[str]:
-    try:
-        fh = p.open(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read snapshot: {e.strerror}", where=str(p)) from None
-    with fh:
-        yield from fh
-
-
 def _objects(lines: Iterable[str], where: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    limits = inputs.Limits.from_env()
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            obj = _fast_loads(line)
-        except ValueError:
-            obj = None
-        try:
-            obj = json.loads(line) if obj is None else obj  # the standard parser decides and words errors
-        except json.JSONDecodeError as e:
-            raise InputError(f"invalid JSON ({e.msg})", where=f"{where}:{n}") from None
+            obj = inputs.check_shape(_fast_loads(line), f"{where}:{n}", limits, json_text=line)
+        except ValueError:  # the standard parser decides, and words errors as file:line
+            obj = inputs.parse_json(line, where, limits, line=n)
         if not isinstance(obj, dict):
             raise InputError("each line must be a JSON object", where=f"{where}:{n}")
         yield n, obj
@@ -80,7 +69,7 @@ def _objects(lines: Iterable[str], where: str) -> Iterator[tuple[int, dict[str, 
 def read_snapshot(path: str | os.PathLike[str]) -> Inventory:
     """Read a snapshot into an :class:`Inventory`; a malformed line is an InputError naming file:line."""
     p = Path(path)
-    inventory = parse_snapshot(_lines(p), str(p))
+    inventory = parse_snapshot(inputs.iter_lines(p, "snapshot", "snapshot"), str(p))
     meta = dict(inventory.meta)
     meta.setdefault("snapshot", str(p))
     return Inventory(inventory.resources, inventory.edges, inventory.gaps, freeze(meta))
@@ -115,7 +104,7 @@ def parse_snapshot(lines: Iterable[str], where: str = "snapshot") -> Inventory:
                     raise InputError(f"unknown record type {kind!r}", where=f"{where}:{n}")
             except KeyError as e:
                 raise InputError(f"{kind} record is missing field {e.args[0]!r}", where=f"{where}:{n}") from None
-            except (TypeError, ValueError, AttributeError) as e:
+            except (TypeError, ValueError, AttributeError, RecursionError) as e:
                 raise InputError(f"malformed {kind} record: {e}", where=f"{where}:{n}") from None
     if meta is None:
         raise InputError("empty snapshot", where=where)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from posture import inputs
 from posture.errors import InputError
 
 HEADING, PARAGRAPH, ITEM = "heading", "paragraph", "item"
@@ -224,19 +225,8 @@ def sentences(text: str, name: str = "") -> list[Sentence]:
 
 def read_statement(path: str | Path) -> str:
     """The text of a statement file (UTF-8; a non-regular file or unreadable one is an input error)."""
-    import stat
-
     p = Path(path)
-    try:
-        if not stat.S_ISREG(p.stat().st_mode):
-            raise InputError("not a regular file", where=str(p))
-        data = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read statement: {e.strerror}", where=str(p)) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("cannot read statement: not UTF-8 text", where=str(p)) from None
+    text = inputs.decode_utf8(inputs.read_bytes(p, "config", "statement"), str(p))
     if not text.strip():
         raise InputError("the statement is empty", where=str(p))
     return text

@@ -81,7 +81,7 @@ def test_failed_tasks_become_gaps_and_the_rest_merges(shards, tmp_path, dask_cli
         got = run_tasks(tasks, executor)
         assert got.failed == sorted([str(broken), str(denied)])
         gaps = {g.target: g for g in got.inventory.gaps if g.source == "snapshot"}
-        assert gaps[str(denied)].code == "FileNotFoundError"
+        assert gaps[str(denied)].code == "InputError" and "no such file" in gaps[str(denied)].reason
         assert "missing field 'id'" in gaps[str(broken)].reason and gaps[str(broken)].code == "InputError"
         assert len(got.inventory.resources) == sum(len(read_snapshot(s).resources) for s in shards[:2])
 
@@ -247,7 +247,8 @@ def test_dask_worker_process_runs_pickled_tasks(shards, tmp_path):
         got = run_tasks(tasks, client.get_executor())
     assert got.inventory == run_tasks(tasks).inventory
     assert got.failed == [str(missing)]
-    assert any(g.code == "FileNotFoundError" and g.target == str(missing) for g in got.inventory.gaps)
+    assert any(g.code == "InputError" and g.target == str(missing) and "no such file" in g.reason
+               for g in got.inventory.gaps)
 
 
 def test_timeout_through_collect_shards_does_not_wait_for_the_hung_task(shards, monkeypatch):

@@ -18,7 +18,6 @@ for that file while the rest is scanned; only a missing path, a path without ``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import defaultdict
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posture import inputs
 from posture.addresses import strip_keys
 from posture.errors import InputError
 from posture.knowledge.network import terraform_provider
@@ -37,8 +37,9 @@ from posture.providers.terraform.hcl_sensitive import redact_marked, sensitive_g
 from posture.providers.terraform.hcl_syntax import Block, Body, _body, parse_hcl
 from posture.providers.terraform.hcl_values import EvalError
 from posture.providers.terraform.hcl_workspace import ModuleDir, Workspace
-from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate
+from posture.providers.terraform.locate import CONFIG_SUFFIXES, config_files, relocate, resolved
 from posture.providers.terraform.plan_index import RawResource
+from posture.providers.terraform.plan_refs import add_index_free
 from posture.skippaths import SkipPaths
 
 
@@ -63,7 +64,7 @@ class HclLoader:
     """Loads one or more root modules and expands them into raw resources."""
 
     def __init__(self, root: Path, var_values: dict[str, Any]):
-        self.root = root.resolve()
+        self.root = resolved(root)
         self.ws = Workspace(self.root)
         self.var_values = var_values
         self.gaps: list[Gap] = []
@@ -137,7 +138,7 @@ class HclLoader:
         if source.startswith(("./", "../")) or source in (".", ".."):
             if mi.mod.dir is None:
                 return None
-            target = (mi.mod.dir / source).resolve()
+            target = resolved(mi.mod.dir / source)
             if not target.is_dir():
                 self.gaps.append(Gap("terraform", f"module {name!r}: directory {source} not found",
                                      code="module_not_found", target=where))
@@ -196,16 +197,17 @@ class HclLoader:
             self._modules_json = {}
             mj = self.root / ".terraform" / "modules" / "modules.json"
             try:
-                doc = json.loads(mj.read_text(encoding="utf-8"))
-                for m in doc.get("Modules") or []:
-                    if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
-                        self._modules_json[m["Key"]] = m["Dir"]
-            except (OSError, ValueError, AttributeError):
-                pass
+                doc = inputs.load_json(mj, "config", "modules.json") if inputs.check_file(mj) else {}
+            except InputError as exc:  # unreadable or not JSON: installed modules are not found (gaps name them)
+                self.gaps.append(Gap("terraform", str(exc), code="unreadable_file", target=str(mj)))
+                doc = {}
+            for m in (doc.get("Modules") if isinstance(doc, dict) else None) or []:
+                if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
+                    self._modules_json[m["Key"]] = m["Dir"]
         d = self._modules_json.get(key)
         if d is None:
             return None
-        p = (self.root / d).resolve()
+        p = resolved(self.root / d)
         return p if p.is_dir() else None
 
     # -- resources -----------------------------------------------------------------------------------------
@@ -253,6 +255,7 @@ class HclLoader:
         refs: dict[str, list[str]] = defaultdict(list)
         configured: set[str] = set()
         _eval_body(decl.body, inst.scope, "", values, refs, configured, top=True)
+        add_index_free(refs, configured)
         values, hidden = redact_marked(values)
         if hidden and decl.type != "data":
             self.hidden.setdefault(f"{decl.file}:{decl.line}", {})[inst.address] = hidden
@@ -314,15 +317,9 @@ def _kept(root: Path, directory: Path, skip: SkipPaths) -> list[Path] | None:
 
 
 def _read_var_file(path: Path, where: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read var file: {getattr(exc, 'strerror', None) or exc}", where=where) from None
+    text = inputs.read_text(path, "var_file", "var file")
     if path.name.endswith(".json"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg} at column {exc.colno}", where=f"{where}:{exc.lineno}") from None
+        doc = inputs.parse_json(text, where)
         if not isinstance(doc, dict):
             raise InputError("expected a JSON object of variable values", where=where)
         return doc
@@ -367,7 +364,7 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
     for vf in [*auto, *map(Path, var_files)]:
         var_values.update(_read_var_file(vf, str(vf)))
 
-    if p.is_file():
+    if not p.is_dir():  # a file (a pipe or a device is refused as it is read)
         roots = [(p.parent, loader.ws.module_dir(p.parent, only=[p], strict=True))]
     else:
         dirs = _tf_dirs(p, skip) if recursive else [p]
@@ -381,8 +378,8 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
                 src_attr = call.body.attrs.get("source")
                 src = evaluate(src_attr.expr, Scope()) if src_attr else None
                 if isinstance(src, str) and src.startswith((".", "..")):
-                    called.add((d / src).resolve())
-        roots = [(d, md) for d, md in parsed if d.resolve() not in called]
+                    called.add(resolved(d / src))
+        roots = [(d, md) for d, md in parsed if resolved(d) not in called]
         if not roots:  # every directory is called by another: a cycle; scan the top one
             roots = parsed[:1]
     multi = len(roots) > 1
@@ -392,7 +389,7 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
         rel = loader.ws.rel(d)
         prefix = f"module.{_module_name(rel)}" if multi and rel not in ("", ".") else ""
         instances.append(ModuleInstance(loader, md, prefix, None, None, None,
-                                        var_values=var_values if d.resolve() == root.resolve() else {}))
+                                        var_values=var_values if resolved(d) == resolved(root) else {}))
     try:
         return loader.collect(instances)
     except RecursionError:

@@ -302,12 +302,10 @@ def _block_instance(body: Body, scope: Scope, prefix: str, btype: str, lst: list
     _eval_body(body, scope, "", sub, sub_refs, sub_conf)
     lst.append(sub)
     configured.add(f"{prefix}{btype}")
-    for p in sub_conf:
+    for p in sub_conf:  # indexed paths only: the index-free ones are added once, at the top (add_index_free)
         configured.add(f"{prefix}{btype}.{i}.{p}")
-        configured.add(f"{prefix}{btype}.{p}")
     for p, r in sub_refs.items():
         refs[f"{prefix}{btype}.{i}.{p}"].extend(r)
-        refs[f"{prefix}{btype}.{p}"].extend(r)
         refs[f"{prefix}{btype}"].extend(r)
 
 

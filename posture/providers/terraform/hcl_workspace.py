@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posture.errors import InputError
+from posture import inputs
+from posture.errors import InputError, LimitExceeded
 from posture.model import Gap
 from posture.providers.terraform.hcl_syntax import Attr, Block, ParsedFile, _body, _ignore, _ignores, parse_hcl
-from posture.providers.terraform.locate import config_files
+from posture.providers.terraform.locate import config_files, resolved
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -81,19 +83,29 @@ class Workspace:
 
     def rel(self, p: Path) -> str:
         try:
-            return p.resolve().relative_to(self.root).as_posix()
+            return resolved(p).relative_to(self.root).as_posix()
         except ValueError:
             return p.as_posix()
 
     def parse_file(self, path: Path, gaps: list[Gap], strict: bool = False) -> ParsedFile | None:
         rel = self.rel(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
+            st = os.stat(path)
+        except OSError:
+            st = None  # missing, a link loop, no permission: the read below words it, and the file is a gap
+        if st is not None:  # a pipe, device or socket is refused (exit 2), never opened: it would block or not end
+            inputs.require_regular(st, str(path), "Terraform file")
+        try:
+            text = inputs.read_text(path, "hcl", "Terraform file")
+        except InputError as exc:  # unreadable, not UTF-8, over the size limit: this file is a gap
             if strict:
-                raise InputError(f"cannot read: {reason}", where=rel) from None
-            gaps.append(Gap("terraform", f"cannot read {rel}: {reason}", code="unreadable_file", target=rel))
+                raise
+            what = str(exc).removeprefix(f"{exc.where}: ").removeprefix("cannot read Terraform file: ")
+            at = exc.where.removeprefix(str(path))  # ":line" of a bad byte
+            code = "unreadable_file"
+            if isinstance(exc, LimitExceeded):
+                code = "limit_exceeded"
+            gaps.append(Gap("terraform", f"cannot read {rel}{at}: {what}; file skipped", code=code, target=rel))
             return None
         if path.name.endswith(".tf.json"):
             return self._parse_json(text, rel, gaps, strict)
@@ -127,13 +139,13 @@ class Workspace:
         return ParsedFile(rel, body, dict(ignores), frozenset())
 
     def module_dir(self, directory: Path, only: Sequence[Path] | None = None, strict: bool = False) -> ModuleDir:
-        key = str(directory.resolve()) + ("|" + "|".join(map(str, only)) if only else "")
+        key = str(resolved(directory)) + ("|" + "|".join(map(str, only)) if only else "")
         if key in self.dirs:
             return self.dirs[key]
         gaps: list[Gap] = []
         files = list(only) if only else config_files(directory)
         parsed = [pf for f in files if (pf := self.parse_file(f, gaps, strict)) is not None]
-        md = ModuleDir(key, directory.resolve(), parsed, gaps)
+        md = ModuleDir(key, resolved(directory), parsed, gaps)
         md.index()
         self.dirs[key] = md
         return md

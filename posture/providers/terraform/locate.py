@@ -7,6 +7,7 @@ plan's directory holds the configuration (instance keys are ignored for the matc
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,6 +16,15 @@ from posture.model import Inventory, Location, Resource, freeze
 
 CONFIG_SUFFIXES = (".tf", ".tf.json")
 """Names of Terraform configuration files: HCL and Terraform's JSON syntax."""
+
+
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with symbolic links followed; a link loop stays as far as it resolves.
+
+    (``Path.resolve()`` raises RuntimeError on a loop before Python 3.13: a loop in a module directory
+    then reads as a missing file or module, a gap, instead of an internal error.)
+    """
+    return Path(os.path.realpath(path))
 
 
 def config_files(directory: Path) -> list[Path]:

@@ -22,13 +22,13 @@ block's literal ``region``/``project``/``subscription_id``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from posture import inputs
 from posture.errors import InputError
 from posture.gcpause import gc_paused
 from posture.knowledge.network import terraform_provider
@@ -55,20 +55,10 @@ def load_plan(path: str | os.PathLike[str]) -> Inventory:
     invalid or truncated JSON, and documents that are not a supported Terraform plan.
     """
     origin = os.fspath(path)
-    try:
-        with open(origin, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise InputError(f"cannot read plan file: {exc.strerror or exc}", origin) from None
+    raw = inputs.read_bytes(origin, "plan", "plan file")
     with gc_paused():  # the plan's many small acyclic containers made full collections dominate big loads
-        try:
-            data = json.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"plan is not UTF-8 text: {exc.reason}", origin) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", origin) from None
-        except RecursionError:
-            raise InputError("invalid JSON: nested too deeply", origin) from None
+        data = inputs.parse_json(raw, origin, shape=False)  # its size limit bounds it; its readers do not recurse
+        del raw
         return parse_plan(data, origin)
 
 
