@@ -215,22 +215,34 @@ def check_shape(doc: Any, where: str, limits: Limits | None = None, *, json_text
     if json_text is not None and len(json_text) < lim.max_nodes and (
             json_text.count("{") + json_text.count("[") <= lim.max_depth):
         return doc
-    budget = lim.max_nodes
-    stack: list[tuple[Any, int]] = [(doc, 1)]
+    # Post-order walk over distinct containers: an alias shares its object, so each is walked once and its
+    # count (values reachable below it) and height are remembered; a bomb is refused in time linear in its
+    # text, not in its expansion. A container met again while still open is its own ancestor: a cycle.
+    too_deep = InputError(f"nested deeper than {lim.max_depth} levels (POSTURE_MAX_DEPTH)", where=where)
+    seen: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(doc, 1, False)]
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
+        node, depth, done = stack.pop()
+        key = id(node)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None or (key in seen and not done):
             continue
-        if depth > lim.max_depth:
-            raise InputError(f"nested deeper than {lim.max_depth} levels (POSTURE_MAX_DEPTH)", where=where)
-        budget -= len(children)
-        if budget < 0:
-            raise InputError(f"more than {lim.max_nodes:,} values (POSTURE_MAX_NODES)", where=where)
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+        if done:
+            count, height = 0, 0
+            for c in children:
+                below, h = seen.get(id(c), (0, 0)) if isinstance(c, (dict, list)) else (0, 0)
+                count, height = count + 1 + below, max(height, h)
+            open_.discard(key)
+            if count > lim.max_nodes:
+                raise InputError(f"more than {lim.max_nodes:,} values (POSTURE_MAX_NODES)", where=where)
+            seen[key] = (count, height + 1)
+            continue
+        if depth > lim.max_depth or key in open_:
+            raise too_deep
+        open_.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if isinstance(c, (dict, list)) and id(c) not in seen)
     return doc
 
 

@@ -144,10 +144,10 @@ def test_history_database(server: FuzzServer, history_seed: Path, which: int) ->
 
 
 def test_history_in_unwritable_directory(server: FuzzServer) -> None:
-    """A new database where nothing can be written: exit 2 naming the path (not a crash)."""
-    target = Target("history_unwritable", "binary", (), "missing-dir/sub/history.db",
-                    argv=lambda p, _: ("scan", "snapshot", str(SNAPSHOT), "-q", "--history", str(p)))
-    outcome = _run(server, target, "missing", "history in a missing directory")
+    """A new database where no directory can be made (under a regular file): exit 2 naming the path."""
+    target = Target("history_unwritable", "binary", (), "history.db",
+                    argv=lambda p, _: ("scan", "snapshot", str(SNAPSHOT), "-q", "--history", str(p / "sub/h.db")))
+    outcome = _run(server, target, b"a regular file", "history under a regular file")
     assert outcome.klass == "exit2" and not outcome.violations, _explain(outcome)
 
 

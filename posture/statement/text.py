@@ -96,9 +96,12 @@ def html_blocks(text: str) -> list[Block]:
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-              (re.compile(r"(?<![\w*])[*_](\S(?:.*?\S)?)[*_](?![\w*])"), r"\1"), (re.compile(r"`([^`]*)`"), r"\1"),
-              (re.compile(r"<[^>\n]+>"), "")]
+# Every repetition is bounded (a link text, an emphasis, a tag of at most a few hundred characters) and none
+# can run across an opening of its own kind: a hostile text of thousands of '[' or '**' stays linear.
+_MD_INLINE = [(re.compile(r"!?\[([^\[\]]{0,500})\]\([^()]{0,2000}\)"), r"\1"),
+              (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),
+              (re.compile(r"(?<![\w*])[*_](\S(?:[^*_]{0,500}?\S)?)[*_](?![\w*])"), r"\1"),
+              (re.compile(r"`([^`]{0,2000})`"), r"\1"), (re.compile(r"<[^<>\n]{1,500}>"), "")]
 
 
 def _inline(text: str) -> str:

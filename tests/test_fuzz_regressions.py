@@ -1,0 +1,99 @@
+"""One small deterministic test per contract violation the fuzzing suite found (tests/test_fuzz.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from posture import inputs
+from posture.cli import main
+from posture.errors import InputError
+from tests.helpers.paths import FIXTURES
+
+FUZZ = FIXTURES / "fuzz"
+
+
+def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("posture: error:")]
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+# --------------------------------------------------------------------------- YAML alias bombs
+def _bomb(levels: int = 9) -> str:
+    names = "abcdefghijklmnop"
+    lines = [f"{names[0]}: &{names[0]} [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{names[i]}: &{names[i]} [{', '.join([f'*{names[i - 1]}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_without_walking_its_expansion() -> None:
+    """A billion-value bomb of 500 bytes took 3 to 8 s to refuse (every reachable value was walked)."""
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"more than 10,000,000 values"):
+        inputs.parse_yaml(_bomb(), "bomb.yaml")
+    assert time.monotonic() - started < 1.0
+
+
+def test_shared_values_are_counted_as_often_as_they_are_reachable() -> None:
+    doc = inputs.parse_yaml(_bomb(3), "small.yaml")  # the three lists, then 10, 10 x 11 and 10 x 111 values
+    small = inputs.Limits(max_nodes=1_233)
+    assert inputs.check_shape(doc, "small.yaml", small) is doc
+    with pytest.raises(InputError, match="more than 1,232 values"):
+        inputs.check_shape(doc, "small.yaml", inputs.Limits(max_nodes=1_232))
+
+
+def test_a_document_that_contains_itself_is_refused() -> None:
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(InputError, match="nested deeper"):
+        inputs.check_shape({"a": loop}, "loop.json")
+
+
+# --------------------------------------------------------------------------- ticket configs and results
+@pytest.mark.parametrize("url", ['"\\"\\"x"', "http://[::1", "ftp://tickets.example", "http://a b",
+                                 "http://127.0.0.1:99999", "https://"])
+def test_ticket_url_that_is_not_http_is_an_input_error(tmp_path: Path, url: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """An invalid jira.url was exit 3 (ValueError from urllib) or a name lookup of a bare word."""
+    cfg = tmp_path / "tickets.yaml"
+    cfg.write_text((FUZZ / "tickets-jira.yaml").read_text().replace("http://127.0.0.1:9", url))
+    code = main(["tickets", "sync", str(FUZZ / "result.json"), "--config", str(cfg), "--dry-run"])
+    assert code == 2
+    line = _error_line(capsys)
+    assert f"{cfg}:" in line and "jira.url" in line
+
+
+@pytest.mark.parametrize("doc", [{"a": 1}, {"findings": "x"}, {"findings": [{"fingerprint": 1}]},
+                                 {"findings": [{"fingerprint": "f", "rule_id": "R", "severity": "urgent",
+                                                "resource": {"id": "x"}, "message": "m"}]},
+                                 {"findings": [{"fingerprint": "f", "rule_id": "R", "severity": "high",
+                                                "resource": {"id": "x", "account": 7}, "message": "m"}]},
+                                 {"findings": [{"fingerprint": "f", "rule_id": "R", "severity": "high",
+                                                "resource": ["x"], "message": "m"}]}])
+def test_scan_result_that_is_not_one_names_the_file(tmp_path: Path, doc: dict,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """'expected a scan result with a findings list' named no file; a bad severity or account was exit 3."""
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps(doc))
+    assert main(["tickets", "sync", str(result), "--config", str(FUZZ / "tickets.yaml"), "--dry-run"]) == 2
+    assert str(result) in _error_line(capsys)
+
+
+# --------------------------------------------------------------------------- statements
+@pytest.mark.parametrize("text", ["[" * 200_000, "<" * 200_000, "**a" * 70_000, "](" * 100_000])
+def test_statement_markup_runs_in_linear_time(text: str) -> None:
+    """200 KB of '[' took over 20 s: the inline Markdown patterns rescanned to the end from every '['."""
+    from posture.statement.text import _inline
+    started = time.monotonic()
+    _inline(text)
+    assert time.monotonic() - started < 1.0
+
+
+def test_statement_markup_still_unwrapped() -> None:
+    from posture.statement.text import _inline
+    assert _inline("We use **TLS 1.2** and [encryption](https://x) with `AES` and _keys_ <b>now</b>") == \
+        "We use TLS 1.2 and encryption with AES and keys now"
