@@ -120,7 +120,7 @@ def duplicate_line(data: bytes, rnd: random.Random, fmt: str) -> bytes:
     if not lines:
         return data
     i = rnd.randrange(len(lines))
-    return b"".join(lines[:i + 1] + [lines[i]] + lines[i + 1:])
+    return b"".join([*lines[:i + 1], lines[i], *lines[i + 1:]])
 
 
 def yaml_snippet(data: bytes, rnd: random.Random, fmt: str) -> bytes:
@@ -151,7 +151,7 @@ def wrong_type(data: bytes, rnd: random.Random, fmt: str) -> bytes:
         if fmt == "yaml":
             import yaml
             return yaml.safe_dump(_swap(yaml.safe_load(data), rnd), sort_keys=False).encode()
-    except Exception:  # noqa: BLE001 - an earlier mutation broke the seed: fall back to bytes
+    except Exception:
         pass
     return _replace_value(data, rnd, rnd.choice(_SCALAR_TEXT).encode())
 
@@ -293,7 +293,7 @@ def documents(draw: st.DrawFn, fmt: str) -> tuple[bytes, str]:
     """(content, label): a whole document of hostile values in ``fmt`` (json, jsonl or yaml)."""
     value = draw(hostile_values())
     if fmt == "jsonl":
-        lines = [value] + draw(st.lists(hostile_values(6), max_size=3))
+        lines = [value, *draw(st.lists(hostile_values(6), max_size=3))]
         return "\n".join(json.dumps(v) for v in lines).encode() + b"\n", "generated-jsonl"
     if fmt == "yaml":
         import yaml

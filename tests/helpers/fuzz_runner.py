@@ -97,7 +97,7 @@ class FuzzServer:
         env.update(PYTHONPATH=str(self.root), PYTHONHASHSEED="0", PATH=self.path_env,
                    POSTURE_FUZZ_NET_LOG=str(self.scratch / ".net"), NO_COLOR="1",
                    POSTURE_FUZZ_WARM=json.dumps([list(a) for a in warm]))
-        self.proc = subprocess.Popen(  # noqa: S603 - our own helper script
+        self.proc = subprocess.Popen(
             [sys.executable, str(SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             cwd=str(self.scratch), text=True, bufsize=1)
 

@@ -100,7 +100,7 @@ def _child(req: dict, out_path: str, err_path: str, net_log: str) -> int:
         return int(main(req["argv"]) or 0)
     except SystemExit as e:  # argparse
         return e.code if isinstance(e.code, int) else 2
-    except BaseException:  # noqa: BLE001 - the harness reports it as a violation
+    except BaseException:
         traceback.print_exc()
         return 3
     finally:
@@ -161,12 +161,12 @@ def _warm() -> None:
                 "posture.rules.catalog"):
         try:
             __import__(mod)
-        except Exception:  # noqa: BLE001,S112 - an optional module missing is the case's business
+        except Exception:
             continue
     try:
         import hcl2
         hcl2.loads('a = 1\n')
-    except Exception:  # noqa: BLE001,S110
+    except Exception:
         pass
     # run a few ordinary commands once: what they load lazily (rule packs, knowledge tables) is then shared
     sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
@@ -175,7 +175,7 @@ def _warm() -> None:
         sys.stdout = sys.stderr = sink
         try:
             posture.cli.main(argv)
-        except BaseException:  # noqa: BLE001,S112 - warming only
+        except BaseException:
             pass
         finally:
             sys.stdout, sys.stderr = saved

@@ -40,7 +40,8 @@ def write_special(path: Path, special: str) -> Path:
         "bad_date": b"expires: 2026-02-30\nversion: 1\n",
         "unhashable_key": b"? [a, b]\n: 1\n",
         "alias_bomb": b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
-            f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n".encode() for p, c in zip("abcdefgh", "bcdefghi")),
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n".encode()
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
     }.get(special)
     if content is not None:
         path.write_bytes(content)
@@ -88,7 +89,7 @@ class Target:
         if self.context:
             self.context(workdir)
         path = _put(workdir / self.filename, content)
-        names = (str(path), path.name, str(path.parent)) + self.also_ok
+        names = (str(path), path.name, str(path.parent), *self.also_ok)
         common = {"target": self.name, "names": names, "cwd": str(workdir), "env": dict(self.env),
                   "label": label}
         if self.api:
