@@ -97,3 +97,53 @@ def test_statement_markup_still_unwrapped() -> None:
     from posture.statement.text import _inline
     assert _inline("We use **TLS 1.2** and [encryption](https://x) with `AES` and _keys_ <b>now</b>") == \
         "We use TLS 1.2 and encryption with AES and keys now"
+
+
+# --------------------------------------------------------------------------- one error line
+def test_error_echoing_a_hostile_value_stays_one_bounded_line(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A 500 KB value (or one with line breaks) echoed in an error made a line the contract could not see."""
+    cfg = tmp_path / "suppressions.yaml"
+    cfg.write_text("suppressions:\n  - rule: \"" + "\\\\" * 300_000 + "\\nX\\x1b[2J\"\n    reason: r\n")
+    assert main(["scan", "snapshot", str(FIXTURES / "rules/network/gcp.jsonl"), "-q", "--suppressions",
+                 str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"posture: error: {cfg}:") and len(err) < 1200
+    assert "\x1b" not in err
+
+
+@pytest.mark.parametrize(("key", "value"), [("skip", "[NOPE-1]"), ("rule", "[POSTURE-NOPE-*]"),
+                                            ("enable", "[0000-01-01x]")])
+def test_unknown_rule_id_from_the_config_names_the_config_line(tmp_path: Path, key: str, value: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / ".posture.yaml"
+    cfg.write_text(f"fail-on: high\n{key}: {value}\n")
+    assert main(["scan", "snapshot", str(FIXTURES / "rules/network/gcp.jsonl"), "-q", "--config", str(cfg)]) == 2
+    assert f"{cfg}:2: unknown rule id(s)" in _error_line(capsys)
+
+
+# --------------------------------------------------------------------------- history rows
+@pytest.mark.parametrize(("sql", "command"), [
+    ("UPDATE scans SET summary = '5'", "list"),
+    ("UPDATE scans SET summary = '{\"by_severity\": [1]}'", "list"),
+    ("UPDATE scans SET source = X'FF'", "list"),
+    ("UPDATE scans SET started_at = 'yesterday'", "list"),
+    ("UPDATE scans SET summary = '{\"by_severity\": {\"high\": \"x\"}}'", "trend"),
+    ("UPDATE findings SET document = '[1]'", "show"),
+    ("UPDATE findings SET evidence = '" + "9" * 5000 + "'", "show"),
+    ("UPDATE findings SET document = '{\"resource\": 7}'", "show"),
+])
+def test_damaged_history_rows_are_an_input_error(tmp_path: Path, sql: str, command: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A history database edited or damaged outside posture was exit 3 (TypeError, ValueError)."""
+    import sqlite3
+    db = tmp_path / "h.db"
+    main(["scan", "snapshot", str(FIXTURES / "rules/network/gcp.jsonl"), "-q", "--format", "json",
+          "--history", str(db)])
+    with sqlite3.connect(db) as conn:
+        conn.execute(sql)
+    capsys.readouterr()
+    argv = ["history", command, "--history", str(db)] + (["1"] if command == "show" else [])
+    assert main(argv) == 2
+    line = _error_line(capsys)
+    assert str(db) in line and "did not write" in line
