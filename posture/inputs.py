@@ -54,7 +54,8 @@ DEFAULT_MAX_NODES = 10_000_000
 _SUFFIX = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """The whole number in environment variable ``name`` (``K``/``M``/``G`` suffixes), else ``default``."""
     raw = os.environ.get(name, "").strip().upper().removesuffix("B")
     if not raw:
         return default
@@ -76,9 +77,9 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         return cls(
-            max_bytes={k: _env_int(f"POSTURE_MAX_{k.upper()}_BYTES", v) for k, v in DEFAULT_MAX_BYTES.items()},
-            max_depth=_env_int("POSTURE_MAX_DEPTH", DEFAULT_MAX_DEPTH),
-            max_nodes=_env_int("POSTURE_MAX_NODES", DEFAULT_MAX_NODES),
+            max_bytes={k: env_int(f"POSTURE_MAX_{k.upper()}_BYTES", v) for k, v in DEFAULT_MAX_BYTES.items()},
+            max_depth=env_int("POSTURE_MAX_DEPTH", DEFAULT_MAX_DEPTH),
+            max_nodes=env_int("POSTURE_MAX_NODES", DEFAULT_MAX_NODES),
         )
 
     def bytes_for(self, kind: str) -> int:

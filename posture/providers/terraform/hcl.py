@@ -18,6 +18,7 @@ for that file while the rest is scanned; only a missing path, a path without ``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections import defaultdict
@@ -28,10 +29,12 @@ from typing import Any
 
 from posture import inputs
 from posture.addresses import strip_keys
-from posture.errors import InputError
+from posture.errors import InputError, LimitExceeded
 from posture.knowledge.network import terraform_provider
 from posture.model import UNKNOWN, Gap, Location
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
+from posture.providers.terraform.hcl_limits import EvalBudget, scan_budget
+from posture.providers.terraform.hcl_limits import current as current_budget
 from posture.providers.terraform.hcl_module import Instance, ModuleInstance, _eval_body, _key
 from posture.providers.terraform.hcl_sensitive import redact_marked, sensitive_gaps, sensitive_keys, unmark
 from posture.providers.terraform.hcl_syntax import Block, Body, _body, parse_hcl
@@ -63,8 +66,10 @@ class HclResult:
 class HclLoader:
     """Loads one or more root modules and expands them into raw resources."""
 
-    def __init__(self, root: Path, var_values: dict[str, Any]):
+    def __init__(self, root: Path, var_values: dict[str, Any], budget: EvalBudget | None = None):
         self.root = resolved(root)
+        self.budget = budget or current_budget() or EvalBudget()
+        """Evaluation limits and what the scan has spent (:mod:`.hcl_limits`)."""
         self.ws = Workspace(self.root)
         self.var_values = var_values
         self.gaps: list[Gap] = []
@@ -75,14 +80,36 @@ class HclLoader:
 
     # -- expansion -----------------------------------------------------------------------------------------
     def _count_each(self, body: Body, scope: Scope, what: str, where: str) -> list[tuple[str, Any, dict]] | None:
-        """[(address suffix, index, names for the instance scope)] or None for a single instance."""
+        """[(address suffix, index, names for the instance scope)] or None for a single instance.
+
+        Over the per-block instance limit: one instance with unknown keys and a ``limit_exceeded`` gap; over
+        the scan's limit: no instance and the gap (docs/inputs.md)."""
+        with self.budget.block(where):
+            n, found = self._expansion(body, scope, what, where)
+        hit = self.budget.take_instances(n, what)
+        if hit is None:
+            return found
+        partial = hit.limit == "instances" and self.budget.take_instances(1, what) is None
+        self.gaps.append(Gap("terraform", f"{where}: {hit}; " + ("checked as one instance with unknown keys"
+                             if partial else "not read"), code="limit_exceeded", target=where))
+        if not partial:
+            return []
+        if "count" in body.attrs:
+            return [("", None, {"count": ({"index": UNKNOWN}, [])})]
+        return [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, [])})]
+
+    def _expansion(self, body: Body, scope: Scope, what: str, where: str) -> tuple[float, Any]:
+        """(how many instances, their list or None for a single one); the list is not built over the limit."""
+        limit = self.budget.limits.instances
         if "count" in body.attrs:
             n, _ = unmark(evaluate(body.attrs["count"].expr, scope))  # Terraform allows a sensitive count
-            if isinstance(n, bool) or not isinstance(n, (int, float)):
+            if isinstance(n, bool) or not isinstance(n, (int, float)) or n != n:  # (NaN)
                 self.gaps.append(Gap("terraform", f"count of {what} cannot be resolved statically; checked as one "
                                      "instance with unknown count.index", code="unresolved_count", target=where))
-                return [("", None, {"count": ({"index": UNKNOWN}, [])})]
-            return [(_key(i), i, {"count": ({"index": i}, [])}) for i in range(int(n))]
+                return 1, [("", None, {"count": ({"index": UNKNOWN}, [])})]
+            if n > limit:  # count = 1e8, count = 1e999 (infinite): never built, never int(inf)
+                return (math.inf if math.isinf(n) else int(n)), []
+            return max(0, int(n)), [(_key(i), i, {"count": ({"index": i}, [])}) for i in range(int(n))]
         if "for_each" in body.attrs:
             expr = body.attrs["for_each"].expr
             coll = evaluate(expr, scope)
@@ -91,7 +118,7 @@ class HclLoader:
                 self.gaps.append(Gap("terraform", f"for_each of {what} derives from sensitive values, which Terraform "
                                      "refuses (they would become instance keys); checked as one instance with "
                                      "unknown each.key/each.value", code="sensitive_for_each", target=where))
-                return [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, refs)})]
+                return 1, [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, refs)})]
             if isinstance(coll, dict) and not any(k is UNKNOWN for k in coll):
                 items = list(coll.items())
             elif isinstance(coll, list) and all(isinstance(v, str) for v in coll):
@@ -100,9 +127,11 @@ class HclLoader:
                 self.gaps.append(Gap("terraform", f"for_each of {what} cannot be resolved statically; checked as "
                                      "one instance with unknown each.key/each.value", code="unresolved_for_each",
                                      target=where))
-                return [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, refs)})]
-            return [(_key(k), k, {"each": ({"key": k, "value": v}, refs)}) for k, v in items]
-        return None
+                return 1, [("", None, {"each": ({"key": UNKNOWN, "value": UNKNOWN}, refs)})]
+            if len(items) > limit:
+                return len(items), []
+            return len(items), [(_key(k), k, {"each": ({"key": k, "value": v}, refs)}) for k, v in items]
+        return 1, None
 
     def expand(self, decl: Block, mi: ModuleInstance, base: str) -> list[tuple[str, Any, Scope]]:
         found = self._count_each(decl.body, mi, base, f"{decl.file}:{decl.line}")
@@ -117,6 +146,12 @@ class HclLoader:
         source = evaluate(src_attr.expr, Scope()) if src_attr else None
         if not isinstance(source, str):
             self.gaps.append(Gap("terraform", f"module {name!r} has no literal source", code="unknown_module",
+                                 target=where))
+            return []
+        depth = self.budget.limits.module_depth
+        if len(mi.call_path) >= depth:
+            self.gaps.append(Gap("terraform", f"{where}: module {name!r} is nested deeper than {depth} module calls "
+                                 f"({self.budget.limits.env('module_depth')}); not read", code="limit_exceeded",
                                  target=where))
             return []
         mod = self._resolve_module(source, call, mi, where)
@@ -224,7 +259,8 @@ class HclLoader:
                         suppressions.append({**s, "resource": f"{mi.prefix}.*"})
                 for insts in mi.instances().values():
                     for inst in insts:
-                        raws.append(self._raw(inst))
+                        with self.budget.block(f"{inst.decl.file}:{inst.decl.line}"):
+                            raws.append(self._raw(inst))
                         decl = inst.decl
                         locations[inst.address] = anchor or Location(decl.file, decl.line)
                         if not mi.mod.synthetic:
@@ -233,20 +269,27 @@ class HclLoader:
         settings: dict[str, dict[str, str]] = {}
         for top in roots:
             for p in top.mod.providers:
-                body = p.body
-                alias = evaluate(body.attrs["alias"].expr, top) if "alias" in body.attrs else None
-                key = f"{p.labels[0]}.{alias}" if isinstance(alias, str) else p.labels[0]
-                vals: dict[str, str] = {}
-                for name in ("region", "project", "subscription_id", "location"):
-                    if name in body.attrs:
-                        v = evaluate(body.attrs[name].expr, top)
-                        if isinstance(v, str):
-                            vals[name] = v
-                settings.setdefault(key, vals)
+                with self.budget.block(f"{p.file}:{p.line}"):
+                    self._provider_settings(p, top, settings)
         files = sorted({pf.rel for md in self.ws.dirs.values() if not md.synthetic for pf in md.files})
         self.gaps.extend(sensitive_gaps(self.hidden))
+        self.gaps.extend(Gap("terraform", f"{where}: {message}; evaluated as unknown", code="limit_exceeded",
+                             target=where) for (where, _), message in self.budget.hits.items())
         hidden = {address for by_address in self.hidden.values() for address in by_address}
         return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge, hidden)
+
+    @staticmethod
+    def _provider_settings(p: Block, top: ModuleInstance, settings: dict[str, dict[str, str]]) -> None:
+        body = p.body
+        alias = evaluate(body.attrs["alias"].expr, top) if "alias" in body.attrs else None
+        key = f"{p.labels[0]}.{alias}" if isinstance(alias, str) else p.labels[0]
+        vals: dict[str, str] = {}
+        for name in ("region", "project", "subscription_id", "location"):
+            if name in body.attrs:
+                v = evaluate(body.attrs[name].expr, top)
+                if isinstance(v, str):
+                    vals[name] = v
+        settings.setdefault(key, vals)
 
     def _raw(self, inst: Instance) -> RawResource:
         decl = inst.decl
@@ -331,9 +374,14 @@ def _read_var_file(path: Path, where: str) -> dict[str, Any]:
                          where=f"{where}:{line}" if line else where) from None
     body = _body(tree.children[0], where)
     out = {}
+    budget = current_budget() or EvalBudget()
     for name, attr in body.attrs.items():
-        v = evaluate(attr.expr, Scope())
-        out[name] = v
+        at = f"{where}:{attr.line}"
+        with budget.block(at):
+            out[name] = evaluate(attr.expr, Scope())
+        hit = next((message for (w, _), message in budget.hits.items() if w == at), None)
+        if hit is not None:  # a top-level input over a limit: exit 2
+            raise LimitExceeded(f"{name}: {hit}", where=at)
     return out
 
 
@@ -347,8 +395,15 @@ def load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.
 
     ``recursive=False`` reads only the root module in the directory itself (and the modules it calls).
     ``skip_paths`` are globs of files and directories below ``path`` not read (:mod:`posture.skippaths`);
-    a module called from code that is read is still read.
+    a module called from code that is read is still read. Evaluation is bounded by :mod:`.hcl_limits`
+    (``POSTURE_MAX_*``): a block over a limit is a ``limit_exceeded`` gap, a var file over one is exit 2.
     """
+    with scan_budget():
+        return _load_hcl_sources(path, var_files, recursive, skip_paths)
+
+
+def _load_hcl_sources(path: str | os.PathLike[str], var_files: Iterable[str | os.PathLike[str]], recursive: bool,
+                      skip_paths: Iterable[str]) -> HclResult:
     skip = SkipPaths.of(skip_paths)
     p = Path(path)
     if not p.exists():

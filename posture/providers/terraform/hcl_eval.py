@@ -19,7 +19,9 @@ from typing import Any
 from lark import Token, Tree
 
 from posture.model import UNKNOWN
-from posture.providers.terraform.hcl_functions import _UNKNOWN_TOLERANT, FUNCTIONS
+from posture.providers.terraform.hcl_functions import _UNKNOWN_TOLERANT, FUNCTIONS, before_call
+from posture.providers.terraform.hcl_limits import LimitHit, scan_budget
+from posture.providers.terraform.hcl_limits import current as current_budget
 from posture.providers.terraform.hcl_sensitive import MARK_FUNCTIONS, mark_if, unmark, unmark_args, unmark_deep
 from posture.providers.terraform.hcl_values import (
     EvalError,
@@ -88,15 +90,29 @@ class Scope:
 # evaluation
 # ----------------------------------------------------------------------------------------------------------
 def evaluate(node: Any, scope: Scope) -> Any:
-    """The static value of an expression node; UNKNOWN where it cannot be known."""
+    """The static value of an expression node; UNKNOWN where it cannot be known.
+
+    Evaluation runs under the scan's :class:`~.hcl_limits.EvalBudget` (a fresh one outside a scan): an
+    expression over a limit is UNKNOWN and the hit is recorded there, for the loader's ``limit_exceeded`` gap.
+    """
+    budget = current_budget()
+    if budget is None:
+        with scan_budget():
+            return evaluate(node, scope)
     try:
         return _ev(node, scope)
+    except LimitHit as hit:
+        budget.record(hit)
+        return UNKNOWN
     except (EvalError, RecursionError, TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
             OverflowError, AttributeError):  # a built-in given a value of the wrong type (split on a list)
         return UNKNOWN
 
 
 def _ev(node: Any, scope: Scope) -> Any:
+    budget = current_budget()
+    if budget is not None:
+        budget.step()
     node = unwrap(node)
     if isinstance(node, Token):
         return _token(node)
@@ -108,6 +124,18 @@ def _ev(node: Any, scope: Scope) -> Any:
             return _ev(ks[0], scope)
         raise EvalError(f"unsupported expression {kind}")
     return fn(node, scope)
+
+
+def _checked(value: Any) -> Any:
+    """``value`` when within the scan's string and collection limits (LimitHit otherwise)."""
+    budget = current_budget()
+    return budget.check(value) if budget is not None else value
+
+
+def _checked_string(n: int) -> None:
+    budget = current_budget()
+    if budget is not None:
+        budget.check_string(n)
 
 
 def _token(tok: Token) -> Any:
@@ -180,6 +208,7 @@ def _string(node: Tree, scope: Scope) -> Any:
             parts.append(_to_str(value))
         else:
             return mark_if(hidden, UNKNOWN)  # template directives (%{if}/%{for})
+    _checked_string(sum(map(len, parts)))
     return mark_if(hidden, "".join(parts))
 
 
@@ -201,7 +230,7 @@ def _heredoc(node: Tree, scope: Scope) -> Any:
 
 
 def _tuple(node: Tree, scope: Scope) -> Any:
-    return [_ev(k, scope) for k in kids(node)]
+    return _checked([_ev(k, scope) for k in kids(node)])
 
 
 def _object(node: Tree, scope: Scope) -> Any:
@@ -220,7 +249,7 @@ def _object(node: Tree, scope: Scope) -> Any:
         if key is UNKNOWN:
             return mark_if(hidden, UNKNOWN)
         out[_to_str(key)] = _ev(ks[1], scope)
-    return mark_if(hidden, out)
+    return mark_if(hidden, _checked(out))
 
 
 def _conditional(node: Tree, scope: Scope) -> Any:
@@ -426,7 +455,7 @@ def _for_tuple(node: Tree, scope: Scope) -> Any:
     scopes, body, hidden = _for_iter(node, scope)
     if scopes is UNKNOWN:
         return mark_if(hidden, UNKNOWN)
-    return mark_if(hidden, [_ev(body[0], s) for s in scopes])
+    return mark_if(hidden, _checked([_ev(body[0], s) for s in scopes]))
 
 
 def _for_object(node: Tree, scope: Scope) -> Any:
@@ -445,7 +474,7 @@ def _for_object(node: Tree, scope: Scope) -> Any:
             out.setdefault(_to_str(k), []).append(v)
         else:
             out[_to_str(k)] = v
-    return mark_if(hidden, out)
+    return mark_if(hidden, _checked(out))
 
 
 # -- functions -----------------------------------------------------------------------------------------------
@@ -485,7 +514,10 @@ def _function_call(node: Tree, scope: Scope) -> Any:
         return mark_if(hidden, UNKNOWN)
     if any(isinstance(a, JsonDocument) for a in args):
         return mark_if(hidden, dict(args[0]) if name == "jsondecode" else UNKNOWN)
-    return mark_if(hidden, fn(*args))
+    budget = current_budget()
+    if budget is not None:
+        before_call(name, args, budget)
+    return mark_if(hidden, _checked(fn(*args)))
 
 
 _NODES: dict[str, Callable[[Tree, Scope], Any]] = {
@@ -517,13 +549,26 @@ _NODES: dict[str, Callable[[Tree, Scope], Any]] = {
 # references
 # ----------------------------------------------------------------------------------------------------------
 def references(node: Any, scope: Scope) -> list[str]:
-    """Resource addresses an expression refers to, followed through variables, locals, outputs, iterators."""
+    """Resource addresses an expression refers to, followed through variables, locals, outputs, iterators.
+
+    Bounded by the evaluation budget like :func:`evaluate` (the addresses found until a limit, which is recorded).
+    """
+    budget = current_budget()
+    if budget is None:
+        with scan_budget():
+            return references(node, scope)
     out: list[str] = []
-    _collect(node, scope, out)
+    try:
+        _collect(node, scope, out)
+    except LimitHit as hit:
+        budget.record(hit)
     return list(dict.fromkeys(out))
 
 
 def _collect(node: Any, scope: Scope, out: list[str]) -> None:
+    budget = current_budget()
+    if budget is not None:
+        budget.step()
     node = unwrap(node)
     if not isinstance(node, Tree):
         return

@@ -5,10 +5,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from posture.model import UNKNOWN
+from posture.providers.terraform.hcl_limits import EvalBudget
+from posture.providers.terraform.hcl_limits import current as current_budget
 from posture.providers.terraform.hcl_values import EvalError, _clean_num, _num, _to_str, _truthy, has_unknown, json_text
 
 
@@ -63,12 +66,25 @@ def _element(lst: Any, i: Any) -> Any:
 
 
 
+def _hashable(x: Any) -> Any:
+    """A key equal for equal values (lists and maps by their JSON text), so set operations are linear."""
+    return ("\0json", json.dumps(x, sort_keys=True, default=repr)) if isinstance(x, (list, dict)) else x
+
+
 def _distinct(lst: Any) -> list[Any]:
+    seen: set[Any] = set()
     out: list[Any] = []
     for x in lst:
-        if x not in out:
+        key = _hashable(x)
+        if key not in seen:
+            seen.add(key)
             out.append(x)
     return out
+
+
+def _setintersection(a: Any, *others: Any) -> list[Any]:
+    keys = [{_hashable(x) for x in o} for o in others]
+    return [x for x in _distinct(a) if all(_hashable(x) in k for k in keys)]
 
 
 
@@ -88,6 +104,8 @@ def _format(fmt: str, *args: Any) -> str:
             while j < len(fmt) and fmt[j] in "0123456789.+-# ":
                 j += 1
             verb = fmt[j] if j < len(fmt) else ""
+            if any(len(n) > 4 for n in re.findall(r"\d+", fmt[i + 1 : j])):
+                raise EvalError("format width or precision over 9999")  # "%999999999f" would be a 1 GB string
             if verb == "%":
                 out.append("%")
             elif verb in "sdvtfgqx":
@@ -130,8 +148,14 @@ def _cidrhost(prefix: str, host: Any) -> str:
 
 
 def _range(*a: Any) -> list[int]:
-    n = [int(_num(x)) for x in a]
-    return list(range(*n))
+    r = range(*[int(_num(x)) for x in a])
+    budget = current_budget()
+    if budget is not None:  # before the list is built: range(1e9) would be 8 GB
+        try:
+            budget.check_count(len(r))
+        except OverflowError:  # longer than a C ssize_t
+            budget.check_count(budget.limits.collection + 1)
+    return list(r)
 
 
 
@@ -207,7 +231,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "range": _range,
     "replace": _replace,
     "reverse": lambda v: list(reversed(v)),
-    "setintersection": lambda a, *o: [x for x in _distinct(a) if all(x in b for b in o)],
+    "setintersection": _setintersection,
     "setunion": lambda *ls: _toset([x for lst in ls for x in lst]),
     "slice": lambda v, a, b: v[int(a):int(b)],
     "sort": lambda v: sorted(v),
@@ -231,6 +255,22 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=False)),
 }
 
+
+
+_TEXT_BUILDERS = frozenset({"join", "jsonencode", "format", "formatlist", "base64encode"})
+"""Functions whose text grows with all of their arguments' text (a list of one shared 1 MiB string, joined)."""
+
+
+def before_call(name: str, args: list[Any], budget: EvalBudget) -> None:
+    """Refuse, before it runs, a call whose result would be over a limit (LimitHit); charge quadratic work."""
+    if name in _TEXT_BUILDERS:
+        budget.check_text_of(args)
+    elif name == "replace" and len(args) == 3 and all(isinstance(a, str) for a in args) and args[1]:
+        budget.check_string(len(args[0]) + args[0].count(args[1]) * max(0, len(args[2]) - len(args[1])))
+    elif name in ("concat", "setunion") and all(isinstance(a, (list, dict)) for a in args):
+        budget.check_count(sum(len(a) for a in args))
+    elif name == "transpose" and args and isinstance(args[0], dict):
+        budget.step(len(args[0]) * sum(len(v) for v in args[0].values() if isinstance(v, list)))
 
 
 _UNKNOWN_TOLERANT = {"coalesce", "concat", "compact", "merge", "length", "flatten", "tolist", "jsonencode",

@@ -53,6 +53,7 @@ class ModuleInstance(Scope):
         self.call_path = call_path
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
+        self._refs: dict[str, list[str]] = {}
         self._busy: set[str] = set()
         self._instances: dict[str, list[Instance]] | None = None
         self._children: dict[str, list[tuple[Any, ModuleInstance]]] | None = None
@@ -84,18 +85,15 @@ class ModuleInstance(Scope):
         if first is None or root in ("path", "terraform", "count", "each", "self"):
             return []
         key = f"{root}.{first}"
+        if key in self._refs:  # a variable's or local's references are collected once: local.s1 = "${local.s0}${
+            return self._refs[key]  # local.s0}" forty times over would otherwise be 2**40 walks
         if key in self._busy:
             return []
         self._busy.add(key)
         try:
-            if root == "var":
-                if self.call is None or self.call_scope is None:
-                    return []
-                attr = self.call.body.attrs.get(first)
-                return references(attr.expr, self.call_scope) if attr else []
-            if root == "local":
-                attr = self.mod.locals.get(first)
-                return references(attr.expr, self) if attr else []
+            if root in ("var", "local"):
+                self._refs[key] = found = self._var_local_refs(root, first)
+                return found
             if root == "module":
                 out: list[str] = []
                 for child, out_name in self._module_targets(steps):
@@ -117,6 +115,15 @@ class ModuleInstance(Scope):
             return [i.address for i in insts]
         finally:
             self._busy.discard(key)
+
+    def _var_local_refs(self, root: str, name: str) -> list[str]:
+        if root == "var":
+            if self.call is None or self.call_scope is None:
+                return []
+            attr = self.call.body.attrs.get(name)
+            return references(attr.expr, self.call_scope) if attr else []
+        attr = self.mod.locals.get(name)
+        return references(attr.expr, self) if attr else []
 
     @property
     def _p(self) -> str:

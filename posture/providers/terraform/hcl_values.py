@@ -121,4 +121,6 @@ def _num(v: Any) -> float | int:
 
 
 def _clean_num(v: float | int) -> float | int:
+    if isinstance(v, int) and v.bit_length() > 1024:  # squaring forty times would be a number of 2**40 digits
+        raise EvalError("number out of range")
     return int(v) if isinstance(v, float) and v.is_integer() else v
