@@ -156,6 +156,25 @@ def _open(path: str | os.PathLike[str], kind: str, what: str, limits: Limits) ->
     return fd, limit
 
 
+def _read_bounded(fh: typing.BinaryIO, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes. ``read(limit + 1)`` would reserve the whole limit (2 GiB for a plan) before
+    reading a byte, which fails under an address-space limit: read what the file says it holds, then go on in
+    chunks only if it grew (or lied about its size, like /proc), still stopping one byte past the limit."""
+    size = os.fstat(fh.fileno()).st_size
+    data = fh.read(min(size, limit) + 1)
+    if len(data) <= size:
+        return data
+    parts = [data]
+    total = len(data)
+    while total <= limit:
+        chunk = fh.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
 def read_bytes(path: str | os.PathLike[str], kind: str = "config", what: str = "",
                limits: Limits | None = None) -> bytes:
     """The bytes of a regular file of at most the limit for ``kind``."""
@@ -163,7 +182,7 @@ def read_bytes(path: str | os.PathLike[str], kind: str = "config", what: str = "
     fd, limit = _open(path, kind, what, _limits(limits))
     with os.fdopen(fd, "rb") as fh:
         try:
-            data = fh.read(limit + 1)  # a file that grows (or lies about its size, like /proc) stays bounded
+            data = _read_bounded(fh, limit)
         except OSError as e:
             raise InputError(f"cannot read {what}: {e.strerror}", where=os.fspath(path)) from None
     if len(data) > limit:

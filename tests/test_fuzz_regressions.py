@@ -147,3 +147,29 @@ def test_damaged_history_rows_are_an_input_error(tmp_path: Path, sql: str, comma
     assert main(argv) == 2
     line = _error_line(capsys)
     assert str(db) in line and "did not write" in line
+
+
+# --------------------------------------------------------------------------- reading under a memory limit
+def test_a_small_file_is_read_without_reserving_its_kinds_whole_limit(tmp_path: Path) -> None:
+    """read(limit + 1) reserved 2 GiB for every plan: under an address-space limit each plan was a MemoryError."""
+    import resource
+    import subprocess
+    import sys
+
+    from tests.helpers.paths import ROOT
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"format_version": "1.2"}')
+    code = ("from posture import inputs; import sys; "
+            f"sys.exit(0 if inputs.read_bytes({str(plan)!r}, 'plan') else 1)")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([sys.executable, "-c", code], preexec_fn=limit, cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_a_file_that_grows_past_its_stat_size_stays_bounded() -> None:
+    with pytest.raises(InputError, match="larger than the 100-byte limit"):
+        inputs.read_bytes("/proc/self/status", "config", limits=inputs.Limits(max_bytes={"config": 100}))
