@@ -208,3 +208,27 @@ def test_unreadable_modules_json_is_a_gap(tmp_path):
     loaded = load_hcl_sources(tmp_path)
     assert any(g.code == "unreadable_file" and "modules.json:1: invalid JSON" in g.reason for g in loaded.gaps)
     assert any(g.code == "unknown_module" for g in loaded.gaps)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("9" * 5000, "tf_json_parse_error main.tf.json:1: invalid JSON: integer longer than 4,300 digits"),
+    ("[" * 50_000 + "]" * 50_000, "tf_json_parse_error main.tf.json: JSON nests too deeply"),
+])
+def test_hostile_tf_json_is_a_gap_for_its_file(tmp_path, body, message):
+    (tmp_path / "ok.tf").write_text(TF)
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"x": ' + body + "}}}}")
+    loaded = load_hcl_sources(tmp_path)
+    assert [r.address for r in loaded.raws] == ["aws_s3_bucket.ok"]
+    assert [f"{g.code} {g.reason}" for g in loaded.gaps] == [message + "; file skipped"]
+
+
+def test_a_pipe_inside_a_shard_directory_fails_its_own_task(tmp_path, alarm):
+    from posture.model import Inventory
+    from posture.providers.shards import collect_shards
+    from posture.providers.snapshot import save_snapshot
+
+    save_snapshot(Inventory((), (), ()), tmp_path / "a.jsonl")
+    os.mkfifo(tmp_path / "b.jsonl")
+    got = collect_shards([tmp_path])
+    assert got.failed == [str(tmp_path / "b.jsonl")]
+    assert any("a named pipe, not a regular file" in g.reason for g in got.inventory.gaps)

@@ -117,6 +117,10 @@ def read_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise JsonConfigError(f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
                               exc.lineno) from None
+    except ValueError:  # Python's integer string conversion limit
+        m = re.search(r"\d{4301,}", text)
+        raise JsonConfigError("invalid JSON: integer longer than 4,300 digits",
+                              text.count("\n", 0, m.start()) + 1 if m else 0) from None
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     return _Reader(text, starts).value(0)[0]
 

@@ -108,9 +108,27 @@ def parse_hcl(text: str) -> Tree:
         from hcl2.postlexer import PostLexer
         from lark import Lark
 
-        _PARSER.append(Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, parser="lalr", postlex=PostLexer(),
-                                 propagate_positions=False, cache=_parser_cache()))
-    return _PARSER[0].parse(text + "\n")
+        grammar = (Path(hcl2.parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+        for old, new in _LINEAR_TERMINALS:
+            grammar = grammar.replace(old, new)
+        _PARSER.append(Lark(grammar, parser="lalr", postlex=PostLexer(), propagate_positions=False,
+                            cache=_parser_cache()))
+    tree = _PARSER[0].parse(text + "\n")
+    for sub in tree.iter_subtrees():  # rule names as plain str: Lark's Token compares in Python, and the
+        sub.data = str(sub.data)      # evaluator compares node kinds millions of times (a third of a big scan)
+    return tree
+
+
+# python-hcl2's terminals for quoted strings, block comments and heredocs repeat a group ("(.|\n)*?", "(?:a|b)+"):
+# Python's regex engine keeps backtracking state for every character such a group matches, ~200 bytes each, so
+# one 15 MiB string literal cost 3 GB to lex. The same languages, matched without that state: one character
+# class instead of the group, a possessive repeat where nothing follows it. (A pattern not found, in another
+# python-hcl2 version, is left as it is.)
+_LINEAR_TERMINALS = (
+    ("|(?:%(?!%?\\{)))+/", "|(?:%(?!%?\\{)))++/"),
+    ("/\\/\\*(.|\\n)*?(\\*\\/)/", "/\\/\\*[\\s\\S]*?\\*\\//"),
+    ("(?:(?:.|\\n)*?\\r?\\n)??", "(?:[\\s\\S]*?\\r?\\n)??"),
+)
 
 
 def _line(node: Tree) -> int:
