@@ -69,6 +69,7 @@ def _run(server: FuzzServer, target: Target, content: bytes | str, label: str) -
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     fuzz_tally.record(outcome)
+    fuzz_tally.keep(outcome, content)
     return outcome
 
 

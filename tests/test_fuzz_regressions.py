@@ -173,3 +173,42 @@ def test_a_small_file_is_read_without_reserving_its_kinds_whole_limit(tmp_path: 
 def test_a_file_that_grows_past_its_stat_size_stays_bounded() -> None:
     with pytest.raises(InputError, match="larger than the 100-byte limit"):
         inputs.read_bytes("/proc/self/status", "config", limits=inputs.Limits(max_bytes={"config": 100}))
+
+
+# --------------------------------------------------------------------------- profiles
+def test_profile_claim_error_names_the_profile_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A claim naming an unknown rule was reported under the profile's name, not its file."""
+    import yaml
+    root = FIXTURES.parent.parent
+    doc = yaml.safe_load((root / "rules.d/profiles/aws-saas.yaml").read_text())
+    doc["claims"][0]["rules"] = ["POSTURE-ENC-999"]
+    doc["claims"][0].pop("topic", None)
+    profile = tmp_path / "mine.yaml"
+    profile.write_text(yaml.safe_dump(doc))
+    assert main(["verify", str(profile), str(FIXTURES / "plans/aws/s3/plan.json")]) == 2
+    line = _error_line(capsys)
+    assert f"{profile}: claim" in line and "POSTURE-ENC-999" in line
+
+
+# --------------------------------------------------------------------------- HCL blocks nested hundreds deep
+def _nested_blocks(depth: int = 2000) -> str:
+    return 'resource "aws_s3_bucket" "b" {\n' + "a {\n" * depth + "}\n" * depth + "}\n"
+
+
+def test_deeply_nested_hcl_blocks_are_a_gap_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """_body recursed once per block level: 2,000 nested blocks were a RecursionError (exit 3)."""
+    (tmp_path / "main.tf").write_text(_nested_blocks())
+    (tmp_path / "ok.tf").write_text('resource "aws_s3_bucket" "ok" { bucket = "ok" }\n')
+    assert main(["scan", "terraform", str(tmp_path), "-q", "--format", "json", "--fail-on", "none",
+                 "--gaps", "warn"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert any(g["code"] == "hcl_parse_error" and "nested too deeply" in g["reason"] for g in doc["gaps"])
+
+
+def test_deeply_nested_blocks_in_a_var_file_are_an_input_error(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "main.tf").write_text('variable "x" {}\n')
+    var_file = tmp_path / "x.tfvars"
+    var_file.write_text("x = 1\n" + _nested_blocks())
+    assert main(["scan", "terraform", str(tmp_path), "--var-file", str(var_file), "-q"]) == 2
+    assert f"{var_file}: HCL blocks nested too deeply" in _error_line(capsys)

@@ -2,7 +2,8 @@
 
 With ``POSTURE_FUZZ_TALLY=1`` each case is appended to ``$POSTURE_FUZZ_TALLY_DIR/<worker>.jsonl`` (the
 directory is made by the first pytest process, tests/conftest.py, and inherited by xdist workers); the
-summary is printed at the end of the run. ``python -m tests.helpers.fuzz_tally DIR`` prints it again.
+summary is printed at the end of the run; the input of every case that broke the contract is kept in
+``cases/`` there. ``python -m tests.helpers.fuzz_tally DIR`` prints it again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ def record(outcome: Outcome) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with open(Path(where) / f"{worker}.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(outcome.record()) + "\n")
+
+
+def keep(outcome: Outcome, content: bytes | str) -> None:
+    """Save the input of a case that broke the contract (tallying only), to reproduce it by hand."""
+    where = os.environ.get("POSTURE_FUZZ_TALLY_DIR")
+    if not (enabled() and where and outcome.violations and isinstance(content, bytes)):
+        return
+    cases = Path(where) / "cases"
+    cases.mkdir(exist_ok=True)
+    n = len(list(cases.glob(f"{outcome.target}-*")))
+    (cases / f"{outcome.target}-{n}.input").write_bytes(content)
 
 
 def load(directory: str | os.PathLike[str]) -> list[dict]:
