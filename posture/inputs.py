@@ -47,6 +47,7 @@ DEFAULT_MAX_BYTES: Mapping[str, int] = types.MappingProxyType({
     "var_file": 16 * _MiB,    # -var-file (.tfvars, .tfvars.json)
     "hcl": 16 * _MiB,         # one .tf / .tf.json file
     "rules": 16 * _MiB,       # a rule pack
+    "statement": _MiB // 2,   # a published statement: claim extraction costs ~15 s per MiB of text
     "config": 16 * _MiB,      # suppressions, scope, profiles, policies, ticket configs, credentials
 })
 DEFAULT_MAX_DEPTH = 100

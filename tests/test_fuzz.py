@@ -185,7 +185,6 @@ def test_harness_catches_violations(server: FuzzServer, api: dict, expected: tup
     outcome = server.run(Case("harness", api=api), timeout=2)
     found = " ".join(outcome.violations)
     assert all(e in found for e in expected), outcome
-    assert not any("connect" in v or "getaddrinfo" in v for v in outcome.violations) or outcome.klass == "exit3"
 
 
 def test_harness_error_line_names_the_file() -> None:

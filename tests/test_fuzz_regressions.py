@@ -212,3 +212,11 @@ def test_deeply_nested_blocks_in_a_var_file_are_an_input_error(tmp_path: Path,
     var_file.write_text("x = 1\n" + _nested_blocks())
     assert main(["scan", "terraform", str(tmp_path), "--var-file", str(var_file), "-q"]) == 2
     assert f"{var_file}: HCL blocks nested too deeply" in _error_line(capsys)
+
+
+def test_statement_over_its_size_limit_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 1 MiB statement took over 10 s of claim extraction (linear, ~15 s per MiB): statements have a limit."""
+    statement = tmp_path / "s.md"
+    statement.write_bytes(b'\\"' * (1 << 19))
+    assert main(["verify", "--statement", str(statement), str(FIXTURES / "plans/aws/s3/plan.json")]) == 2
+    assert "over the 524,288-byte limit for statement inputs" in _error_line(capsys)

@@ -229,7 +229,7 @@ def sentences(text: str, name: str = "") -> list[Sentence]:
 def read_statement(path: str | Path) -> str:
     """The text of a statement file (UTF-8; a non-regular file or unreadable one is an input error)."""
     p = Path(path)
-    text = inputs.decode_utf8(inputs.read_bytes(p, "config", "statement"), str(p))
+    text = inputs.decode_utf8(inputs.read_bytes(p, "statement", "statement"), str(p))
     if not text.strip():
         raise InputError("the statement is empty", where=str(p))
     return text
