@@ -127,6 +127,32 @@ UNKNOWN: Any = _Unknown()
 """The single unknown value. Serialised as ``{"$unknown": true}``."""
 
 
+def kleene_and(values: Iterable[Any], unknown: Any) -> Any:
+    """The one Kleene AND: False if any is False, else ``unknown`` if any is ``unknown``, else True.
+
+    Values read from a source mark unknown with :data:`UNKNOWN`; a condition's verdict marks it with None (a rule
+    could not decide). Both speak this one logic, each passing its own marker.
+    """
+    undecided = False
+    for v in values:
+        if v is False:
+            return False
+        if v is unknown:
+            undecided = True
+    return unknown if undecided else True
+
+
+def kleene_or(values: Iterable[Any], unknown: Any) -> Any:
+    """The one Kleene OR: True if any is True, else ``unknown`` if any is ``unknown``, else False."""
+    undecided = False
+    for v in values:
+        if v is True:
+            return True
+        if v is unknown:
+            undecided = True
+    return unknown if undecided else False
+
+
 class FrozenDict(dict):  # type: ignore[type-arg]
     """A read-only dict: JSON-serialisable and picklable, unlike MappingProxyType."""
 

@@ -9,6 +9,7 @@ estate is never reported as holding.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from posture.errors import InputError
 from posture.inputs import did_you_mean, load_model
-from posture.model import Finding, Gap
+from posture.knowledge.network import terraform_provider
+from posture.model import Finding, Gap, GapClass
 from posture.result import ScanResult
 from posture.rules.base import Rule
 
@@ -302,12 +304,26 @@ class ProfileReport:
 _PROVIDER_SOURCES = {"aws", "azure", "gcp"}
 
 
+_ADDRESS = re.compile(r"^(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?([a-z0-9]+_[\w-]+)\.[\w-]+(?:\[[^\]]*\])?$")
+
+
+def _gap_provider(gap: Gap) -> str | None:
+    """The cloud a gap is about: a live source's own, or that of the Terraform resource address it targets."""
+    if gap.source in _PROVIDER_SOURCES:
+        return gap.source
+    m = _ADDRESS.match(gap.target)
+    return terraform_provider(m.group(1)) if m else None
+
+
 def _blocking(gap: Gap, kinds: frozenset[str], providers: Sequence[str] = ()) -> bool:
     if gap.source in _NON_BLOCKING_SOURCES or gap.code == "dangling_reference":
         return False
     if gap.source == "rule":
         return True
-    if providers and gap.source in _PROVIDER_SOURCES and gap.source not in providers:
+    if gap.gap_class is GapClass.VALUE_UNKNOWN:
+        return False  # a rule that needed the value says so in its own "cannot verify" finding
+    provider = _gap_provider(gap)
+    if providers and provider is not None and provider not in providers:
         return False  # a gap in another cloud says nothing about this claim
     mapped = SERVICE_KINDS.get(gap.service.lower()) if gap.service else None
     return mapped is None or bool(mapped & kinds)

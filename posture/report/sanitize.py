@@ -30,7 +30,7 @@ _PLAIN = str.maketrans({cp: _escape(cp) for cp in _UNSAFE})
 # Markdown punctuation that can start markup, plus the HTML specials (as entities, which GitHub shows as text)
 _MD = str.maketrans({**{c: "\\" + c for c in "\\`*_[]#!|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"})
 _BACKTICKS = re.compile(r"`+")
-_URLISH = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.-]*:|\bwww\.)\S+")
+_URLISH = re.compile(r"\S*(?:\b[A-Za-z][A-Za-z0-9+.-]*:|\bwww\.)\S+")  # the whole token, not its tail
 
 
 def plain(text: object) -> str:

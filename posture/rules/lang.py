@@ -519,10 +519,10 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     message, discriminator = node["message"], node.get("discriminator", "")
 
     def check(res: Resource, ctx: RuleContext) -> Iterator[Violation]:
-        applies, _ = when(res, res, ctx)
+        applies, when_witnesses = when(res, res, ctx)
         if applies is False:
             return
-        verdict, witnesses = fails_when(res, res, ctx) if applies else (None, [])
+        verdict, witnesses = fails_when(res, res, ctx) if applies else (None, when_witnesses)
         if verdict is False:
             return
         observed = _observed(witnesses)

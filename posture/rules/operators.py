@@ -18,7 +18,7 @@ from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
 from posture.knowledge.network import INTERNET_PEERS
-from posture.model import UNKNOWN
+from posture.model import UNKNOWN, kleene_and, kleene_or
 
 Operator = Callable[[Any, Any], "bool | None"]
 
@@ -279,22 +279,12 @@ def apply(op: str, observed: Any, expected: Any) -> bool | None:
 
 
 def tri_all(values: Iterable[bool | None]) -> bool | None:
-    """Kleene AND: False wins, then unknown, then True."""
-    unknown = False
-    for v in values:
-        if v is False:
-            return False
-        if v is None:
-            unknown = True
-    return None if unknown else True
+    """Kleene AND over verdicts (None: undecided): :func:`posture.model.kleene_and`."""
+    result: bool | None = kleene_and(values, None)
+    return result
 
 
 def tri_any(values: Iterable[bool | None]) -> bool | None:
-    """Kleene OR: True wins, then unknown, then False."""
-    unknown = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            unknown = True
-    return None if unknown else False
+    """Kleene OR over verdicts (None: undecided): :func:`posture.model.kleene_or`."""
+    result: bool | None = kleene_or(values, None)
+    return result

@@ -58,6 +58,14 @@ def test_unknown_value_gives_info_cannot_verify_not_high(tmp_path):
     assert run(skip, [ds("u", encryption={"at_rest": UNKNOWN})]) == ()
 
 
+def test_cannot_verify_names_the_unknown_attribute_of_the_when_condition_too(tmp_path):
+    when = "    when: {attr: public, eq: true}\n    fails_when:"
+    rules = load_rule_file(write(tmp_path, BASE.replace("    fails_when:", when)))
+    (f,) = run(rules, [ds("w", public=UNKNOWN, encryption={"at_rest": False})])
+    assert f.unverified and f.message.startswith("cannot verify: public ")
+    assert f.evidence.observed == {"public": UNKNOWN}
+
+
 def test_quantifiers_params_and_instances(tmp_path):
     text = """
     rules:

@@ -303,3 +303,15 @@ def test_a_check_the_plan_cannot_decide_never_lets_a_claim_hold(tmp_path):
                                      [tmp_path]).claims[0]
     assert claim.verdict == UNVERIFIABLE and "could not be decided" in claim.reasons[0]
     assert [f.rule_id for f in claim.findings] == ["POSTURE-IAM-001"] and claim.findings[0].unverified
+
+
+def test_a_gap_in_another_cloud_or_a_value_unknown_gap_never_blocks_a_claim(tmp_path):
+    """The multicloud plan's GCP sensitive-metadata gap once made the AWS CloudTrail claim 'cannot be verified'."""
+    both = [AWS_PLAN, ROOT / "examples/multicloud/plan.json"]
+    report = posture.verify_statement(statement("acme-trust.md"), both, name="acme-trust.md")
+    assert any(g.code == "sensitive_value" for g in report.profile_report.result.gaps)
+    assert by_topic(report)["audit-logging"] == [HOLDS]
+    # an unreadable file is input not read: it still blocks, whatever cloud the claim names
+    (tmp_path / "aws_broken.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n')
+    report = posture.verify_statement(statement("acme-trust.md"), [AWS_PLAN, tmp_path], name="acme-trust.md")
+    assert by_topic(report)["audit-logging"] == [UNVERIFIABLE]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from posture.model import UNKNOWN
+from posture.model import UNKNOWN, kleene_and, kleene_or
 
 
 def tri(value: Any, default: Any = None) -> Any:
@@ -56,17 +56,12 @@ def json_document(value: Any) -> Any:
 # -- Kleene logic over True / False / UNKNOWN ----------------------------------------------------------------
 def any_of(values: Iterable[Any]) -> Any:
     """Kleene or: True if any is True, else UNKNOWN if any is UNKNOWN, else False."""
-    values = list(values)
-    if True in values:
-        return True
-    return UNKNOWN if any(v is UNKNOWN for v in values) else False
+    return kleene_or(values, UNKNOWN)
 
 
 def all_of(*values: Any) -> Any:
     """Kleene and: False if any is False, else UNKNOWN if any is UNKNOWN, else True."""
-    if False in values:
-        return False
-    return UNKNOWN if any(v is UNKNOWN for v in values) else True
+    return kleene_and(values, UNKNOWN)
 
 
 def not_(value: Any) -> Any:

@@ -273,8 +273,8 @@ class HclLoader:
                     self._provider_settings(p, top, settings)
         files = sorted({pf.rel for md in self.ws.dirs.values() if not md.synthetic for pf in md.files})
         self.gaps.extend(sensitive_gaps(self.hidden))
-        self.gaps.extend(Gap("terraform", f"{where}: {message}; evaluated as unknown", code="limit_exceeded",
-                             target=where) for (where, _), message in self.budget.hits.items())
+        self.gaps.extend(Gap("terraform", f"{where or 'configuration'}: {message}; evaluated as unknown",
+                             code="limit_exceeded", target=where) for (where, _), message in self.budget.hits.items())
         hidden = {address for by_address in self.hidden.values() for address in by_address}
         return HclResult(raws, locations, suppressions, self.gaps, settings, files, self.module_knowledge, hidden)
 

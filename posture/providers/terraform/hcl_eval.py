@@ -374,6 +374,9 @@ def apply_steps(value: Any, steps: Iterable[tuple[str, Any]]) -> Any:
             if value is None:
                 return mark_if(hidden, [])
             items = value if isinstance(value, list) else [value]
+            budget = current_budget()
+            if budget is not None:
+                budget.step(len(items))
             return mark_if(hidden, [apply_steps(v, arg) for v in items])
         if arg is UNKNOWN:
             return mark_if(hidden, UNKNOWN)
@@ -437,7 +440,10 @@ def _for_iter(node: Tree, scope: Scope) -> Any:
         return UNKNOWN, None, hidden
     refs = references(coll_node, scope)
     out = []
+    budget = current_budget()
     for k, v in _items(coll):
+        if budget is not None:
+            budget.step()
         bind = {names[0]: (k, refs), names[1]: (v, refs)} if len(names) == 2 else {names[0]: (v, refs)}
         inner = scope.child(bind)
         if cond is not None:

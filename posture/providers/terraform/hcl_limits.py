@@ -35,8 +35,8 @@ DEFAULTS: dict[str, tuple[int, str, str]] = {
     "total_instances": (100_000, "POSTURE_MAX_TOTAL_INSTANCES", "resource and module instances in one scan"),
     "string": (1 << 20, "POSTURE_MAX_STRING", "characters of one string evaluation produces"),
     "collection": (100_000, "POSTURE_MAX_COLLECTION", "values in one list, map or object evaluation produces"),
-    "steps": (2_000_000, "POSTURE_MAX_EVAL_STEPS", "evaluation steps for one block"),
-    "total_steps": (50_000_000, "POSTURE_MAX_TOTAL_EVAL_STEPS", "evaluation steps in one scan"),
+    "steps": (1_000_000, "POSTURE_MAX_EVAL_STEPS", "evaluation steps for one block"),
+    "total_steps": (10_000_000, "POSTURE_MAX_TOTAL_EVAL_STEPS", "evaluation steps in one scan"),
     "module_depth": (32, "POSTURE_MAX_MODULE_DEPTH", "nested module calls"),
 }
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from posture.model import UNKNOWN
 from posture.providers.terraform.hcl_data import STATIC_DATA
 from posture.providers.terraform.hcl_eval import Scope, evaluate, flatten_traversal, references
+from posture.providers.terraform.hcl_limits import LimitHit
+from posture.providers.terraform.hcl_limits import current as current_budget
 from posture.providers.terraform.hcl_sensitive import Marked, declared_sensitive, mark, mark_if, unmark, unmark_deep
 from posture.providers.terraform.hcl_syntax import _META_ATTRS, _META_BLOCKS, Block, Body
 from posture.providers.terraform.hcl_workspace import ModuleDir
@@ -340,7 +342,15 @@ def _dynamic(b: Block, scope: Scope, prefix: str, blocks: dict[str, Any], refs: 
     lst = blocks.setdefault(btype, [])
     if lst is UNKNOWN:
         return
+    budget = current_budget()
     for k, v in items:
+        if budget is not None:
+            try:
+                budget.step()
+            except LimitHit as hit:  # over the work budget: the blocks are not all known
+                budget.record(hit)
+                blocks[btype] = UNKNOWN
+                return
         inner = scope.child({iterator: ({"key": mark_if(hidden, k), "value": mark_if(hidden, v)}, coll_refs)})
         _block_instance(content.body, inner, prefix, btype, lst, refs, configured)
 

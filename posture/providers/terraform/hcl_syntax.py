@@ -80,10 +80,13 @@ def _body(tree: Tree, file: str) -> Body:
 _PARSER: list[Any] = []
 
 
-def _parser_cache() -> str | bool:
+def _parser_cache(grammar: str) -> str | bool:
     """A private file for Lark's parse-table cache: under the user's cache directory (mode 0700), never the
     shared temporary directory (Lark unpickles its cache), and apart from python-hcl2's own cache, which is
-    keyed on different options. False (build the tables each run) when no such directory can be made."""
+    keyed on different options. Named by the grammar's hash, so checkouts with different grammars do not
+    rebuild each other's tables. False (build the tables each run) when no such directory can be made."""
+    import hashlib
+
     import lark
 
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "posture"
@@ -93,7 +96,8 @@ def _parser_cache() -> str | bool:
             return False
     except (OSError, RuntimeError, AttributeError):
         return False
-    return str(base / f"hcl2-{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:12]
+    return str(base / f"hcl2-{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{digest}.lark")
 
 
 def parse_hcl(text: str) -> Tree:
@@ -112,7 +116,7 @@ def parse_hcl(text: str) -> Tree:
         for old, new in _LINEAR_TERMINALS:
             grammar = grammar.replace(old, new)
         _PARSER.append(Lark(grammar, parser="lalr", postlex=PostLexer(), propagate_positions=False,
-                            cache=_parser_cache()))
+                            cache=_parser_cache(grammar)))
     tree = _PARSER[0].parse(text + "\n")
     for sub in tree.iter_subtrees():  # rule names as plain str: Lark's Token compares in Python, and the
         sub.data = str(sub.data)      # evaluator compares node kinds millions of times (a third of a big scan)

@@ -83,13 +83,23 @@ def _covers(sink: Resource, account: Resource) -> bool | None:
     expected="an enabled audit log sink covering the account and region",
     fixtures=[RuleFixture("logging/accounts.jsonl",
                           fail=("aws:account:111111111111:eu-west-1",),
-                          pass_=("aws:account:222222222222:eu-west-1", "aws:account:222222222222:us-east-1",
+                          # the account as a whole: its regions carry the verdict (one finding per missing trail)
+                          pass_=("aws:account:111111111111", "aws:account:222222222222:eu-west-1",
+                                 "aws:account:222222222222:us-east-1",
                                  "aws:account:333333333333:eu-west-1"))],
     # not counted as checked on a plan (a statement's audit-log claim must not "hold" on what was never judged)
     applies=lambda resource, ctx: not resource.source.startswith("terraform"),
 )
 def no_audit_trail(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    """An account (region) with no enabled audit sink covering it."""
+    """An account (region) with no enabled audit sink covering it.
+
+    An account judged region by region is not judged again as a whole: the same missing trail would be two
+    findings."""
+    if not resource.region:
+        if "regional" not in ctx.memo:
+            ctx.memo["regional"] = {(a.provider, a.account) for a in ctx.graph.by_kind("account") if a.region}
+        if (resource.provider, resource.account) in ctx.memo["regional"]:
+            return
     verdicts = [_covers(s, resource) for s in ctx.graph.by_kind("log_sink")]
     if True in verdicts:
         return

@@ -204,11 +204,11 @@ def test_every_limit_is_documented_with_its_default():
 
 
 def test_the_scan_step_budget(tmp_path, small, monkeypatch):
-    monkeypatch.setenv("POSTURE_MAX_TOTAL_EVAL_STEPS", "30000")
-    text = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = length([for a in range(300) : length([for b in '
+    monkeypatch.setenv("POSTURE_MAX_TOTAL_EVAL_STEPS", "15000")
+    text = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = length([for a in range(100) : length([for b in '
                    f'range(30) : a])])\n}}\n' for i in range(5))
     loaded = _load(tmp_path, text)
-    assert _values(loaded, "aws_s3_bucket.b0")["bucket"] == 300  # within both budgets
+    assert _values(loaded, "aws_s3_bucket.b0")["bucket"] == 100  # within both budgets
     assert _values(loaded, "aws_s3_bucket.b4")["bucket"] is UNKNOWN
     assert any("POSTURE_MAX_TOTAL_EVAL_STEPS" in g.reason for g in _limited(loaded).values())
 
@@ -224,3 +224,12 @@ def test_long_tokens_lex_in_bounded_memory(token):
     finally:
         tracemalloc.stop()
     assert tree is not None and peak < 30 << 20
+
+
+def test_dynamic_blocks_over_the_work_budget_are_unknown(tmp_path, small, monkeypatch):
+    monkeypatch.setenv("POSTURE_MAX_TOTAL_EVAL_STEPS", "3000")
+    loaded = _load(tmp_path, 'resource "aws_security_group" "g" {\n  count = 5\n  dynamic "ingress" {\n'
+                   '    for_each = range(1000)\n    content {}\n  }\n}\n')
+    assert len(_values(loaded, "aws_security_group.g[0]")["ingress"]) == 1000
+    assert all(_values(loaded, f"aws_security_group.g[{i}]")["ingress"] is UNKNOWN for i in (3, 4))
+    assert any("POSTURE_MAX_TOTAL_EVAL_STEPS" in g.reason for g in _limited(loaded).values())

@@ -103,3 +103,9 @@ def test_markdown_helpers_keep_any_text_inert(text):
 def test_plain_escapes_visibly():
     assert plain("a\x1b[2Jb\u202ec\nd") == "a\\x1b[2Jb\\u202ec\\nd"
     assert plain("ok: é ✓ 日本") == "ok: é ✓ 日本"
+
+
+def test_a_path_with_a_colon_is_one_code_span_not_a_broken_one():
+    """`dir/file.tf:2:` was split at the scheme-like tail, leaving `dir/` outside the span."""
+    assert md_text("error in mix/bad.tf:2: here") == "error in `mix/bad.tf:2:` here"
+    assert md_text("x/javascript:alert(1)") == "`x/javascript:alert(1)`"
