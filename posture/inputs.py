@@ -293,8 +293,8 @@ def parse_json(text: str | bytes, where: str, limits: Limits | None = None, *, l
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg} (column {e.colno})", where=_at(where, line or e.lineno)) from None
     except RecursionError:
-        raise InputError(f"nested deeper than {_limits(limits).max_depth} levels (POSTURE_MAX_DEPTH)",
-                         where=_at(where, line)) from None
+        raise InputError(f"nested deeper than {_limits(limits).max_depth} levels (POSTURE_MAX_DEPTH)" if shape else
+                         "invalid JSON: nested deeper than the JSON decoder allows", where=_at(where, line)) from None
     except ValueError:  # Python's integer string conversion limit
         raise InputError("invalid JSON: integer longer than 4,300 digits",
                          where=_at(where, line or _long_int_line(text))) from None

@@ -232,3 +232,10 @@ def test_a_pipe_inside_a_shard_directory_fails_its_own_task(tmp_path, alarm):
     got = collect_shards([tmp_path])
     assert got.failed == [str(tmp_path / "b.jsonl")]
     assert any("a named pipe, not a regular file" in g.reason for g in got.inventory.gaps)
+
+
+def test_a_plan_nested_beyond_the_decoder_is_exit_2(tmp_path):
+    p = tmp_path / "plan.json"
+    p.write_text('{"format_version": "1.2", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InputError, match=r"plan.json: invalid JSON: nested deeper than the JSON decoder allows"):
+        load_terraform(p)
