@@ -139,6 +139,20 @@ def _cmd_rules_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+MAX_ERROR_CHARS = 1000
+
+
+def one_line(message: str) -> str:
+    """An error message as one bounded line: it may echo a value from a hostile file (line breaks, escape
+    sequences, half a megabyte of it), and the contract is one line that names the file."""
+    from posture.report.sanitize import plain
+
+    text = plain(message)
+    if len(text) > MAX_ERROR_CHARS:
+        text = f"{text[:MAX_ERROR_CHARS]}... ({len(text) - MAX_ERROR_CHARS:,} more characters)"
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``posture`` console script."""
     parser = build_parser()
@@ -146,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (InputError, PostureError) as e:
-        print(f"posture: error: {e}", file=sys.stderr)
+        print(f"posture: error: {one_line(str(e))}", file=sys.stderr)
         return EXIT_USAGE
     except ModuleNotFoundError as e:
         extra = _EXTRAS.get((e.name or "").split(".")[0], "all")
@@ -159,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for users; POSTURE_DEBUG=1 shows it
         if os.environ.get("POSTURE_DEBUG"):
             raise
-        print(f"posture: internal error: {type(e).__name__}: {e} (set POSTURE_DEBUG=1 for details)",
+        print(f"posture: internal error: {type(e).__name__}: {one_line(str(e))} (set POSTURE_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -47,6 +47,7 @@ DEFAULT_MAX_BYTES: Mapping[str, int] = types.MappingProxyType({
     "var_file": 16 * _MiB,    # -var-file (.tfvars, .tfvars.json)
     "hcl": 16 * _MiB,         # one .tf / .tf.json file
     "rules": 16 * _MiB,       # a rule pack
+    "statement": _MiB // 2,   # a published statement: claim extraction costs ~15 s per MiB of text
     "config": 16 * _MiB,      # suppressions, scope, profiles, policies, ticket configs, credentials
 })
 DEFAULT_MAX_DEPTH = 100
@@ -156,6 +157,25 @@ def _open(path: str | os.PathLike[str], kind: str, what: str, limits: Limits) ->
     return fd, limit
 
 
+def _read_bounded(fh: typing.BinaryIO, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes. ``read(limit + 1)`` would reserve the whole limit (2 GiB for a plan) before
+    reading a byte, which fails under an address-space limit: read what the file says it holds, then go on in
+    chunks only if it grew (or lied about its size, like /proc), still stopping one byte past the limit."""
+    size = os.fstat(fh.fileno()).st_size
+    data = fh.read(min(size, limit) + 1)
+    if len(data) <= size:
+        return data
+    parts = [data]
+    total = len(data)
+    while total <= limit:
+        chunk = fh.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
 def read_bytes(path: str | os.PathLike[str], kind: str = "config", what: str = "",
                limits: Limits | None = None) -> bytes:
     """The bytes of a regular file of at most the limit for ``kind``."""
@@ -163,7 +183,7 @@ def read_bytes(path: str | os.PathLike[str], kind: str = "config", what: str = "
     fd, limit = _open(path, kind, what, _limits(limits))
     with os.fdopen(fd, "rb") as fh:
         try:
-            data = fh.read(limit + 1)  # a file that grows (or lies about its size, like /proc) stays bounded
+            data = _read_bounded(fh, limit)
         except OSError as e:
             raise InputError(f"cannot read {what}: {e.strerror}", where=os.fspath(path)) from None
     if len(data) > limit:
@@ -216,22 +236,34 @@ def check_shape(doc: Any, where: str, limits: Limits | None = None, *, json_text
     if json_text is not None and len(json_text) < lim.max_nodes and (
             json_text.count("{") + json_text.count("[") <= lim.max_depth):
         return doc
-    budget = lim.max_nodes
-    stack: list[tuple[Any, int]] = [(doc, 1)]
+    # Post-order walk over distinct containers: an alias shares its object, so each is walked once and its
+    # count (values reachable below it) and height are remembered; a bomb is refused in time linear in its
+    # text, not in its expansion. A container met again while still open is its own ancestor: a cycle.
+    too_deep = InputError(f"nested deeper than {lim.max_depth} levels (POSTURE_MAX_DEPTH)", where=where)
+    seen: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(doc, 1, False)]
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
+        node, depth, done = stack.pop()
+        key = id(node)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None or (key in seen and not done):
             continue
-        if depth > lim.max_depth:
-            raise InputError(f"nested deeper than {lim.max_depth} levels (POSTURE_MAX_DEPTH)", where=where)
-        budget -= len(children)
-        if budget < 0:
-            raise InputError(f"more than {lim.max_nodes:,} values (POSTURE_MAX_NODES)", where=where)
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+        if done:
+            count, height = 0, 0
+            for c in children:
+                below, h = seen.get(id(c), (0, 0)) if isinstance(c, (dict, list)) else (0, 0)
+                count, height = count + 1 + below, max(height, h)
+            open_.discard(key)
+            if count > lim.max_nodes:
+                raise InputError(f"more than {lim.max_nodes:,} values (POSTURE_MAX_NODES)", where=where)
+            seen[key] = (count, height + 1)
+            continue
+        if depth > lim.max_depth or key in open_:
+            raise too_deep
+        open_.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if isinstance(c, (dict, list)) and id(c) not in seen)
     return doc
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from posture.errors import InputError
 from posture.inputs import did_you_mean, load_model
@@ -93,6 +93,12 @@ class ProfileSpec(BaseModel):
     providers: list[str] = Field(default_factory=list)
     claims: list[ClaimSpec] = Field(min_length=1)
     not_checkable: list[NoteSpec] = Field(default_factory=list)
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def where(self) -> str:
+        """What an error about the profile names: its file when it was read from one, else its name."""
+        return self._source or self.profile
 
     def to_yaml(self) -> str:
         """The profile as YAML that :func:`load_profile` reads back."""
@@ -118,7 +124,9 @@ def load_profile(name_or_path: str | os.PathLike[str]) -> ProfileSpec:
         else:
             known = ", ".join(sorted(f.stem for f in profiles_dir().glob("*.yaml"))) or "none"
             raise InputError(f"no such profile (bundled: {known})", where=str(name_or_path))
-    return load_model(p, ProfileSpec, "config", "profile")
+    spec = load_model(p, ProfileSpec, "config", "profile")
+    spec._source = str(p)
+    return spec
 
 
 @dataclass(frozen=True)
@@ -177,13 +185,13 @@ def plan_claims(spec: ProfileSpec, available: Sequence[Rule]) -> list[ClaimPlan]
         unknown = set(claim.params) - set(claim.rules) - (set(by_id) if claim.topic else set())
         if unknown:
             raise InputError(f"claim {claim.id!r} has params for rules it does not use: {sorted(unknown)}",
-                             where=spec.profile)
+                             where=spec.where)
         ids = list(claim.rules)
         if claim.topic:
             try:
                 derived = topic_rule_ids(claim.topic, available, providers)
             except InputError as e:
-                raise InputError(f"claim {claim.id!r}: {e}", where=spec.profile) from None
+                raise InputError(f"claim {claim.id!r}: {e}", where=spec.where) from None
             ids += [rid for rid in derived if rid not in ids]
             ids += [rid for rid in claim.params if rid not in ids and rid in by_id]
         rules: dict[str, Rule] = {}
@@ -191,7 +199,7 @@ def plan_claims(spec: ProfileSpec, available: Sequence[Rule]) -> list[ClaimPlan]
         for rid in ids:
             if rid not in by_id:
                 raise InputError(f"claim {claim.id!r} names unknown rule {rid!r}" + did_you_mean(rid, list(by_id)),
-                                 where=spec.profile)
+                                 where=spec.where)
             base = by_id[rid]
             meta_providers = set(base.meta.providers)
             if providers and meta_providers and not meta_providers & set(providers):
@@ -207,7 +215,7 @@ def plan_claims(spec: ProfileSpec, available: Sequence[Rule]) -> list[ClaimPlan]
             try:
                 rules[run_id] = base.instantiate(run_id, claim.params.get(rid), **meta) if (own or meta) else base
             except ValueError as e:
-                raise InputError(f"claim {claim.id!r}: {e}", where=spec.profile) from None
+                raise InputError(f"claim {claim.id!r}: {e}", where=spec.where) from None
         kinds = frozenset(k for r in rules.values() for k in r.meta.kinds)
         plans.append(ClaimPlan(claim, providers, rules, kinds, tuple(notes)))
     return plans

@@ -28,3 +28,25 @@ def ingress(ports, peers=("0.0.0.0/0",), protocol="tcp", action="allow", priorit
 @pytest.fixture
 def graph_factory():
     return make_graph
+
+
+def pytest_configure(config):
+    """A fuzz tally run (POSTURE_FUZZ_TALLY=1): one directory for every worker's counts (tests/test_fuzz.py)."""
+    import os
+    import tempfile
+    if os.environ.get("POSTURE_FUZZ_TALLY", "") not in ("", "0") and not hasattr(config, "workerinput"):
+        os.environ.setdefault("POSTURE_FUZZ_TALLY_DIR", tempfile.mkdtemp(prefix="posture-fuzz-tally-"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the fuzz tally: the exit-code distribution and the violations, by target."""
+    import os
+    where = os.environ.get("POSTURE_FUZZ_TALLY_DIR")
+    if hasattr(config, "workerinput") or not where or os.environ.get("POSTURE_FUZZ_TALLY", "") in ("", "0"):
+        return
+    from tests.helpers.fuzz_tally import load, summarize
+    records = load(where)
+    if records:
+        terminalreporter.section("fuzz tally")
+        terminalreporter.write_line(f"(records in {where})")
+        terminalreporter.write_line(summarize(records))

@@ -184,6 +184,7 @@ def run_scan(args: argparse.Namespace) -> int:
         from posture.inputs import check_output
 
         check_output(args.snapshot_out, "snapshot")  # before the scan, not after it
+    _check_configured_rule_ids(args)
     result: ScanResult = args.scan_source.run(args, scan_options(args))
     result = _gate(args, result)
     threshold = None if args.fail_on == "none" else Severity(args.fail_on)
@@ -218,6 +219,24 @@ def run_scan(args: argparse.Namespace) -> int:
     if not recorded:
         return EXIT_USAGE
     return EXIT_OK if verdict.passed else EXIT_FINDINGS
+
+
+def _check_configured_rule_ids(args: argparse.Namespace) -> None:
+    """Rule ids and globs from a config file or the environment match a rule, or the error names their origin
+    (``.posture.yaml:7``); the scan itself would only say which pattern, not where it was written."""
+    fields = [f for f in ("rule", "enable", "skip") if getattr(args, f, None)
+              and not args.settings[f].origin.startswith(("flag", "default"))]
+    if not fields:
+        return
+    from posture.api import match_rule_ids
+    from posture.rules.catalog import load_rules
+
+    ids = [r.id for r in load_rules(args.rules)]
+    for field in fields:
+        try:
+            match_rule_ids(getattr(args, field), ids)
+        except InputError as e:
+            raise InputError(str(e), where=args.settings[field].origin) from None
 
 
 def _shown(result: ScanResult, severities: list[str] | None) -> ScanResult:

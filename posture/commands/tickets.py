@@ -39,8 +39,14 @@ def _load_findings(args: argparse.Namespace) -> Any:
     if not args.result:
         raise InputError("give a RESULT.json (posture scan ... --format json) or --from-history URL")
     from posture.inputs import load_json
+    from posture.tickets.sync import finding_documents
 
-    return load_json(args.result, "result", "scan result")
+    try:  # checked here, where the file is known, so the one-line error names it
+        return finding_documents(load_json(args.result, "result", "scan result"))
+    except InputError as e:
+        if e.where:
+            raise
+        raise InputError(str(e), where=args.result) from None
 
 
 def _sync(args: argparse.Namespace) -> int:

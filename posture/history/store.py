@@ -82,6 +82,9 @@ class History:
         except self._db.error_types() as e:
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise InputError(f"history database error: {msg}", where=self.where) from None
+        except _CorruptRow as e:
+            raise InputError(f"history database holds a row posture did not write: {e}", where=self.where) \
+                from None
 
     def _check_readable(self) -> None:
         """A history opened read-only is never migrated: it must already be at this posture's schema."""
@@ -164,8 +167,21 @@ class History:
     @staticmethod
     def _record(row: tuple[Any, ...]) -> ScanRecord:
         sid, time, key, source, scope, tool, rules, summary = row
-        return ScanRecord(int(sid), time, key, json.loads(source), json.loads(scope), tool, rules,
-                          json.loads(summary))
+        if not isinstance(sid, int) or not all(isinstance(v, str) for v in (time, key)):
+            raise _CorruptRow(f"scan {sid!r}: id, started_at or source_key of the wrong type")
+        try:
+            datetime.fromisoformat(time)
+        except ValueError:
+            raise _CorruptRow(f"scan {sid}: started_at {time[:40]!r} is not a time") from None
+        counts = _object(summary, f"scan {sid} summary")
+        for name in ("by_severity", "by_category"):
+            part = counts.get(name, {})
+            if not isinstance(part, dict) or not all(isinstance(v, int) for v in part.values()):
+                raise _CorruptRow(f"scan {sid} summary: {name} is not a mapping of counts")
+        if not all(isinstance(counts.get(n, 0), int) for n in ("open", "gaps", "resources")):
+            raise _CorruptRow(f"scan {sid} summary: a count that is not a number")
+        return ScanRecord(sid, time, key, _object(source, f"scan {sid} source"),
+                          _object(scope, f"scan {sid} scope"), str(tool or ""), str(rules or ""), counts)
 
     def scans(self, *, source: str | None = None, limit: int | None = None) -> list[ScanRecord]:
         """Recorded scans, newest first (``source``: a source key ``type:target``)."""
@@ -199,11 +215,14 @@ class History:
 
     @staticmethod
     def _finding_doc(row: tuple[Any, ...]) -> dict[str, Any]:
-        doc = json.loads(row[0]) if row[0] else {}
+        doc = _object(row[0], f"finding {row[1]!r}") if row[0] else {}
         if not doc:  # recorded before schema 2: rebuild what the columns hold
             doc = {"resource": {"id": row[5]}, "controls": [], "remediation": ""}
+        if not isinstance(doc.get("resource"), dict) or not all(isinstance(v, str) for v in row[1:8]):
+            raise _CorruptRow(f"finding {row[1]!r}: a column or its resource of the wrong type")
         doc.update(zip(("fingerprint", "rule_id", "severity", "category"), row[1:5], strict=True))
-        doc.update(status=row[6], message=row[7], evidence=json.loads(row[8]), unverified=bool(row[10]))
+        doc.update(status=row[6], message=row[7], evidence=_json(row[8], f"finding {row[1]!r} evidence"),
+                   unverified=bool(row[10]))
         doc["title"] = row[9] or doc.get("title", "")
         return doc
 
@@ -218,7 +237,7 @@ class History:
         with self._errors():
             rows = self._query(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE source_key = ? AND id < ? "
                                "ORDER BY id DESC LIMIT 1", (scan.source_key, scan.id))
-        return self._record(rows[0]) if rows else None
+            return self._record(rows[0]) if rows else None
 
     def diff(self, old: int | None = None, new: int | None = None, *, source: str | None = None) -> Diff:
         """Open findings of ``new`` vs ``old`` by fingerprint; default: the last two scans of one source."""
@@ -252,6 +271,28 @@ class History:
             points[label] = TrendPoint(rec.id, rec.time, label, dict(rec.summary.get("by_severity", {})),
                                        dict(rec.summary.get("by_category", {})))
         return list(points.values())[-limit:]
+
+
+class _CorruptRow(ValueError):
+    """A stored row that posture's own writer could not have produced (a damaged or edited database)."""
+
+
+def _json(text: Any, what: str) -> Any:
+    if not isinstance(text, (str, bytes)):
+        raise _CorruptRow(f"{what}: not JSON text")
+    try:
+        return json.loads(text)
+    except ValueError as e:  # also an integer over 4,300 digits
+        raise _CorruptRow(f"{what}: invalid JSON ({str(e)[:80]})") from None
+    except RecursionError:
+        raise _CorruptRow(f"{what}: nested too deep") from None
+
+
+def _object(text: Any, what: str) -> dict[str, Any]:
+    value = _json(text, what)
+    if not isinstance(value, dict):
+        raise _CorruptRow(f"{what}: not a JSON object")
+    return value
 
 
 def _period_label(iso: str, period: str) -> str:

@@ -96,9 +96,12 @@ def html_blocks(text: str) -> list[Block]:
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-              (re.compile(r"(?<![\w*])[*_](\S(?:.*?\S)?)[*_](?![\w*])"), r"\1"), (re.compile(r"`([^`]*)`"), r"\1"),
-              (re.compile(r"<[^>\n]+>"), "")]
+# Every repetition is bounded (a link text, an emphasis, a tag of at most a few hundred characters) and none
+# can run across an opening of its own kind: a hostile text of thousands of '[' or '**' stays linear.
+_MD_INLINE = [(re.compile(r"!?\[([^\[\]]{0,500})\]\([^()]{0,2000}\)"), r"\1"),
+              (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),
+              (re.compile(r"(?<![\w*])[*_](\S(?:[^*_]{0,500}?\S)?)[*_](?![\w*])"), r"\1"),
+              (re.compile(r"`([^`]{0,2000})`"), r"\1"), (re.compile(r"<[^<>\n]{1,500}>"), "")]
 
 
 def _inline(text: str) -> str:
@@ -226,7 +229,7 @@ def sentences(text: str, name: str = "") -> list[Sentence]:
 def read_statement(path: str | Path) -> str:
     """The text of a statement file (UTF-8; a non-regular file or unreadable one is an input error)."""
     p = Path(path)
-    text = inputs.decode_utf8(inputs.read_bytes(p, "config", "statement"), str(p))
+    text = inputs.decode_utf8(inputs.read_bytes(p, "statement", "statement"), str(p))
     if not text.strip():
         raise InputError("the statement is empty", where=str(p))
     return text

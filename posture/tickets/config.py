@@ -8,12 +8,13 @@ since configs get committed). Reference and examples: docs/tickets.md.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from posture import inputs
 from posture.errors import InputError
@@ -50,6 +51,23 @@ class TicketConfig:
         return self.sinks[name]
 
 
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host and a valid port: anything else would fail deep in the HTTP client."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("a URL cannot contain spaces or control characters")
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError as e:
+        raise ValueError(f"not a valid URL: {e}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token_env: str | None = None
@@ -59,7 +77,7 @@ class _Section(BaseModel):
 
 
 class _Jira(_Section):
-    url: str | None = None
+    url: HttpUrl | None = None
     project: str | None = None
     api: Literal["cloud", "server"] | None = None
     issue_type: str | None = None
@@ -69,13 +87,13 @@ class _Jira(_Section):
 
 class _GitHub(_Section):
     repo: str | None = None
-    api_url: str | None = None
+    api_url: HttpUrl | None = None
     priority_labels: bool | None = None
 
 
 class _Webhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str | None = None
+    url: HttpUrl | None = None
     secret_env: str | None = None
     token_env: str | None = None
     credentials_file: str | None = None

@@ -42,12 +42,32 @@ def finding_documents(source: Any) -> list[Mapping[str, Any]]:
         findings = source
     if findings is None:
         raise InputError("expected a scan result with a findings list")
-    out = []
-    for i, f in enumerate(findings):
-        if not isinstance(f, Mapping) or not {"fingerprint", "rule_id", "severity", "resource"} <= set(f):
-            raise InputError(f"finding {i}: not a posture finding (needs fingerprint, rule_id, severity, resource)")
-        out.append(f)
-    return out
+    if not isinstance(findings, Sequence) or isinstance(findings, (str, bytes)):
+        raise InputError("findings: expected a list of findings")
+    return [_finding(i, f) for i, f in enumerate(findings)]
+
+
+def _finding(i: int, f: Any) -> Mapping[str, Any]:
+    """A finding document checked for the fields a sync reads, so a hand-edited result fails here, in one line."""
+    if not isinstance(f, Mapping) or not {"fingerprint", "rule_id", "severity", "resource", "message"} <= set(f):
+        raise InputError(f"findings[{i}]: not a posture finding (needs fingerprint, rule_id, severity, resource, "
+                         "message)")
+    for key in ("fingerprint", "rule_id"):
+        if not isinstance(f[key], str) or not f[key]:
+            raise InputError(f"findings[{i}].{key}: expected a non-empty string")
+    if f["severity"] not in {s.value for s in Severity}:
+        raise InputError(f"findings[{i}].severity: expected one of {', '.join(s.value for s in Severity)}")
+    resource = f["resource"]
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("id"), str):
+        raise InputError(f"findings[{i}].resource: expected a mapping with a string id")
+    for key in ("provider", "account", "region"):
+        if not isinstance(resource.get(key) or "", str):
+            raise InputError(f"findings[{i}].resource.{key}: expected a string")
+    for key, kind in (("status", str), ("message", str), ("title", str), ("evidence", (dict, type(None))),
+                      ("location", (dict, type(None)))):
+        if key in f and not isinstance(f[key], kind):
+            raise InputError(f"findings[{i}].{key}: wrong type {type(f[key]).__name__}")
+    return f
 
 
 def _changed_comment(item: TicketItem) -> str:

@@ -372,7 +372,10 @@ def _read_var_file(path: Path, where: str) -> dict[str, Any]:
         line = getattr(exc, "line", None)
         raise InputError(f"HCL syntax error at line {line}" if line else "HCL syntax error",
                          where=f"{where}:{line}" if line else where) from None
-    body = _body(tree.children[0], where)
+    try:
+        body = _body(tree.children[0], where)
+    except RecursionError:
+        raise InputError("HCL blocks nested too deeply", where=where) from None
     out = {}
     budget = current_budget() or EvalBudget()
     for name, attr in body.attrs.items():

@@ -117,8 +117,13 @@ class Workspace:
             msg = f"HCL syntax error at line {line}, column {col}" if line else f"HCL syntax error: {exc}"
             _skip_file(msg, f"{rel}:{line}" if line else rel, "hcl_parse_error", gaps, strict)
             return None
+        try:
+            body = _body(tree.children[0], rel)
+        except RecursionError:  # blocks nested hundreds deep: the file is a gap, like a syntax error
+            _skip_file("HCL blocks nested too deeply", rel, "hcl_parse_error", gaps, strict)
+            return None
         ignores, comments = _ignores(text, rel)
-        return ParsedFile(rel, _body(tree.children[0], rel), ignores, comments)
+        return ParsedFile(rel, body, ignores, comments)
 
     @staticmethod
     def _parse_json(text: str, rel: str, gaps: list[Gap], strict: bool) -> ParsedFile | None:
