@@ -12,7 +12,7 @@ from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.network import nsg_rule
 from posture.providers.azure.terraform.network import _default_rules, _nsg_rule
 from posture.providers.gcp.facts.firewall import implied_firewall_rules
-from posture.rules import netlogic
+from posture.rules import netlogic, operators
 
 
 def _essence(rules):
@@ -69,6 +69,15 @@ def test_provider_prefixes_internet_peers_and_reachability_defaults():
     assert network.reachability_default("azure", "no_instance_firewall", "deny") == "allow"
     assert network.reachability_default("aws", "route_without_table", "always") == "default_network_only"
     assert network.reachability_default("oci", "route_without_table", "always") == "always"
+
+
+def test_internet_peers_split_into_default_routes_and_names():
+    # S3 aws:SourceIp and GCP Cloud SQL authorized networks take only CIDRs; Azure also takes the names
+    assert {"0.0.0.0/0", "::/0"} == network.DEFAULT_ROUTES
+    assert {"*", "internet", "any"} == network.INTERNET_ALIASES
+    assert network.DEFAULT_ROUTES | network.INTERNET_ALIASES == network.INTERNET_PEERS
+    assert all(operators.cidr_contains([name.upper()], "203.0.113.7") for name in network.INTERNET_ALIASES)
+    assert operators.cidr_contains(["tag:Any"], "203.0.113.7") is False
 
 
 def test_audit_log_types():

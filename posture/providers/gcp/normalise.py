@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from posture import knowledge
-from posture.knowledge.network import protocol_name
+from posture.knowledge.network import DEFAULT_ROUTES, protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Gap, Kind, Resource
 from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
 from posture.providers.gcp.facts.targeting import TargetKey, instance_keys, target_keys
@@ -429,7 +429,7 @@ def sql_instance(rec: Record, ix: _Index) -> Out:
     key = (data.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
     enc = _encryption(key, "sqladmin.v1.instance")
     attrs = {"store_type": "database", "encryption": enc,
-             "public": ipv4 and any(n in ("0.0.0.0/0", "::/0") for n in networks),
+             "public": ipv4 and any(n in DEFAULT_ROUTES for n in networks),
              "public_ip": ipv4, "authorized_networks": networks,
              "public_ips": [a["ipAddress"] for a in data.get("ipAddresses") or [] if a.get("type") == "PRIMARY"],
              "transport": {"tls_required": tls_required, "min_tls_version": None, "ssl_mode": mode},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.knowledge.network import DEFAULT_ROUTES
 from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.gcp.terraform.common import Out, _kms, _res
 from posture.providers.kit.builders import (
@@ -203,7 +204,7 @@ def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
         elif nets is UNKNOWN or ipv4 is UNKNOWN:
             public = UNKNOWN
         else:
-            public = any(n.get("value") in ("0.0.0.0/0", "::/0") for n in nets)
+            public = any(n.get("value") in DEFAULT_ROUTES for n in nets)
     else:
         tls_required = public = UNKNOWN
     backup = block(settings, "backup_configuration") if isinstance(settings, dict) else UNKNOWN
