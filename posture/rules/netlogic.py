@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from posture.knowledge.network import ALL_PROTOCOLS, INTERNET_PEERS
+from posture.knowledge.network import ALL_PROTOCOLS, DEFAULT_ROUTES, INTERNET_PEERS
 from posture.model import UNKNOWN
 from posture.rules.operators import parse_ports
 
 _FAMILIES = ("v4", "v6")
-_FAMILY_OF = {"0.0.0.0/0": ("v4",), "::/0": ("v6",)}
+_FAMILY_OF = {r: (f"v{ipaddress.ip_network(r).version}",) for r in DEFAULT_ROUTES}
 MAX_PORT = 65535
 
 Rules = Sequence[Mapping[str, Any]]
