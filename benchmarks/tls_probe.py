@@ -28,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from posture.tls import ProbeOptions, probe_tls
+from posture.api import probe_tls
+from posture.tls import ProbeOptions
 from tests.helpers.tls_lab import LAB
 from tests.helpers.tls_servers import CertFactory, require_binary
 

@@ -31,6 +31,8 @@ _LAZY = {
     "scan_aws": "posture.api",
     "scan_azure": "posture.api",
     "scan_gcp": "posture.api",
+    "probe_tls": "posture.api",
+    "external_scan": "posture.api",
     "ScanResult": "posture.result",
     "Rule": "posture.rules.base",
     "Violation": "posture.rules.base",
@@ -41,7 +43,6 @@ _LAZY = {
     "load_suppressions": "posture.gate",
     "read_baseline": "posture.gate",
     "write_baseline": "posture.gate",
-    "probe_tls": "posture.tls",
     "verify_statement": "posture.statement",
     "StatementReport": "posture.statement",
 }
@@ -49,7 +50,9 @@ _LAZY = {
 if TYPE_CHECKING:
     from posture.api import (
         evaluate,
+        external_scan,
         load_snapshot,
+        probe_tls,
         save_snapshot,
         scan_aws,
         scan_azure,
@@ -69,7 +72,6 @@ if TYPE_CHECKING:
     from posture.result import ScanResult
     from posture.rules.base import Rule, Violation, rule
     from posture.statement import StatementReport, verify_statement
-    from posture.tls import probe_tls
 
 
 def __getattr__(name: str) -> Any:
@@ -103,6 +105,7 @@ __all__ = [
     "__version__",
     "apply_gate",
     "evaluate",
+    "external_scan",
     "inline_suppressions",
     "load_snapshot",
     "load_suppressions",

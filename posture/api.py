@@ -26,9 +26,12 @@ from posture.rules.base import Rule
 from posture.rules.catalog import load_rules
 
 if TYPE_CHECKING:
+    from posture.discovery.addresses import Resolver
+    from posture.discovery.scope import Scope
     from posture.incremental import EvaluationState
     from posture.providers.gcp.collect import RetryPolicy
     from posture.providers.gcp.replay import Replay
+    from posture.tls import ProbeOptions, Target
 
 PathLike = str | os.PathLike[str]
 
@@ -381,6 +384,86 @@ def scan_gcp(
     return scan_inventory(inventory, source=source, rules=rules, rule_dirs=rule_dirs, categories=categories,
                           rule_params=rule_params, segmentation_policy=segmentation_policy, enable=enable, skip=skip,
                           only=only, now=now)
+
+
+def probe_tls(
+    targets: Iterable[str | Target] = (),
+    *,
+    scope: Scope | PathLike | None = None,
+    inventory: Inventory | None = None,
+    from_graph: bool = False,
+    ca_file: PathLike | None = None,
+    checks: Iterable[str] | None = None,
+    options: ProbeOptions | None = None,
+    resolver: Resolver | None = None,
+    progress: bool | None = False,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Probe TLS endpoints with sslyze and evaluate the rules on them (with ``inventory``, on the whole estate).
+
+    ``targets`` are ``host:port`` strings, URLs or :class:`posture.tls.Target` values; ``from_graph`` adds the
+    public TLS listeners of ``inventory`` and needs a ``scope`` (without one, the scope is exactly the hosts and
+    ports named). ``checks`` are groups of :data:`posture.tls.CHECKS`; ``options`` (a
+    :class:`posture.tls.ProbeOptions`) replaces ``checks``/``ca_file`` and is capped by a scope file's limits;
+    ``resolver`` replaces DNS (tests). The rule keywords are those of :func:`evaluate`. See docs/probe.md.
+    """
+    from posture.tls import observe_tls
+
+    extra: dict[str, Any] = {} if resolver is None else {"resolver": resolver}
+    observed, probed = observe_tls(targets, scope=scope, inventory=inventory, from_graph=from_graph, ca_file=ca_file,
+                                   checks=checks, options=options, progress=progress, **extra)
+    return scan_inventory(observed, source=probed if source is None else source, rules=rules, rule_dirs=rule_dirs,
+                          categories=categories, rule_params=rule_params, segmentation_policy=segmentation_policy,
+                          enable=enable, skip=skip, only=only, now=now)
+
+
+def external_scan(
+    scope: Scope | PathLike,
+    *,
+    inventory: Inventory | None = None,
+    service_detection: bool | None = None,
+    checks: Iterable[str] | None = None,
+    ca_file: PathLike | None = None,
+    mozilla_profile: str = "intermediate",
+    resolver: Resolver | None = None,
+    progress: bool | None = False,
+    rules: Sequence[Rule] | None = None,
+    rule_dirs: Iterable[PathLike] = (),
+    categories: Iterable[str | Category] | None = None,
+    rule_params: Mapping[str, Mapping[str, Any]] | None = None,
+    segmentation_policy: PathLike | None = None,
+    enable: Iterable[str] = (),
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    source: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    """Discover open ports inside ``scope`` with nmap, probe the TLS ones, compare them with ``inventory`` (what
+    the configuration says should be open) and evaluate the rules.
+
+    ``scope`` is a scope file or a :class:`posture.discovery.scope.Scope`; only addresses and ports it allows
+    are contacted, inside its time window and limits. ``service_detection`` overrides the scope's setting;
+    ``checks``, ``ca_file`` and ``mozilla_profile`` shape the TLS probe; ``resolver`` replaces DNS (tests). The
+    rule keywords are those of :func:`evaluate`. Needs the ``nmap`` binary. See docs/probe.md.
+    """
+    from posture.discovery.external import observe_external
+
+    extra: dict[str, Any] = {} if resolver is None else {"resolver": resolver}
+    observed, scanned = observe_external(scope, inventory=inventory, service_detection=service_detection,
+                                         checks=checks, ca_file=ca_file, mozilla_profile=mozilla_profile,
+                                         progress=progress, **extra)
+    return scan_inventory(observed, source=scanned if source is None else source, rules=rules, rule_dirs=rule_dirs,
+                          categories=categories, rule_params=rule_params, segmentation_policy=segmentation_policy,
+                          enable=enable, skip=skip, only=only, now=now)
 
 
 def scan_shards(

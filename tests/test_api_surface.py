@@ -13,7 +13,9 @@ import pytest
 
 import posture
 from posture.cli import main
+from posture.discovery.scope import scope_from_dict
 from tests.helpers.paths import ROOT
+from tests.helpers.tls_servers import BannerServer, free_port, require_binary
 from tests.test_gate import MAIN
 
 
@@ -31,6 +33,31 @@ def test_every_public_name_resolves_and_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert out.strip() == "[]"
+
+
+def test_probe_and_external_scan_are_api_functions_with_the_rule_keywords():
+    import posture.api
+
+    assert (posture.probe_tls, posture.external_scan) == (posture.api.probe_tls, posture.api.external_scan)
+    port = free_port()  # nothing listens: the probe records why, as a gap on the target
+    result = posture.probe_tls([f"127.0.0.1:{port}"], checks=["versions"], only=["POSTURE-TLS-001"],
+                               source={"type": "probe", "target": "api test"})
+    assert result.source["target"] == "api test" and [r.id for r in result.rules] == ["POSTURE-TLS-001"]
+    assert [g.target for g in result.gaps if g.source == "probe"] == [f"127.0.0.1:{port}"]
+
+
+def test_external_scan_through_the_api_forwards_scope_and_rule_keywords():
+    require_binary("nmap")
+    ssh = BannerServer(b"SSH-2.0-OpenSSH_5.3\r\n").start()
+    scope = scope_from_dict({"allow": {"cidrs": ["127.0.0.1/32"]}, "ports": {"top": 0, "include": [ssh.port]},
+                             "limits": {"rate": 100, "concurrency": 2, "per_server": 1, "connect_timeout": 2,
+                                        "target_timeout": 10}}, "scope.yaml")
+    try:
+        result = posture.external_scan(scope, service_detection=True, only=["POSTURE-PROBE-010"])
+    finally:
+        ssh.stop()
+    assert result.source["type"] == "external" and [r.id for r in result.rules] == ["POSTURE-PROBE-010"]
+    assert [f.resource.id for f in result.findings] == [f"tcp://127.0.0.1:{ssh.port}"]
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +114,14 @@ def test_a_typo_in_a_scan_option_fails_type_checking(tmp_path):
     errors = [line for line in run.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1, run.stdout + run.stderr
     assert 'use_api.py:4: error: Unexpected keyword argument "rule_dir" for "scan_terraform"' in errors[0]
+
+
+def test_a_typo_in_a_probe_option_fails_type_checking(tmp_path):
+    ok = ("a: posture.ScanResult = posture.probe_tls(['h:443'], checks=['versions'], only=['POSTURE-TLS-*'])\n"
+          "b: posture.ScanResult = posture.external_scan('scope.yaml', service_detection=True, skip=['X'])\n")
+    typos = "posture.probe_tls(['h:443'], check=['versions'])\nposture.external_scan('s.yaml', ca='x')\n"
+    run = _mypy(tmp_path, ok + typos)
+    errors = [line for line in run.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 2, run.stdout + run.stderr
+    assert 'Unexpected keyword argument "check" for "probe_tls"' in errors[0]
+    assert 'Unexpected keyword argument "ca" for "external_scan"' in errors[1]

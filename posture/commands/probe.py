@@ -66,7 +66,8 @@ def _tls_args(p: argparse.ArgumentParser) -> None:
 def _tls_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
     from pathlib import Path
 
-    from posture.tls import CHECKS, ProbeOptions, probe_tls
+    from posture.api import probe_tls
+    from posture.tls import CHECKS, ProbeOptions
 
     inventory = _inventory(args)
     if args.from_graph and inventory is None:
@@ -97,7 +98,7 @@ def _external_args(p: argparse.ArgumentParser) -> None:
 
 
 def _external_run(args: argparse.Namespace, options: dict[str, Any]) -> ScanResult:
-    from posture.discovery.external import external_scan
+    from posture.api import external_scan
 
     return external_scan(args.scope, inventory=_inventory(args), service_detection=args.service_detection,
                          checks=args.checks, ca_file=args.ca_file, mozilla_profile=args.mozilla_profile,

@@ -22,7 +22,6 @@ from posture.discovery.portscan import OpenPort, discover, nmap_arguments, nmap_
 from posture.discovery.scope import Scope, load_scope
 from posture.errors import InputError
 from posture.model import Edge, Inventory, freeze
-from posture.result import ScanResult
 from posture.tls import endpoint_resource, outcomes_to_inventory, probe_meta
 from posture.tls.budget import AddressBudget
 from posture.tls.sslyze_probe import CHECKS, ProbeOptions, probe, sniff
@@ -224,7 +223,7 @@ def _configured_ports(inventory: Inventory | None) -> dict[tuple[str, int], list
     return out
 
 
-def external_scan(
+def observe_external(
     scope: Scope | str | os.PathLike[str],
     *,
     inventory: Inventory | None = None,
@@ -234,10 +233,9 @@ def external_scan(
     resolver: Resolver = resolve_host,
     progress: bool | None = False,
     mozilla_profile: str = "intermediate",
-    **scan_options: Any,
-) -> ScanResult:
-    """Discover open ports inside ``scope``, probe the TLS ones, compare with ``inventory``, evaluate the rules."""
-    from posture.api import scan_inventory
+) -> tuple[Inventory, dict[str, Any]]:
+    """Discover open ports inside ``scope`` and probe the TLS ones: ``inventory`` (if given) merged with what was
+    observed, and the scan source. :func:`posture.api.external_scan` evaluates the rules on the result."""
     from posture.progress import Progress
 
     scope_obj = scope if isinstance(scope, Scope) else load_scope(scope)
@@ -296,4 +294,4 @@ def external_scan(
     merged = Inventory(base.resources + tuple(resources), base.edges + tuple(edges), base.gaps + observed.gaps,
                        freeze(meta))
     source = {"type": "external", "target": scope_obj.origin, "scope": scope_obj.model.name}
-    return scan_inventory(merged, source=scan_options.pop("source", source), **scan_options)
+    return merged, source

@@ -21,8 +21,17 @@ RULE_TABLES: tuple[str, ...] = ("azure_nsg_default_rules", "gcp_implied_firewall
 IP_PROTOCOLS: Mapping[str, str] = {**_TABLE["ip_protocols"]["numbers"], **_TABLE["ip_protocols"]["aliases"]}
 """IANA protocol numbers and provider aliases -> the model's protocol names (names map to themselves)."""
 
+ALL_PROTOCOLS: frozenset[str] = frozenset({"all"} | {k for k, v in IP_PROTOCOLS.items() if v == "all"})
+"""Every spelling (lower-case) of "all protocols": the model's ``all`` and the provider aliases for it."""
+
 INTERNET_PEERS: frozenset[str] = frozenset(_TABLE["internet_peers"]["peers"])
 """Peers (lower-case) that mean any address: the IPv4 and IPv6 default routes and Azure's ``*``/Any/Internet."""
+
+DEFAULT_ROUTES: frozenset[str] = frozenset(p for p in INTERNET_PEERS if "/" in p)
+"""The internet peers that are CIDRs (``0.0.0.0/0``, ``::/0``): what a cloud taking only addresses accepts."""
+
+INTERNET_ALIASES: frozenset[str] = INTERNET_PEERS - DEFAULT_ROUTES
+"""The internet peers that are names, not CIDRs (Azure's ``*``, ``any``, ``internet``)."""
 
 TERRAFORM_PROVIDER_PREFIXES: tuple[tuple[str, str], ...] = tuple(
     _TABLE["terraform_provider_prefixes"]["prefixes"].items()

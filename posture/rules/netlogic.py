@@ -20,13 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from posture.knowledge.network import INTERNET_PEERS
+from posture.knowledge.network import ALL_PROTOCOLS, DEFAULT_ROUTES, INTERNET_PEERS
 from posture.model import UNKNOWN
 from posture.rules.operators import parse_ports
 
-_ALL_PROTOCOLS = {"all", "*", "-1", "any"}
 _FAMILIES = ("v4", "v6")
-_FAMILY_OF = {"0.0.0.0/0": ("v4",), "::/0": ("v6",)}
+_FAMILY_OF = {r: (f"v{ipaddress.ip_network(r).version}",) for r in DEFAULT_ROUTES}
 MAX_PORT = 65535
 
 Rules = Sequence[Mapping[str, Any]]
@@ -38,7 +37,7 @@ def _protocol_matches(rule: Mapping[str, Any], protocol: str) -> bool | None:
     if p is UNKNOWN:
         return None
     p = str(p).lower()
-    return p in _ALL_PROTOCOLS or p == protocol
+    return p in ALL_PROTOCOLS or p == protocol
 
 
 def _peer_families(peer: Any) -> tuple[str, ...]:
@@ -109,7 +108,7 @@ class _Prepared:
         if ports is UNKNOWN or (isinstance(ports, (list, tuple)) and UNKNOWN in ports):
             self.ranges = None
         elif ports is None or ports == ():
-            self.ranges = str(r.get("protocol", "all")).lower() in _ALL_PROTOCOLS | {"tcp", "udp"}
+            self.ranges = str(r.get("protocol", "all")).lower() in ALL_PROTOCOLS | {"tcp", "udp"}
         else:
             try:
                 self.ranges = parse_ports(ports)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from posture.knowledge import TLS_VERSIONS
-from posture.knowledge.network import INTERNET_PEERS
+from posture.knowledge.network import INTERNET_ALIASES, INTERNET_PEERS
 from posture.model import UNKNOWN, kleene_and, kleene_or
 
 Operator = Callable[[Any, Any], "bool | None"]
@@ -101,7 +101,7 @@ def ports_overlap(observed: Any, expected: Any) -> bool | None:
 @lru_cache(maxsize=4096)
 def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     v = value.strip().lower()
-    if v in ("*", "internet", "any"):
+    if v in INTERNET_ALIASES:
         return ipaddress.ip_network("0.0.0.0/0")
     try:
         return ipaddress.ip_network(v, strict=False)

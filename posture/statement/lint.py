@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from posture.knowledge import tls_version_key
 from posture.statement.extract import CHECKABLE, HEDGED, Claim
 
 
@@ -32,10 +33,6 @@ class LintFinding:
                 "problem": self.problem, "recommended": self.recommended}
 
 
-def _version_below(v: str, floor: str) -> bool:
-    return tuple(int(x) for x in v.split(".")) < tuple(int(x) for x in floor.split("."))
-
-
 def _check(c: Claim) -> list[tuple[str, str, str]]:
     p = c.params
     out: list[tuple[str, str, str]] = []
@@ -44,7 +41,7 @@ def _check(c: Claim) -> list[tuple[str, str, str]]:
         if any(v.startswith("ssl") for v in versions):
             out.append(("STMT-TLS-SSL", "names SSL, which is broken and disabled everywhere (RFC 7568)",
                         "Data in transit is encrypted with TLS 1.2 or higher."))
-        if p.get("tls_min") and _version_below(p["tls_min"], "1.2"):
+        if p.get("tls_min") and tls_version_key(p["tls_min"]) < tls_version_key("1.2"):
             out.append(("STMT-TLS-OLD", f"accepts TLS {p['tls_min']}, deprecated by RFC 8996",
                         "Data in transit is encrypted with TLS 1.2 or higher; TLS 1.0 and 1.1 are disabled."))
         elif not versions:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS, tls_version_key
 from posture.statement.catalogue import Catalogue
 
 _WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -65,18 +66,10 @@ def tls_versions(text: str) -> list[str]:
     return out
 
 
-def _version_key(v: str) -> tuple[int, int]:
-    if v.startswith("ssl"):
-        return (0, int(v[3:] or 0))
-    major, minor = v.split(".")
-    return (1, int(minor)) if major == "1" else (int(major), int(minor))
-
-
 _REFUSED = re.compile(r"\b(?:disabled?|deprecated|not (?:supported|accepted|allowed|offered)|rejected|refused|"
                       r"turned off|no longer (?:supported|accepted))\b", re.IGNORECASE)
 _BELOW = re.compile(r"\b(?:tls|ssl)\b[^.;]{0,30}?\b(?:below|lower than|older than|prior to|before)\s+"
                     r"(?:tls\s*)?v?(1\.[0-3])", re.IGNORECASE)
-_NEXT = {"1.0": "1.1", "1.1": "1.2", "1.2": "1.3"}
 
 
 def tls_min(text: str) -> str | None:
@@ -92,11 +85,14 @@ def tls_min(text: str) -> str | None:
             continue
         versions = [v if "." in v else f"{v}.0" for v in (_TLS_LIST.findall(m.group(0)) or [m.group(1)])]
         context = text[max(0, m.start() - 40):m.end() + 40]
-        (refused if _REFUSED.search(context) else accepted).extend(versions)
+        # a version that does not exist ("TLS 1.4") sets no floor
+        (refused if _REFUSED.search(context) else accepted).extend(v for v in versions if v in TLS_VERSIONS)
     if accepted:
-        return min(accepted, key=_version_key)
-    top = max(refused, key=_version_key) if refused else None
-    return _NEXT.get(top) if top else None
+        return min(accepted, key=tls_version_key)
+    if not refused:
+        return None
+    above = TLS_VERSIONS.index(max(refused, key=tls_version_key)) + 1
+    return TLS_VERSIONS[above] if above < len(TLS_VERSIONS) else None
 
 
 _RSA = re.compile(r"\b(1024|2048|3072|4096|8192)[\s-]?bits?\b|\brsa[\s-]?(1024|2048|3072|4096|8192)\b|"

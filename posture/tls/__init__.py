@@ -1,10 +1,10 @@
 """Live probing: observe what the configuration promises.
 
-:func:`probe_tls` probes TLS endpoints with sslyze and returns a normal
-:class:`~posture.result.ScanResult` whose graph holds ``endpoint`` resources
-(linked with ``observed_as`` edges to the inventory resources that serve them),
-so the same rules judge configured and observed TLS. :func:`posture.discovery.external.external_scan`
-adds nmap discovery inside a scope file. Every contacted address has passed the scope.
+:func:`observe_tls` probes TLS endpoints with sslyze and returns an inventory of ``endpoint`` resources
+(linked with ``observed_as`` edges to the inventory resources that serve them); :func:`posture.api.probe_tls`
+evaluates the rules on it, so the same rules judge configured and observed TLS.
+:func:`posture.discovery.external.observe_external` adds nmap discovery inside a scope file. Every contacted
+address has passed the scope.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from posture.tls.targets import Planned, Refused, Target, graph_probe_plan, pars
 
 if TYPE_CHECKING:  # kept out of import time: ``import posture`` stays light
     from posture.discovery.scope import Scope
-    from posture.result import ScanResult
 
-__all__ = ["CHECKS", "ProbeOptions", "Target", "probe_tls"]
+__all__ = ["CHECKS", "ProbeOptions", "Target", "observe_tls"]
 
 
 def endpoint_id(planned: Planned, shared_name: bool = False) -> str:
@@ -67,7 +66,7 @@ def outcomes_to_inventory(outcomes: Sequence[Outcome], refused: Sequence[Refused
     return Inventory(tuple(resources), tuple(edges), tuple(gaps))
 
 
-def probe_tls(
+def observe_tls(
     targets: Iterable[str | Target] = (),
     *,
     scope: Scope | str | os.PathLike[str] | None = None,
@@ -78,16 +77,14 @@ def probe_tls(
     options: ProbeOptions | None = None,
     resolver: Resolver = resolve_host,
     progress: bool | None = False,
-    **scan_options: Any,
-) -> ScanResult:
-    """Probe TLS endpoints and evaluate the rules on them (with ``inventory``, on the whole estate).
+) -> tuple[Inventory, dict[str, Any]]:
+    """Probe TLS endpoints: ``inventory`` (if given) merged with what was observed, and the scan source.
 
     ``targets`` are ``host:port`` strings, URLs or :class:`Target` values. With ``from_graph``
     the public TLS listeners / load balancers / IPs of ``inventory`` are probed too, which needs a
     ``scope``. Without a scope, the implicit scope is exactly the hosts and ports named.
-    ``scan_options`` go to :func:`posture.api.evaluate` (``rules``, ``categories``, ``now``...).
+    :func:`posture.api.probe_tls` evaluates the rules on the result.
     """
-    from posture.api import scan_inventory
     from posture.discovery.scope import Scope, explicit_scope, load_scope
     from posture.engine import graph_from_inventory
     from posture.progress import Progress
@@ -123,8 +120,7 @@ def probe_tls(
     meta = dict(merged.meta)
     meta["probe"] = probe_meta(planned, refused, outcomes)
     source = {"type": "probe", "target": ", ".join(t.label for t in wanted[:10]) + (" ..." if len(wanted) > 10 else "")}
-    return scan_inventory(Inventory(merged.resources, merged.edges, merged.gaps, freeze(meta)),
-                          source=scan_options.pop("source", source), **scan_options)
+    return Inventory(merged.resources, merged.edges, merged.gaps, freeze(meta)), source
 
 
 def _options(scope: Scope, options: ProbeOptions | None, ca_file: str | os.PathLike[str] | None,

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from posture.knowledge import TLS_VERSIONS
 from posture.model import UNKNOWN
 from posture.tls.budget import AddressBudget
 from posture.tls.certificate import diagnose
@@ -40,7 +41,8 @@ CHECKS: dict[str, tuple[str, ...]] = {
 }
 """Check groups (what ``--checks`` accepts) -> sslyze scan command names."""
 
-VERSION_FIELDS = dict(zip(CHECKS["versions"], ("ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3"), strict=True))
+VERSION_FIELDS = dict(zip(CHECKS["versions"], TLS_VERSIONS, strict=True))
+"""sslyze scan command -> the model's protocol version (the order is :data:`posture.knowledge.TLS_VERSIONS`)."""
 MOZILLA_PROFILES = ("modern", "intermediate", "old")
 
 

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
+from posture.api import external_scan, probe_tls
 from posture.cli import main
-from posture.discovery.external import external_scan
 from posture.discovery.portscan import _tunnels, port_ranges, top_ports
 from posture.discovery.scope import scope_from_dict
 from posture.errors import InputError
 from posture.model import Edge, Inventory, Resource
-from posture.tls import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions
 from tests.helpers.paths import FIXTURES
 from tests.helpers.tls_servers import BannerServer, CertFactory, OpenSSLServer, RecordingServer, require_binary
 

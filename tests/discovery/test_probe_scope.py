@@ -7,11 +7,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+from posture.api import probe_tls
 from posture.cli import main
 from posture.discovery.scope import load_scope, scope_from_dict
 from posture.errors import InputError
 from posture.model import Edge, Inventory, Resource
-from posture.tls import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions
 from posture.tls.targets import Target, parse_target, plan
 from tests.helpers.tls_servers import RecordingServer
 

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from posture.api import external_scan, probe_tls
 from posture.discovery.addresses import normalise_address, normalise_network
-from posture.discovery.external import external_scan, plan_external
+from posture.discovery.external import plan_external
 from posture.discovery.scope import scope_from_dict
-from posture.tls import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions
 from tests.helpers.tls_servers import RecordingServer, require_binary
 
 QUICK = ProbeOptions(checks=frozenset({"versions"}), connect_timeout=1, retries=0, target_timeout=5)

@@ -107,6 +107,10 @@ def test_catalogue_loads_and_every_topic_is_known():
     ("Our website supports TLS 1.0 or higher.", "1.0"),
     ("Minimum TLS version 1.2, HSTS enabled.", "1.2"),
     ("Only TLSv1.3 is offered.", "1.3"),
+    # the next version up comes from posture.knowledge.TLS_VERSIONS; past the newest there is none
+    ("TLS 1.0, 1.1 and 1.2 are disabled.", "1.3"),
+    ("TLS 1.3 is disabled.", None),
+    ("Connections use TLS 1.4 or higher.", None),  # no such version: no floor, not a crash
 ])
 def test_tls_minimum(text, expected):
     from posture.statement.params import tls_min

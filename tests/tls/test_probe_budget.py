@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from posture.tls import ProbeOptions, probe_tls
+from posture.api import probe_tls
+from posture.tls import ProbeOptions
 from tests.helpers.tls_servers import CertFactory, ConnectionCounter, CountingProxy, OpenSSLServer, require_binary
 
 

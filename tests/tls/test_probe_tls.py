@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from posture.api import probe_tls
 from posture.cli import main
-from posture.tls import ProbeOptions, probe_tls
+from posture.tls import ProbeOptions
 from tests.helpers.tls_lab import LAB
 from tests.helpers.tls_servers import (
     CertFactory,

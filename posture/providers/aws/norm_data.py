@@ -6,6 +6,7 @@ from typing import Any
 
 from posture import knowledge
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.aws.facts.kms import key_usage
 from posture.providers.aws.facts.s3_public import acl_grant_public, policy_grants_anyone, policy_public
 from posture.providers.aws.facts.transport import policy_denies_http, rds_tls_parameter, rds_tls_required
 from posture.providers.aws.norm_common import (
@@ -27,8 +28,6 @@ from posture.providers.kit.values import all_of, any_of, json_document, unless
 
 PAB_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PAB_ATTRS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
-_USAGE = {"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac",
-          "KEY_AGREEMENT": "key_agreement"}
 KMS_DEFAULT_ROTATION_DAYS = 365
 
 
@@ -134,7 +133,7 @@ def kms(idx: Index, out: Out) -> None:
             "manager": "customer" if customer else "provider",
             "algorithm": spec.get("algorithm", UNKNOWN),
             "bits": spec.get("bits", UNKNOWN),
-            "usage": _USAGE.get(k.get("KeyUsage", "ENCRYPT_DECRYPT"), str(k.get("KeyUsage")).lower()),
+            "usage": key_usage(k.get("KeyUsage")),
             "rotation": rotation,
             "enabled": k.get("KeyState", "Enabled") == "Enabled",
             "expires": k.get("ValidTo"),

@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from posture.knowledge.network import INTERNET_PEERS
+from posture.knowledge.network import INTERNET_PEERS, protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.records import Index, Produced, props, resource, rid
 from posture.providers.kit.ports import port_span
-
-_PROTOCOLS = {"*": "all", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "esp": "esp", "ah": "ah"}
-
 
 # --------------------------------------------------------------------------- NSG rules
 
@@ -54,7 +51,7 @@ def nsg_rule(raw: Mapping[str, Any], *, implied: bool) -> dict[str, Any]:
     prefixes = [p.get(f"{side}AddressPrefix"), *(p.get(f"{side}AddressPrefixes") or [])]
     peers = [peer(str(x)) for x in prefixes if x not in (None, "")]
     peers += [f"sg:{rid(asg)}" for asg in p.get(f"{side}ApplicationSecurityGroups") or []]
-    protocol = _PROTOCOLS.get(str(p.get("protocol", "*")).lower(), str(p.get("protocol", "")).lower())
+    protocol = protocol_name(str(p.get("protocol", "*")).lower())
     return {
         "name": raw.get("name"),
         "direction": "ingress" if ingress else "egress",

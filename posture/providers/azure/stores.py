@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
+from posture.providers.azure.facts.keys import key_usage
 from posture.providers.azure.records import (
     Index,
     Produced,
@@ -29,8 +30,6 @@ from posture.providers.kit.values import iso_duration_days
 
 _CUSTOMER_KEY_SOURCES = {"microsoft.keyvault"}
 _DISK_CUSTOMER_TYPES = {"encryptionatrestwithcustomerkey", "encryptionatrestwithplatformandcustomerkeys"}
-_ENCRYPT_OPS = {"encrypt", "decrypt", "wrapkey", "unwrapkey"}
-_SIGN_OPS = {"sign", "verify"}
 
 
 def key_rotation(policy: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -69,9 +68,7 @@ def _keys(ix: Index) -> Produced:
         vault = kid.rsplit("/keys/", 1)[0]
         spec = key_spec("azure", str(p.get("kty", "")), "key_vault") or {}
         curve = key_spec("azure", str(p.get("curveName", "")), "key_vault") if p.get("curveName") else None
-        ops = {str(o).lower() for o in p.get("keyOps") or []}
-        usage = "encrypt" if ops & _ENCRYPT_OPS else "sign" if ops & _SIGN_OPS else next(iter(spec.get("usage") or []),
-                                                                                        None)
+        usage = key_usage(p.get("keyOps") or [], next(iter(spec.get("usage") or []), None))
         attributes = p.get("attributes") or {}
         vault_data = ix.data(vault) or {}
         yield resource(rec, Kind.KEY, {

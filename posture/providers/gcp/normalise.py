@@ -17,26 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from posture import knowledge
-from posture.knowledge.network import protocol_name
+from posture.knowledge.network import DEFAULT_ROUTES, protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Gap, Kind, Resource
+from posture.providers.gcp.facts import kms as gcp_kms
 from posture.providers.gcp.facts.firewall import DEFAULT_FIREWALL_PRIORITY, implied_firewall_rules
+from posture.providers.gcp.facts.sql import SSL_MODE_REQUIRES_TLS
 from posture.providers.gcp.facts.targeting import TargetKey, instance_keys, target_keys
 from posture.providers.kit.ports import port_span
 
 Record = Mapping[str, Any]
 
 _PORTED = {"tcp", "udp", "sctp", "all"}
-
-# https://cloud.google.com/kms/docs/key-rotation#automatic_rotation — only symmetric encryption keys rotate
-# automatically.
-KMS_AUTO_ROTATION_PURPOSES = frozenset({"ENCRYPT_DECRYPT"})
-KMS_USAGE = {"ENCRYPT_DECRYPT": "encrypt", "ASYMMETRIC_DECRYPT": "encrypt", "RAW_ENCRYPT_DECRYPT": "encrypt",
-             "ASYMMETRIC_SIGN": "sign", "MAC": "mac", "KEY_ENCAPSULATION": "key_encapsulation"}
-KMS_PROTECTION = {"SOFTWARE": "software", "HSM": "hsm", "EXTERNAL": "external", "EXTERNAL_VPC": "external"}
-
-# https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#SslMode (sslMode supersedes requireSsl)
-SQL_SSL_MODE_REQUIRES_TLS = {"ALLOW_UNENCRYPTED_AND_ENCRYPTED": False, "ENCRYPTED_ONLY": True,
-                             "TRUSTED_CLIENT_CERTIFICATE_REQUIRED": True}
 
 _COMPUTE_URL = re.compile(r"^https://(?:www|compute)\.googleapis\.com/compute/(?:v1|beta|alpha)/")
 _SOURCE = "live"
@@ -385,14 +376,13 @@ def crypto_key(rec: Record, ix: _Index) -> Out:
     primary = data.get("primary") or {}
     parts = data["name"].split("/")
     attrs = {"manager": "customer", "algorithm": spec.get("algorithm"), "bits": spec.get("bits"),
-             "usage": KMS_USAGE.get(purpose, purpose.lower()), "purpose": purpose,
+             "usage": gcp_kms.key_usage(purpose), "purpose": purpose,
              "spec": template.get("algorithm"),
              "rotation": {"enabled": period is not None, "period_days": period,
                           "next": data.get("nextRotationTime"),
-                          "supported": purpose in KMS_AUTO_ROTATION_PURPOSES},
+                          "supported": purpose in gcp_kms.AUTO_ROTATION_PURPOSES},
              "enabled": primary.get("state") == "ENABLED" if primary else None, "expires": None,
-             "protection": KMS_PROTECTION.get(str(template.get("protectionLevel") or "SOFTWARE"),
-                                              str(template.get("protectionLevel")).lower()),
+             "protection": gcp_kms.protection(template.get("protectionLevel")),
              "key_ring": "/".join(parts[:6])}
     return [_resource(Kind.KEY, rid, "cloudkms.v1.cryptoKey", project, {**data, "name": parts[-1]}, attrs,
                       parts[3] if len(parts) > 3 else "")], []
@@ -419,7 +409,7 @@ def sql_instance(rec: Record, ix: _Index) -> Out:
     settings = data.get("settings") or {}
     ip = settings.get("ipConfiguration") or {}
     mode = ip.get("sslMode")
-    tls_required = SQL_SSL_MODE_REQUIRES_TLS.get(mode, bool(ip.get("requireSsl"))) if mode else bool(
+    tls_required = SSL_MODE_REQUIRES_TLS.get(mode, bool(ip.get("requireSsl"))) if mode else bool(
         ip.get("requireSsl"))
     networks = [n.get("value") for n in ip.get("authorizedNetworks") or [] if n.get("value")]
     ipv4 = bool(ip.get("ipv4Enabled"))
@@ -429,7 +419,7 @@ def sql_instance(rec: Record, ix: _Index) -> Out:
     key = (data.get("diskEncryptionConfiguration") or {}).get("kmsKeyName")
     enc = _encryption(key, "sqladmin.v1.instance")
     attrs = {"store_type": "database", "encryption": enc,
-             "public": ipv4 and any(n in ("0.0.0.0/0", "::/0") for n in networks),
+             "public": ipv4 and any(n in DEFAULT_ROUTES for n in networks),
              "public_ip": ipv4, "authorized_networks": networks,
              "public_ips": [a["ipAddress"] for a in data.get("ipAddresses") or [] if a.get("type") == "PRIMARY"],
              "transport": {"tls_required": tls_required, "min_tls_version": None, "ssl_mode": mode},

@@ -1,1 +1,1 @@
-"""AWS facts both sources read (plan and live): S3 public access, transport policies, NACL defaults."""
+"""AWS facts both sources read (plan and live): S3 public access, transport policies, NACL defaults, KMS key usage."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
+from posture.knowledge.network import DEFAULT_ROUTES
 from posture.model import UNKNOWN
 from posture.providers.kit.values import all_of, any_of, not_
 
@@ -32,8 +33,6 @@ _POSITIVE_OPS = frozenset({"stringequals", "stringequalsignorecase", "stringlike
                            "ipaddress"})
 _NEGATED_OPS = frozenset({"stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals",
                           "arnnotlike", "notipaddress"})
-_WORLD = frozenset({"0.0.0.0/0", "::/0"})
-
 ALL_USERS_URIS = frozenset({
     "http://acs.amazonaws.com/groups/global/allusers",
     "http://acs.amazonaws.com/groups/global/authenticatedusers",
@@ -80,7 +79,7 @@ def _fixed(value: Any, key: str) -> bool:
     if not isinstance(value, str) or "*" in value or "?" in value or "${" in value:
         return False
     if key == "aws:sourceip":
-        return value not in _WORLD
+        return value not in DEFAULT_ROUTES
     if key == "aws:userid":
         return not value.endswith(":*")
     return True

@@ -6,6 +6,7 @@ from typing import Any
 
 from posture.model import UNKNOWN, EdgeKind, Kind
 from posture.providers.aws.facts import transport as aws_transport
+from posture.providers.aws.facts.kms import key_usage
 from posture.providers.aws.terraform.common import (
     CERT_TYPES,
     LB_TYPES,
@@ -288,12 +289,6 @@ def _acm_spec(algo: str) -> dict[str, Any]:
     return {"algorithm": UNKNOWN, "bits": UNKNOWN}
 
 
-_KEY_USAGE = {
-    "ENCRYPT_DECRYPT": "encrypt",
-    "SIGN_VERIFY": "sign",
-    "GENERATE_VERIFY_MAC": "mac",
-    "KEY_AGREEMENT": "key_agreement",
-}
 def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
     spec_name = raw.get("customer_master_key_spec")
     if spec_name in (None, ""):
@@ -311,7 +306,7 @@ def _kms_key(raw: RawResource, index: PlanIndex) -> Out:
         "manager": "customer",
         "algorithm": spec["algorithm"],
         "bits": spec["bits"],
-        "usage": UNKNOWN if usage is UNKNOWN else _KEY_USAGE.get(usage or "ENCRYPT_DECRYPT", str(usage).lower()),
+        "usage": UNKNOWN if usage is UNKNOWN else key_usage(usage),
         # KMS rotates only symmetric encryption keys automatically
         # (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html).
         "rotation": {"enabled": enabled, "period_days": period if enabled is not False else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.knowledge.network import INTERNET_PEERS
+from posture.knowledge.network import INTERNET_PEERS, protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
 from posture.providers.azure.terraform.common import names as _names
@@ -95,7 +95,7 @@ def _nsg_rule(v: dict[str, Any], source: str | None = None) -> dict[str, Any]:
     access = v.get("access")
     action = UNKNOWN if access is UNKNOWN else str(access).lower()
     proto_raw = v.get("protocol")
-    proto = UNKNOWN if proto_raw is UNKNOWN else ("all" if proto_raw in ("*", "Any") else str(proto_raw).lower())
+    proto = UNKNOWN if proto_raw is UNKNOWN else protocol_name(str(proto_raw).lower())
     single = v.get("destination_port_range")
     multiple = v.get("destination_port_ranges")
     specs: list[Any] = []

@@ -6,6 +6,7 @@ from typing import Any
 
 from posture.knowledge import public_access_default
 from posture.model import UNKNOWN, EdgeKind, Kind, Resource
+from posture.providers.azure.facts.keys import key_usage
 from posture.providers.azure.terraform.common import one as _one
 from posture.providers.azure.terraform.common import res as _res
 from posture.providers.azure.terraform.network import KEY_TYPES, SQL_TYPES, Out, _disk_encryption
@@ -278,14 +279,6 @@ def _mssql_server(raw: RawResource, index: PlanIndex) -> Out:
 
 
 # -- keys ----------------------------------------------------------------------------------------------------
-_KEY_OPS = {
-    "encrypt": "encrypt",
-    "decrypt": "encrypt",
-    "wrapKey": "encrypt",
-    "unwrapKey": "encrypt",
-    "sign": "sign",
-    "verify": "sign",
-}
 
 
 def _key_vault_key(raw: RawResource, index: PlanIndex) -> Out:
@@ -322,12 +315,13 @@ def _key_vault_key(raw: RawResource, index: PlanIndex) -> Out:
         else:
             rotation = {"enabled": False, "period_days": None}
     ops = raw.get("key_opts")
-    usage = UNKNOWN if ops is UNKNOWN else sorted({_KEY_OPS[o] for o in listed(ops) if o in _KEY_OPS})
+    fallback = next(iter(spec.get("usage") or []), None) if isinstance(spec, dict) else None
+    usage = UNKNOWN if ops is UNKNOWN else key_usage(listed(ops), fallback)
     attrs = {
         "manager": "customer",
         "algorithm": algorithm,
         "bits": bits,
-        "usage": usage[0] if isinstance(usage, list) and len(usage) == 1 else usage,
+        "usage": usage,
         "rotation": rotation,
         "enabled": True,
         "expires": raw.get("expiration_date"),

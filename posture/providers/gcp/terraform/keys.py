@@ -5,22 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.gcp.facts import kms as gcp_kms
 from posture.providers.gcp.terraform.common import _LINK_ATTRS, CERT_TYPES, Out, _res
 from posture.providers.kit.builders import default_tls_policy, edge, gcp_ssl_policy, key_spec, listed, mapping, str_list
 from posture.providers.kit.values import as_int, duration_days
 from posture.providers.terraform.plan_index import PlanIndex, RawResource
 from posture.providers.terraform.resource import block
 
+
 # -- keys and TLS --------------------------------------------------------------------------------------------
-_PURPOSE = {
-    "ENCRYPT_DECRYPT": "encrypt",
-    "ASYMMETRIC_SIGN": "sign",
-    "ASYMMETRIC_DECRYPT": "encrypt",
-    "MAC": "mac",
-    "RAW_ENCRYPT_DECRYPT": "encrypt",
-}
-
-
 def _crypto_key(raw: RawResource, index: PlanIndex) -> Out:
     period = duration_days(raw.get("rotation_period"))
     template = block(raw, "version_template")
@@ -34,14 +27,15 @@ def _crypto_key(raw: RawResource, index: PlanIndex) -> Out:
         "manager": "customer",
         "algorithm": spec.get("algorithm") if spec else UNKNOWN,
         "bits": spec.get("bits") if spec else UNKNOWN,
-        "usage": UNKNOWN if purpose is UNKNOWN else _PURPOSE.get(purpose or "ENCRYPT_DECRYPT", str(purpose).lower()),
+        "usage": UNKNOWN if purpose is UNKNOWN else gcp_kms.key_usage(purpose),
         # Cloud KMS rotates only symmetric encryption keys automatically
         # (https://cloud.google.com/kms/docs/key-rotation#automatic_rotation).
         "rotation": {"enabled": UNKNOWN if period is UNKNOWN else period is not None, "period_days": period,
-                     "supported": UNKNOWN if purpose is UNKNOWN else purpose in (None, "ENCRYPT_DECRYPT")},
+                     "supported": UNKNOWN if purpose is UNKNOWN
+                     else (purpose or gcp_kms.DEFAULT_PURPOSE) in gcp_kms.AUTO_ROTATION_PURPOSES},
         "enabled": True,
         "expires": None,
-        "protection": UNKNOWN if protection is UNKNOWN else str(protection or "SOFTWARE").lower(),
+        "protection": UNKNOWN if protection is UNKNOWN else gcp_kms.protection(protection),
     }
     return [_res(raw, index, Kind.KEY, attrs)]
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.knowledge.network import DEFAULT_ROUTES
 from posture.model import UNKNOWN, EdgeKind, Kind
+from posture.providers.gcp.facts.sql import SSL_MODE_REQUIRES_TLS
 from posture.providers.gcp.terraform.common import Out, _kms, _res
 from posture.providers.kit.builders import (
     blocks,
@@ -175,21 +177,14 @@ def _bucket(raw: RawResource, index: PlanIndex) -> Out:
     return out
 
 
-_SSL_REQUIRED = {
-    "ENCRYPTED_ONLY": True,
-    "TRUSTED_CLIENT_CERTIFICATE_REQUIRED": True,
-    "ALLOW_UNENCRYPTED_AND_ENCRYPTED": False,
-}
-
-
 def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
     settings = block(raw, "settings")
     ip = block(settings, "ip_configuration") if isinstance(settings, dict) else UNKNOWN
     if isinstance(ip, dict):
         mode = ip.get("ssl_mode")
         require = ip.get("require_ssl")
-        if isinstance(mode, str) and mode in _SSL_REQUIRED:
-            tls_required: Any = _SSL_REQUIRED[mode]
+        if isinstance(mode, str) and mode in SSL_MODE_REQUIRES_TLS:
+            tls_required: Any = SSL_MODE_REQUIRES_TLS[mode]
         elif require is True or require is False:
             tls_required = require
         elif mode is UNKNOWN or require is UNKNOWN:
@@ -203,7 +198,7 @@ def _sql_instance(raw: RawResource, index: PlanIndex) -> Out:
         elif nets is UNKNOWN or ipv4 is UNKNOWN:
             public = UNKNOWN
         else:
-            public = any(n.get("value") in ("0.0.0.0/0", "::/0") for n in nets)
+            public = any(n.get("value") in DEFAULT_ROUTES for n in nets)
     else:
         tls_required = public = UNKNOWN
     backup = block(settings, "backup_configuration") if isinstance(settings, dict) else UNKNOWN
