@@ -86,3 +86,14 @@ def test_azure_key_usage_ignores_case_and_falls_back_to_the_key_type():
     assert azure_keys.key_usage(["WRAPKEY"]) == "encrypt"
     assert azure_keys.key_usage(["import"], "sign") == "sign"
     assert azure_keys.key_usage([]) is None
+
+
+def test_azure_nsg_prefixes_read_alike_from_a_plan_and_from_arm():
+    """A bare 0.0.0.0 read as any address from a plan but as an address live (the copies had drifted)."""
+    from posture.providers.azure import network as azure_live_network
+    from posture.providers.azure.facts import peers
+    from posture.providers.azure.terraform import network as azure_plan_network
+
+    assert azure_live_network.peer is azure_plan_network.peer is peers.peer
+    assert [peers.peer(p) for p in ("*", "Internet", "0.0.0.0", " 0.0.0.0/0", "10.0.0.0/8", "VirtualNetwork")] == [
+        "0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0", "10.0.0.0/8", "tag:VirtualNetwork"]

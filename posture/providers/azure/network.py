@@ -12,23 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from posture.knowledge.network import INTERNET_PEERS, protocol_name
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
+from posture.providers.azure.facts.peers import peer
 from posture.providers.azure.records import Index, Produced, props, resource, rid
 from posture.providers.kit.ports import port_span
 
 # --------------------------------------------------------------------------- NSG rules
-
-
-def peer(prefix: str) -> str:
-    """An NSG address prefix as a model peer."""
-    p = prefix.strip()
-    if p.lower() in INTERNET_PEERS:
-        return "0.0.0.0/0"
-    if p[:1].isdigit() or ":" in p:
-        return p  # an IP address or CIDR
-    return f"tag:{p}"
 
 
 def port_ranges(single: Any, many: Sequence[Any] | None) -> list[list[int]]:

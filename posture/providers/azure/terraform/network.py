@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.knowledge.network import INTERNET_PEERS, protocol_name
+from posture.knowledge.network import protocol_name
 from posture.model import UNKNOWN, Edge, EdgeKind, Kind, Resource
 from posture.providers.azure.facts.nsg_defaults import DEFAULT_SECURITY_RULES
+from posture.providers.azure.facts.peers import peer
 from posture.providers.azure.terraform.common import names as _names
 from posture.providers.azure.terraform.common import res as _res
 from posture.providers.kit.builders import (
@@ -79,12 +80,7 @@ def _subnet(raw: RawResource, index: PlanIndex) -> Out:
 def _address(value: Any) -> str | Any:
     if value is UNKNOWN:
         return UNKNOWN
-    s = str(value).strip()
-    if s.lower() in INTERNET_PEERS or s == "0.0.0.0":  # a bare 0.0.0.0 is read as any address too
-        return "0.0.0.0/0"
-    if "/" in s or s.replace(".", "").isdigit() or ":" in s:
-        return s
-    return f"tag:{s}"
+    return peer(str(value))
 
 
 def _nsg_rule(v: dict[str, Any], source: str | None = None) -> dict[str, Any]:
