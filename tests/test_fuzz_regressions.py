@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def test_unknown_rule_id_from_the_config_names_the_config_line(tmp_path: Path, k
     cfg = tmp_path / ".posture.yaml"
     cfg.write_text(f"fail-on: high\n{key}: {value}\n")
     assert main(["scan", "snapshot", str(FIXTURES / "rules/network/gcp.jsonl"), "-q", "--config", str(cfg)]) == 2
-    assert f"{cfg}:2: unknown rule id(s)" in _error_line(capsys)
+    shown = os.path.relpath(cfg)  # the configuration's origin is shown relative to the working directory
+    assert f"{shown}:2: unknown rule id(s)" in _error_line(capsys)
 
 
 # --------------------------------------------------------------------------- history rows
