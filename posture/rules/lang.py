@@ -537,8 +537,11 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
                 observed=observed, expected=ctx.rule.expected, discriminator=disc, unverified=True,
             )
             return
-        yield Violation(render(message, res, ctx.params), observed=observed, expected=ctx.rule.expected,
-                        discriminator=disc, path=path)
+        text = render(message, res, ctx.params)
+        default = _provider_default(res, witnesses)
+        if default:
+            text += f" ({default})"
+        yield Violation(text, observed=observed, expected=ctx.rule.expected, discriminator=disc, path=path)
 
     def applies(res: Resource, ctx: RuleContext) -> bool | None:
         return when(res, res, ctx)[0]
@@ -546,6 +549,18 @@ def compile_rule(node: Mapping[str, Any], file: str) -> Rule:
     # what the rule says, for caches keyed on behaviour (posture.incremental): instances share the check
     setattr(check, SOURCE_DIGEST, hashlib.sha256(repr(node).encode("utf-8")).hexdigest())
     return Rule(meta, check, params, applies if "when" in node else None)
+
+
+def _provider_default(res: Resource, witnesses: list[Witness]) -> str:
+    """What decided a failing value the configuration left unset: the object holding a witnessed attribute says
+    ``basis: provider_default`` and names the knowledge entry (``default_source``)."""
+    for w in witnesses:
+        parent = str(w.get("attr", "")).rpartition(".")[0]
+        holder = res.get(parent) if parent else None
+        if isinstance(holder, Mapping) and holder.get("basis") == "provider_default":
+            where = "not set in the configuration" if res.source.startswith("terraform") else "not set"
+            return f"{where}: the provider default applies, {holder.get('default_source') or 'knowledge table'}"
+    return ""
 
 
 def _observed(witnesses: list[Witness]) -> dict[str, Any]:

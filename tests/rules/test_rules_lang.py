@@ -58,6 +58,17 @@ def test_unknown_value_gives_info_cannot_verify_not_high(tmp_path):
     assert run(skip, [ds("u", encryption={"at_rest": UNKNOWN})]) == ()
 
 
+def test_a_value_decided_by_the_provider_default_says_so(tmp_path):
+    rules = load_rule_file(write(tmp_path, BASE))
+    by_default = Resource("d", "datastore", "aws_db_instance", "aws", name="d", source="terraform-hcl",
+                          attrs={"encryption": {"at_rest": False, "basis": "provider_default",
+                                                "default_source": "aws.rds.none"}})
+    (f,) = run(rules, [by_default])
+    assert f.message == "d is plain (not set in the configuration: the provider default applies, aws.rds.none)"
+    (f,) = run(rules, [ds("e", encryption={"at_rest": False, "basis": "explicit"})])
+    assert f.message == "e is plain"
+
+
 def test_cannot_verify_names_the_unknown_attribute_of_the_when_condition_too(tmp_path):
     when = "    when: {attr: public, eq: true}\n    fails_when:"
     rules = load_rule_file(write(tmp_path, BASE.replace("    fails_when:", when)))
