@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.aws.terraform import backups as _backups  # noqa: F401  (registers its types on import)
+from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: F401  (registers its types on import)
 from posture.providers.aws.terraform.at_rest import EKS_SECRETS
 from posture.providers.aws.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.aws.terraform.certificates import NORMALISERS as CERTIFICATE_NORMALISERS
@@ -163,6 +165,3 @@ register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
 register_facets(EXPOSURE_FACETS)
 register_facets(TRANSIT_FACETS)
 register_parts(TRANSIT_PARTS)
-
-from posture.providers.aws.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
-from posture.providers.aws.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.azure.terraform import backups as _backups  # noqa: F401  (registers its types on import)
+from posture.providers.azure.terraform import service_logs as _service_logs  # noqa: F401  (registers its types on import)
 from posture.providers.azure.terraform.at_rest import AKS_NODE_DISKS
 from posture.providers.azure.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.azure.terraform.clusters import _aks
@@ -84,6 +86,3 @@ register(EXPOSURE_NORMALISERS, ())
 register_facets(EXPOSURE_FACETS)
 register_facets(HOST_ENCRYPTION_FACETS)
 register_parts(TRANSIT_PARTS)
-
-from posture.providers.azure.terraform import backups as _backups  # noqa: E402,F401  (registers its types)
-from posture.providers.azure.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from posture.providers.gcp.terraform import service_logs as _service_logs  # noqa: F401  (registers its types on import)
 from posture.providers.gcp.terraform.at_rest import NORMALISERS as AT_REST_NORMALISERS
 from posture.providers.gcp.terraform.audit import _audit_config
 from posture.providers.gcp.terraform.clusters import _gke
@@ -64,5 +65,3 @@ JOINED: frozenset[str] = frozenset(
 register(NORMALISERS, JOINED)
 register(EXPOSURE_NORMALISERS, EXPOSURE_JOINED)
 register_facets(EXPOSURE_FACETS)
-
-from posture.providers.gcp.terraform import service_logs as _service_logs  # noqa: E402,F401  (registers its types)
