@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from posture.model import Resource
+from posture.providers.kit.at_rest import with_parts
 
 Normaliser = Callable[[Any, Any], Iterable[Any]]  # (RawResource, PlanIndex) -> Resource | Edge items
 Facet = Callable[[Any, Any], Mapping[str, Any]]  # (RawResource, PlanIndex) -> attrs added to the type's resource
@@ -50,15 +51,6 @@ def register_parts(parts: Mapping[str, Normaliser]) -> None:
     """Add one aspect's parts normaliser for each native type in ``parts``."""
     for native_type, fn in parts.items():
         _PARTS.setdefault(native_type, []).append(fn)
-
-
-def _with_parts(fns: Iterable[Normaliser]) -> Normaliser:
-    fns = tuple(fns)
-
-    def normalise(raw: Any, index: Any) -> list[Any]:
-        return [item for fn in fns for item in fn(raw, index)]
-
-    return normalise
 
 
 def with_facets(base: Normaliser, facets: Iterable[Facet]) -> Normaliser:
@@ -97,7 +89,7 @@ def tables() -> tuple[dict[str, Normaliser], frozenset[str]]:
     table = dict(_NORMALISERS)
     for native_type, parts in _PARTS.items():
         base = [table[native_type]] if native_type in table else []
-        table[native_type] = _with_parts([*base, *parts])
+        table[native_type] = with_parts(*base, *parts)
     for native_type, facets in _FACETS.items():
         table[native_type] = with_facets(table[native_type], facets)
     return table, frozenset(_JOINED)
